@@ -54,8 +54,10 @@ describe("reference decoder", () => {
     const rms = Math.sqrt((x1[0] ** 2 + x1[1] ** 2) / 2);
     const n1 = [x1[0] / rms, x1[1] / rms];
     const expected1 = [n1[0], n1[1], n1[0] + n1[1]];
-    logits[0].forEach((v, i) => expect(v).toBeCloseTo(expected0[i], 6));
-    logits[1].forEach((v, i) => expect(v).toBeCloseTo(expected1[i], 6));
+    for (let i = 0; i < 3; i++) {
+      expect(logits[0][i]).toBeCloseTo(expected0[i], 6);
+      expect(logits[1][i]).toBeCloseTo(expected1[i], 6);
+    }
     const lp = referenceSequenceLogprob(config, weights, [0, 1], 1);
     expect(lp.count).toBe(1);
     expect(lp.sum).toBeCloseTo(logSoftmax(Float64Array.from(expected0))[1], 10);
