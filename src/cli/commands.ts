@@ -1,7 +1,14 @@
 import type { Command } from "commander";
+import { registerGenerate } from "./generate.js";
+import { registerInspect } from "./inspect.js";
+import { registerLogprobs } from "./logprobs.js";
 
 /**
  * The command table. One line per command module; each module adds its command (and subcommands) to the program.
  * Order here is the order of `iopo --help`.
  */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerLogprobs(program);
+  registerGenerate(program);
+  registerInspect(program);
+}

@@ -54,16 +54,21 @@ export interface TinyModelOptions {
   maxShardBytes?: number;
 }
 
-/** Deterministic PRNG (mulberry32) + Box-Muller normals, so a seed fixes every weight. */
-export function seededNormal(seed: number): () => number {
+/** Deterministic uniform [0, 1) PRNG (mulberry32). */
+export function seededUniform(seed: number): () => number {
   let s = seed >>> 0;
-  const uniform = () => {
+  return () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Deterministic normals (Box-Muller over mulberry32), so a seed fixes every weight. */
+export function seededNormal(seed: number): () => number {
+  const uniform = seededUniform(seed);
   return () => {
     const u = Math.max(uniform(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
