@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerGenerate } from "./generate.js";
 import { registerInspect } from "./inspect.js";
 import { registerLogprobs } from "./logprobs.js";
+import { registerTinyModel } from "./tiny-model.js";
 
 /**
  * The command table. One line per command module; each module adds its command (and subcommands) to the program.
@@ -11,4 +12,5 @@ export function registerCommands(program: Command): void {
   registerLogprobs(program);
   registerGenerate(program);
   registerInspect(program);
+  registerTinyModel(program);
 }
