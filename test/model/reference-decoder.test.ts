@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readCheckpoint } from "../../src/model/checkpoint.js";
 import { parseModelConfig } from "../../src/model/config.js";
 import {
   applyRope,
@@ -107,6 +110,35 @@ describe("reference decoder", () => {
       const first = referenceLogits(config, weights, [5, 9])[1];
       expect(g[0]).toBe(first.indexOf(Math.max(...first)));
       expect(referenceGreedy(config, weights, [5, 9], 3, [g[0]])).toEqual([]);
+    });
+  }
+});
+
+describe("reference decoder vs an independent PyTorch implementation (float64, committed fixture)", () => {
+  for (const variant of ["torch-qwen2", "torch-llama"]) {
+    it(`${variant}: logits and sequence log-probs agree to 1e-9`, () => {
+      const dir = join(import.meta.dirname, "fixtures", variant);
+      const config = parseModelConfig(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")));
+      const { weights } = readCheckpoint(dir);
+      const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as {
+        ids: number[][];
+        response_start: number[];
+        logits: number[][][];
+        logp_sum: number[];
+      };
+      expected.ids.forEach((ids, s) => {
+        const logits = referenceLogits(config, weights, ids);
+        let maxErr = 0;
+        logits.forEach((row, t) => {
+          row.forEach((v, i) => {
+            maxErr = Math.max(maxErr, Math.abs(v - expected.logits[s][t][i]));
+          });
+        });
+        expect(maxErr).toBeLessThan(1e-9);
+        const lp = referenceSequenceLogprob(config, weights, ids, expected.response_start[s]);
+        expect(Math.abs(lp.sum - expected.logp_sum[s])).toBeLessThan(1e-9);
+        expect(Math.abs(expected.logp_sum[s])).toBeGreaterThan(1);
+      });
     });
   }
 });
