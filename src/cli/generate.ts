@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { readJsonOrJsonl, toJsonl, writeJsonl } from "../data/jsonl.js";
-import { encodePrompt, rowToExample } from "../model/chat-encoding.js";
+import { checkVocabulary, encodePrompt, rowToExample } from "../model/chat-encoding.js";
 import { createTextGenerator, type TextGenerator } from "../model/engine-loader.js";
 import { loadModelFolder } from "../model/model-folder.js";
 import { floatOption, intOption, snakeOption } from "./model-options.js";
@@ -31,9 +31,11 @@ export async function runGenerate(args: GenerateArgs): Promise<Record<string, un
   const log = args.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const folder = loadModelFolder(args.model);
   const rows = readJsonOrJsonl(args.data);
-  const prompts = rows.map(
-    (r) => encodePrompt(folder, rowToExample(r.value, args.data, r.line, false).conversation).ids,
-  );
+  const prompts = rows.map((r) => {
+    const ids = encodePrompt(folder, rowToExample(r.value, args.data, r.line, false).conversation).ids;
+    checkVocabulary(ids, folder.config.vocab_size, args.data, r.line);
+    return ids;
+  });
   const weights = folder.checkpoint!.weights;
   const generator = args.generator ?? (await createTextGenerator(folder.config, weights, args.reference === true));
   const options = {

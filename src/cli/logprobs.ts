@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { readJsonOrJsonl, toJsonl, writeJsonl } from "../data/jsonl.js";
-import { encodeExample, rowToExample } from "../model/chat-encoding.js";
+import { checkVocabulary, encodeExample, rowToExample } from "../model/chat-encoding.js";
 import { createRunner } from "../model/engine-loader.js";
 import { defaultCacheDir } from "../model/logprob-cache.js";
 import { computeSequenceLogprobs, type SequenceLogprobRunner } from "../model/logprobs.js";
@@ -35,7 +35,11 @@ export async function runLogprobs(args: LogprobsArgs): Promise<LogprobsRow[]> {
   const log = args.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const folder = loadModelFolder(args.model);
   const rows = readJsonOrJsonl(args.data);
-  const encoded = rows.map((r) => encodeExample(folder, rowToExample(r.value, args.data, r.line, true), args.data));
+  const encoded = rows.map((r) => {
+    const enc = encodeExample(folder, rowToExample(r.value, args.data, r.line, true), args.data);
+    checkVocabulary(enc.ids, folder.config.vocab_size, args.data, r.line);
+    return enc;
+  });
   const merged = encoded.filter((e) => e.boundaryMerged).length;
   if (merged > 0)
     log(`iopo logprobs: ${merged} row(s) tokenized prompt and response separately (BPE merge at the boundary)`);
@@ -45,6 +49,7 @@ export async function runLogprobs(args: LogprobsArgs): Promise<LogprobsRow[]> {
   const result = await computeSequenceLogprobs(runner, folder.config, weights, encoded, {
     batchSize: args.batchSize ?? 8,
     cacheDir,
+    onProgress: progressLogger("iopo logprobs", log),
   });
   const out = rows.map((r, i) => ({
     ...(r.value as Record<string, unknown>),
@@ -59,6 +64,19 @@ export async function runLogprobs(args: LogprobsArgs): Promise<LogprobsRow[]> {
       (args.output ? ` -> ${args.output}` : ""),
   );
   return out;
+}
+
+/** A progress line at most every 10 s (stderr), so long runs show they are alive without flooding CI logs. */
+export function progressLogger(prefix: string, log: (line: string) => void) {
+  const started = Date.now();
+  let last = started;
+  return (done: number, total: number) => {
+    const now = Date.now();
+    if (now - last < 10_000 || done === total) return;
+    last = now;
+    const rate = done / ((now - started) / 1000);
+    log(`${prefix}: ${done}/${total} rows (${rate.toFixed(1)} rows/s)`);
+  };
 }
 
 export function registerLogprobs(program: Command): void {

@@ -158,3 +158,17 @@ export function encodeExample(codec: ChatCodec, example: ChatExample, where = "d
     boundaryMerged: true,
   };
 }
+
+/** Token ids the model cannot embed (tokenizer larger than config.json's vocab_size) are a data error, not a crash. */
+export function checkVocabulary(ids: Int32Array, vocabSize: number, where: string, line: number | undefined): void {
+  for (const id of ids) {
+    if (id < 0 || id >= vocabSize) {
+      throw new DataError(
+        where,
+        line,
+        undefined,
+        `token id ${id} is outside the model's vocabulary (vocab_size ${vocabSize})`,
+      );
+    }
+  }
+}

@@ -32,9 +32,16 @@ export class ModelTokenizer {
     return this.tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
   }
 
+  /**
+   * Text of `ids`. `clean_up_tokenization_spaces` follows tokenizer_config.json and is off when absent (recent
+   * transformers' default; tokenizers.js would otherwise default it on and turn " ." into ".").
+   */
   decode(ids: ArrayLike<number>, skipSpecialTokens = false): string {
     if (ids.length === 0) return "";
-    return this.tokenizer.decode(Array.from(ids), { skip_special_tokens: skipSpecialTokens });
+    return this.tokenizer.decode(Array.from(ids), {
+      skip_special_tokens: skipSpecialTokens,
+      clean_up_tokenization_spaces: this.tokenizerConfig.clean_up_tokenization_spaces === true,
+    });
   }
 
   /** The vocabulary string of each id (for display). */
