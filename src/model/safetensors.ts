@@ -131,8 +131,25 @@ export function parseSafetensorsHeader(bytes: Uint8Array, file: string): ParsedH
   return { entries, metadata, dataStart };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Decode one tensor's bytes (little-endian) into float32. */
 function decodeTensor(bytes: Uint8Array, dtype: StoredDtype, count: number): Float32Array {
+  if (LITTLE_ENDIAN) {
+    // Fast path: one copy into a fresh (aligned) buffer, then typed-array views.
+    const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    if (dtype === "F32") return new Float32Array(copy);
+    const halves = new Uint16Array(copy);
+    const out = new Float32Array(count);
+    if (dtype === "BF16") {
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < count; i++) bits[i] = halves[i] << 16;
+    } else {
+      const table = f16Table();
+      for (let i = 0; i < count; i++) out[i] = table[halves[i]];
+    }
+    return out;
+  }
   const out = new Float32Array(count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dtype === "F32") {
@@ -140,7 +157,6 @@ function decodeTensor(bytes: Uint8Array, dtype: StoredDtype, count: number): Flo
   } else if (dtype === "BF16") {
     for (let i = 0; i < count; i++) out[i] = bf16ToFloat32(view.getUint16(2 * i, true));
   } else {
-    // A 64K lookup table makes f16 decoding a single indexed load.
     const table = f16Table();
     for (let i = 0; i < count; i++) out[i] = table[view.getUint16(2 * i, true)];
   }
@@ -228,7 +244,9 @@ export function encodeSafetensors(tensors: TensorToWrite[], metadata?: Record<st
   let pos = 8 + padded;
   for (const t of tensors) {
     const n = t.data.length;
-    if (t.dtype === "F32") {
+    if (t.dtype === "F32" && LITTLE_ENDIAN && pos % 4 === 0) {
+      new Float32Array(out.buffer, pos, n).set(t.data);
+    } else if (t.dtype === "F32") {
       for (let i = 0; i < n; i++) view.setFloat32(pos + 4 * i, t.data[i], true);
     } else {
       const convert = t.dtype === "BF16" ? float32ToBf16 : float32ToF16;

@@ -43,6 +43,9 @@ describe("safetensors", () => {
         { name: "a", dtype: "F32", shape: [37], data: f32 },
         { name: "b", dtype: "F16", shape: [3, 4], data: f16 },
         { name: "c", dtype: "BF16", shape: [2, 5], data: bf16 },
+        // An odd-length 16-bit tensor leaves the next float32 tensor unaligned (allowed by the format).
+        { name: "e", dtype: "F16", shape: [3], data: f16.subarray(0, 3) },
+        { name: "f", dtype: "F32", shape: [2], data: f32.subarray(0, 2) },
       ],
       { format: "pt", note: "x" },
     );
@@ -54,7 +57,10 @@ describe("safetensors", () => {
       ["a", "F32"],
       ["b", "F16"],
       ["c", "BF16"],
+      ["e", "F16"],
+      ["f", "F32"],
     ]);
+    expect(back.tensors.get("f")!.data).toEqual(f32.subarray(0, 2));
     expect(back.tensors.get("a")!.data).toEqual(f32);
     expect(back.tensors.get("b")!.shape).toEqual([3, 4]);
     expect(back.tensors.get("b")!.data).toEqual(f16);
