@@ -91,6 +91,17 @@ describe("safetensors", () => {
     const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString());
     const start = 8 + Number(bytes.readBigUInt64LE(0)) + header.as_bf16.data_offsets[0];
     expect(Buffer.from(oursData).equals(bytes.subarray(start, start + source.length * 2))).toBe(true);
+    // Re-encoding what was read reproduces the Python-written file byte for byte (header layout, padding, data).
+    const reencoded = encodeSafetensors(
+      [...content.tensors].map(([name, t]) => ({
+        name,
+        dtype: content.dtypes.get(name)!,
+        shape: t.shape,
+        data: t.data,
+      })),
+      content.metadata,
+    );
+    expect(Buffer.from(reencoded).equals(bytes)).toBe(true);
     expect(content.dtypes.get("model.layers.0.mlp.up_proj.weight")).toBe("BF16");
     expect(content.tensors.get("model.layers.0.mlp.up_proj.weight")!.shape).toEqual([3, 5]);
   });
