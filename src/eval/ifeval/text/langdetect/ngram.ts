@@ -97,25 +97,37 @@ function isUpper(ch: string): boolean {
  */
 export function extractNgrams(chars: readonly string[], accept: (gram: string) => boolean): string[] {
   const result: string[] = [];
-  // The current word's last (up to) three normalised characters, starting with the space before the word.
-  let grams: string[] = [" "];
+  // The current word's last (up to) three normalised characters; c1 is the oldest, "" when not yet filled.
+  // A word starts with the space before it: (" ", "", "") after a space.
+  let c1 = " ";
+  let c2 = "";
+  let c3 = "";
   let capitalWord = false;
   for (const raw of chars) {
     const ch = normalizeChar(raw);
-    const last = grams[grams.length - 1] as string;
+    const last = c3 || c2 || c1;
     if (last === " ") {
-      grams = [" "];
+      c1 = " ";
+      c2 = "";
+      c3 = "";
       capitalWord = false;
       if (ch === " ") continue;
-    } else if (grams.length >= 3) {
-      grams.shift();
     }
-    grams.push(ch);
+    if (c2 === "") c2 = ch;
+    else if (c3 === "") c3 = ch;
+    else {
+      c1 = c2;
+      c2 = c3;
+      c3 = ch;
+    }
     capitalWord = isUpper(ch) ? capitalWord || isUpper(last) : false;
     if (capitalWord) continue;
-    for (let n = 1; n <= 3 && n <= grams.length; n++) {
-      const gram = grams.slice(grams.length - n).join("");
-      if (gram !== " " && accept(gram)) result.push(gram);
+    if (ch !== " " && accept(ch)) result.push(ch);
+    const two = c3 ? c2 + c3 : c1 + c2;
+    if (accept(two)) result.push(two);
+    if (c3) {
+      const three = c1 + two;
+      if (accept(three)) result.push(three);
     }
   }
   return result;
