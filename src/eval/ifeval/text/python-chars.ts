@@ -28,6 +28,8 @@ export const PY_NOT_W = `[^${PY_WORD_CHARS}]`;
 export const PY_D = "\\p{Nd}";
 /** Python `\b` (Unicode word boundary). */
 export const PY_B = `(?:(?<=${PY_W})(?!${PY_W})|(?<!${PY_W})(?=${PY_W}))`;
+/** Python `re` `.` without DOTALL: any character but `\n` (JavaScript's `.` also stops at `\r`, U+2028, U+2029). */
+export const PY_DOT = "[^\\n]";
 /** Python `$` without MULTILINE: the end of the string, or just before a newline that ends it. */
 export const PY_END = "(?=\\n?(?![\\s\\S]))";
 
@@ -37,6 +39,7 @@ const TRAILING_SPACE_RE = new RegExp(`${PY_S}+$`, "u");
 const SPLIT_SPACE_RE = new RegExp(`${PY_S}+`, "u");
 const UPPER_RE = /^\p{Uppercase}$/u;
 const LOWER_RE = /^\p{Lowercase}$/u;
+const TITLE_RE = /^\p{Lt}$/u;
 
 /** `ch.isspace()` for one character. */
 export function isPySpace(ch: string): boolean {
@@ -72,4 +75,24 @@ export function isPyUpperChar(ch: string): boolean {
 /** `ch.islower()` for a single character (code point). */
 export function isPyLowerChar(ch: string): boolean {
   return LOWER_RE.test(ch);
+}
+
+/** `s.isupper()`: at least one cased character, and none lower-case or title-case. */
+export function pyIsUpper(s: string): boolean {
+  let cased = false;
+  for (const ch of s) {
+    if (LOWER_RE.test(ch) || TITLE_RE.test(ch)) return false;
+    if (UPPER_RE.test(ch)) cased = true;
+  }
+  return cased;
+}
+
+/** `s.islower()`: at least one cased character, and none upper-case or title-case. */
+export function pyIsLower(s: string): boolean {
+  let cased = false;
+  for (const ch of s) {
+    if (UPPER_RE.test(ch) || TITLE_RE.test(ch)) return false;
+    if (LOWER_RE.test(ch)) cased = true;
+  }
+  return cased;
 }

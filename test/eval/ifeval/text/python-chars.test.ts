@@ -5,6 +5,9 @@ import {
   isPySpace,
   isPyUpperChar,
   PY_B,
+  PY_DOT,
+  pyIsLower,
+  pyIsUpper,
   pyRstrip,
   pySplit,
   pyStrip,
@@ -31,6 +34,29 @@ describe("Python str semantics", () => {
     expect(isPyUpperChar("1")).toBe(false);
     expect(firstCodePoint("𝐀bc")).toBe("𝐀");
     expect(isPyUpperChar(firstCodePoint("𝐀bc"))).toBe(true);
+  });
+
+  it("implements str.isupper/islower on whole strings", () => {
+    const cases: Array<[string, boolean, boolean]> = [
+      ["HELLO WORLD 123!", true, false],
+      ["hello world 123!", false, true],
+      ["123 !?", false, false],
+      ["", false, false],
+      ["HELLO ǅ", false, false],
+      ["ǅ", false, false],
+      ["ÀÉÎ Ⅷ", true, false],
+      ["ßªº", false, true],
+      ["日本語 ABC", true, false],
+      ["日本語", false, false],
+    ];
+    for (const [text, upper, lower] of cases) {
+      expect([text, pyIsUpper(text), pyIsLower(text)]).toEqual([text, upper, lower]);
+    }
+  });
+
+  it("has Python's dot", () => {
+    expect(new RegExp(`^${PY_DOT}+$`, "u").test("a\rb\u2028c")).toBe(true);
+    expect(new RegExp(`^${PY_DOT}+$`, "u").test("a\nb")).toBe(false);
   });
 
   it("has a Unicode-aware word boundary", () => {
