@@ -1,0 +1,338 @@
+import { mkdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { canonicalJson, sha256 } from "../util/hash.js";
+import { LlmCallError } from "./errors.js";
+import { buildRequestBody } from "./request-body.js";
+import type { ChatCallOptions, ChatModel, ChatRequest, ChatResponse } from "./types.js";
+
+/**
+ * The LLM response cache: one SQLite file, one row per successful call.
+ *
+ * Key = sha256 of the canonical JSON of {endpoint identity (base URL without credentials) + model, the full request
+ * body as sent, the prompt-template hash, the sample index}. The API key is never part of it.
+ *
+ * What is stored: only successful replies, i.e. what the live model returned without throwing. Errors of any kind are
+ * never stored, and neither are empty replies (the OpenAI model raises them as retryable `empty_response`) nor
+ * dry-run replies. Replies cut by `max_tokens` (finish_reason "length") ARE stored: they are the endpoint's real
+ * answer to that exact request, the pipeline has consumed them, and a rerun must not pay for them again.
+ *
+ * Default location: `$IOPO_CACHE` if set, else `.iopo-cache/llm.sqlite` in the working directory.
+ * WAL mode with synchronous=NORMAL: a commit survives a killed process (not necessarily a power cut) and costs no
+ * fsync, so thousands of writes per second are cheap; several processes may share the file (busy timeout 5 s).
+ */
+export const DEFAULT_CACHE_FILE = join(".iopo-cache", "llm.sqlite");
+
+export function defaultCachePath(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  return resolve(cwd, env.IOPO_CACHE || DEFAULT_CACHE_FILE);
+}
+
+/** What identifies one call in the cache. */
+export function cacheKey(
+  modelId: string,
+  model: string,
+  request: ChatRequest,
+  templateHash?: string,
+  sample?: number,
+): string {
+  return sha256(
+    canonicalJson({
+      v: 1,
+      endpoint: modelId,
+      body: buildRequestBody(model, request),
+      template_hash: templateHash ?? null,
+      sample: sample ?? null,
+    }),
+  );
+}
+
+export interface CacheEntryInfo {
+  endpoint: string;
+  model: string;
+  templateHash?: string;
+  stage?: string;
+  request: ChatRequest;
+}
+
+export interface CacheStats {
+  path: string;
+  entries: number;
+  file_bytes: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  oldest?: string;
+  newest?: string;
+  by_model: Array<{
+    model: string;
+    endpoint: string;
+    entries: number;
+    prompt_tokens: number;
+    completion_tokens: number;
+  }>;
+  by_stage: Array<{ stage: string; entries: number }>;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS responses (
+  key TEXT PRIMARY KEY,
+  endpoint TEXT NOT NULL,
+  model TEXT NOT NULL,
+  template_hash TEXT,
+  stage TEXT,
+  request TEXT NOT NULL,
+  response TEXT NOT NULL,
+  prompt_tokens INTEGER NOT NULL,
+  completion_tokens INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS responses_model ON responses(model);
+`;
+
+export class ResponseCache {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly getStmt: Database.Statement<[string], { response: string }>;
+  private readonly putStmt: Database.Statement<unknown[]>;
+
+  constructor(path: string, options: { readonly?: boolean } = {}) {
+    this.path = resolve(path);
+    if (!options.readonly) mkdirSync(dirname(this.path), { recursive: true });
+    this.db = new Database(this.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly });
+    this.db.pragma("busy_timeout = 5000");
+    if (!options.readonly) {
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = NORMAL");
+      this.db.exec(SCHEMA);
+    }
+    this.getStmt = this.db.prepare("SELECT response FROM responses WHERE key = ?");
+    this.putStmt = options.readonly
+      ? (undefined as unknown as Database.Statement<unknown[]>)
+      : this.db.prepare(
+          `INSERT OR REPLACE INTO responses
+           (key, endpoint, model, template_hash, stage, request, response, prompt_tokens, completion_tokens, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        );
+  }
+
+  get(key: string): ChatResponse | undefined {
+    const row = this.getStmt.get(key);
+    if (!row) return undefined;
+    const stored = JSON.parse(row.response) as ChatResponse;
+    return { ...stored, cached: true };
+  }
+
+  put(key: string, info: CacheEntryInfo, response: ChatResponse): void {
+    const stored: ChatResponse = {
+      text: response.text,
+      usage: response.usage,
+      model: response.model,
+      finish_reason: response.finish_reason,
+    };
+    this.putStmt.run(
+      key,
+      info.endpoint,
+      info.model,
+      info.templateHash ?? null,
+      info.stage ?? null,
+      canonicalJson(info.request),
+      JSON.stringify(stored),
+      response.usage.prompt_tokens,
+      response.usage.completion_tokens,
+      new Date().toISOString(),
+    );
+  }
+
+  stats(): CacheStats {
+    const total = this.db
+      .prepare(
+        `SELECT COUNT(*) AS entries, COALESCE(SUM(prompt_tokens), 0) AS prompt_tokens,
+                COALESCE(SUM(completion_tokens), 0) AS completion_tokens,
+                MIN(created_at) AS oldest, MAX(created_at) AS newest FROM responses`,
+      )
+      .get() as {
+      entries: number;
+      prompt_tokens: number;
+      completion_tokens: number;
+      oldest: string | null;
+      newest: string | null;
+    };
+    const byModel = this.db
+      .prepare(
+        `SELECT model, endpoint, COUNT(*) AS entries, SUM(prompt_tokens) AS prompt_tokens,
+                SUM(completion_tokens) AS completion_tokens
+         FROM responses GROUP BY endpoint, model ORDER BY entries DESC, endpoint, model`,
+      )
+      .all() as CacheStats["by_model"];
+    const byStage = this.db
+      .prepare(
+        `SELECT COALESCE(stage, '(none)') AS stage, COUNT(*) AS entries FROM responses
+         GROUP BY stage ORDER BY entries DESC, stage`,
+      )
+      .all() as CacheStats["by_stage"];
+    return {
+      path: this.path,
+      entries: total.entries,
+      file_bytes: fileBytes(this.path),
+      prompt_tokens: total.prompt_tokens,
+      completion_tokens: total.completion_tokens,
+      ...(total.oldest ? { oldest: total.oldest } : {}),
+      ...(total.newest ? { newest: total.newest } : {}),
+      by_model: byModel,
+      by_stage: byStage,
+    };
+  }
+
+  /** Delete all entries (or those of one model); returns how many were removed. */
+  clear(filter: { model?: string } = {}): number {
+    const info =
+      filter.model === undefined
+        ? this.db.prepare("DELETE FROM responses").run()
+        : this.db.prepare("DELETE FROM responses WHERE model = ?").run(filter.model);
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
+    this.db.exec("VACUUM");
+    return info.changes;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function fileBytes(path: string): number {
+  let total = 0;
+  for (const p of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      total += statSync(p).size;
+    } catch {
+      // absent companion file
+    }
+  }
+  return total;
+}
+
+export interface CacheCounters {
+  /** Served from the SQLite file. */
+  hits: number;
+  /** Sent on (one per distinct in-flight request). */
+  misses: number;
+  /** Served by joining an identical call already in flight. */
+  merged: number;
+  stored: number;
+  /** Cache writes that failed (the call still succeeded; the reply is just not reusable). */
+  write_errors: number;
+}
+
+interface InFlight {
+  promise: Promise<ChatResponse>;
+  controller: AbortController;
+  waiters: number;
+  settled: boolean;
+  /** The first awaiter to receive the reply accounts for the live call; the others see `cached: true`. */
+  delivered: boolean;
+}
+
+/**
+ * ChatModel wrapper that answers from the cache when it can, merges identical concurrent calls into one, and stores
+ * successful replies. Placed outermost so a cache hit costs no concurrency slot, retry or budget.
+ */
+export class CachedChatModel implements ChatModel {
+  readonly id: string;
+  readonly model: string;
+  private readonly inflight = new Map<string, InFlight>();
+  readonly counters: CacheCounters = { hits: 0, misses: 0, merged: 0, stored: 0, write_errors: 0 };
+
+  constructor(
+    private readonly inner: ChatModel,
+    /** Undefined = no persistent cache (in-flight merging only). */
+    readonly cache: ResponseCache | undefined,
+  ) {
+    this.id = inner.id;
+    this.model = inner.model;
+  }
+
+  async chat(request: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResponse> {
+    const key = cacheKey(this.inner.id, this.inner.model, request, options.templateHash, options.sample);
+    const hit = this.cache?.get(key);
+    if (hit) {
+      this.counters.hits++;
+      return hit;
+    }
+    let entry = this.inflight.get(key);
+    if (entry) this.counters.merged++;
+    else {
+      this.counters.misses++;
+      entry = this.start(key, request, options);
+    }
+    entry.waiters++;
+    try {
+      const response = await raceAbort(entry.promise, options.signal);
+      if (entry.delivered) return { ...response, cached: true };
+      entry.delivered = true;
+      return response;
+    } finally {
+      entry.waiters--;
+      if (entry.waiters === 0 && !entry.settled) entry.controller.abort(options.signal?.reason);
+    }
+  }
+
+  private start(key: string, request: ChatRequest, options: ChatCallOptions): InFlight {
+    const controller = new AbortController();
+    const entry: InFlight = {
+      controller,
+      waiters: 0,
+      settled: false,
+      delivered: false,
+      promise: Promise.resolve(),
+    } as unknown as InFlight;
+    entry.promise = (async () => {
+      try {
+        const response = await this.inner.chat(request, { ...options, signal: controller.signal });
+        if (this.cache && response.text.length > 0 && !response.dry_run) {
+          try {
+            this.cache.put(
+              key,
+              {
+                endpoint: this.inner.id,
+                model: this.inner.model,
+                templateHash: options.templateHash,
+                stage: options.stage,
+                request,
+              },
+              response,
+            );
+            this.counters.stored++;
+          } catch {
+            this.counters.write_errors++;
+          }
+        }
+        return response;
+      } finally {
+        entry.settled = true;
+        this.inflight.delete(key);
+      }
+    })();
+    // Awaiters that all aborted leave the shared promise unobserved; keep its rejection from crashing the process.
+    entry.promise.catch(() => {});
+    this.inflight.set(key, entry);
+    return entry;
+  }
+}
+
+function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new LlmCallError("cancelled", { kind: "aborted", cause: signal.reason }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new LlmCallError("cancelled", { kind: "aborted", cause: signal.reason }));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
