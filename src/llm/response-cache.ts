@@ -97,7 +97,10 @@ export class ResponseCache {
   constructor(path: string, options: { readonly?: boolean } = {}) {
     this.path = resolve(path);
     if (!options.readonly) mkdirSync(dirname(this.path), { recursive: true });
-    this.db = new Database(this.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly });
+    this.db = new Database(this.path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
     this.db.pragma("busy_timeout = 5000");
     if (!options.readonly) {
       this.db.pragma("journal_mode = WAL");

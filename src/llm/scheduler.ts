@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { LlmCallError, type LlmErrorKind } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, retryDelayMs } from "./retry-policy.js";
 import { Semaphore } from "./semaphore.js";
@@ -115,6 +116,8 @@ export class ScheduledChatModel implements ChatModel {
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
     this.onEvent = options.onEvent;
+    // Every queued call listens on the run-wide stop signal; thousands of listeners are expected, not a leak.
+    setMaxListeners(0, this.stopAll.signal);
   }
 
   stats(): SchedulerStats {
@@ -151,17 +154,15 @@ export class ScheduledChatModel implements ChatModel {
         return response;
       } catch (err) {
         error = toLlmCallError(err);
+        // Stop the run before this slot is handed to a queued call.
+        if (error.kind !== "aborted" && (this.failFast || error.fatal)) this.stop(error);
       } finally {
         this.semaphore.release();
       }
       // A call cancelled because another one stopped the run reports the stopping error.
-      if (error.kind === "aborted") this.throwIfStopped(options.signal);
+      if (error.kind === "aborted" || this.fatal !== error) this.throwIfStopped(options.signal);
       this.count(error);
-
-      if (this.failFast || error.fatal) {
-        this.stop(error);
-        this.fail(error, attempt, options.stage);
-      }
+      if (this.fatal === error) this.fail(error, attempt, options.stage);
       if (!isRetryable(error) || attempt >= this.policy.maxAttempts) this.fail(error, attempt, options.stage);
       const delay = retryDelayMs(this.policy, attempt, error, this.random);
       if (delay === undefined) {

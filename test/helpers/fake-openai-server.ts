@@ -100,6 +100,8 @@ export interface FakeServerOptions {
   models?: string[];
   /** When set, requests without `Authorization: Bearer <requireApiKey>` get 401. */
   requireApiKey?: string;
+  /** Message of that 401 (some servers echo the key they got: tests use this to check redaction). */
+  unauthorizedMessage?: (authorization: string | undefined) => string;
   /** Keep every request in `requests` (default true; benchmarks may turn it off). */
   record?: boolean;
 }
@@ -209,7 +211,8 @@ export async function startFakeOpenAIServer(initial: FakeServerOptions = {}): Pr
 
     if (options.requireApiKey !== undefined && req.headers.authorization !== `Bearer ${options.requireApiKey}`) {
       counts.unauthorized++;
-      sendJson(res, 401, { error: { message: "Incorrect API key provided.", type: "invalid_request_error" } });
+      const message = options.unauthorizedMessage?.(req.headers.authorization) ?? "Incorrect API key provided.";
+      sendJson(res, 401, { error: { message, type: "invalid_request_error" } });
       return;
     }
     if (!Array.isArray(body.messages) || typeof body.model !== "string") {
