@@ -13,7 +13,10 @@
  *   server.maxInFlight, server.requests (bodies + headers received), server.setOptions({...}), server.resetCounts()
  *   await server.close();
  *
- * Endpoints: POST /v1/chat/completions (non-streaming), GET /v1/models. Anything else: 404 JSON error.
+ * Endpoints: POST /v1/chat/completions (non-streaming), GET /v1/models, and GET /_fake/stats (the counts, in flight
+ * and max in flight as JSON, for tests that run the server in another process). Anything else: 404 JSON error.
+ * `node --import tsx test/helpers/fake-openai-server.ts [--latency-ms N] [--fault-rate R] [--seed S]` runs it
+ * stand-alone and prints `{"baseUrl": ...}` as its first stdout line.
  *
  * Fault kinds:
  *   rate_limit  429 with `Retry-After: <retryAfter>` (default "0") and, if set, `retry-after-ms`
@@ -31,6 +34,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { pathToFileURL } from "node:url";
 
 export type FaultKind =
   | "rate_limit"
@@ -176,6 +180,10 @@ export async function startFakeOpenAIServer(initial: FakeServerOptions = {}): Pr
         object: "list",
         data: models.map((id) => ({ id, object: "model", created: 0, owned_by: "fake" })),
       });
+      return;
+    }
+    if (req.method === "GET" && url === "/_fake/stats") {
+      sendJson(res, 200, { ...counts, inFlight, maxInFlight });
       return;
     }
     if (req.method !== "POST" || url !== "/v1/chat/completions") {
@@ -363,4 +371,26 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Stand-alone mode (benchmarks run the server in its own process so it does not share the client's event loop). */
+async function runStandalone(argv: string[]): Promise<void> {
+  const arg = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const server = await startFakeOpenAIServer({
+    latencyMs: Number(arg("--latency-ms") ?? 0),
+    faultRate: Number(arg("--fault-rate") ?? 0),
+    seed: Number(arg("--seed") ?? 0),
+    record: false,
+  });
+  process.stdout.write(`${JSON.stringify({ baseUrl: server.baseUrl })}\n`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void runStandalone(process.argv.slice(2));
 }
