@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createChatModel } from "../src/llm/create-chat-model.js";
@@ -81,8 +81,14 @@ async function runAll(baseUrl: string, cachePath: string): Promise<{ ms: number;
  * 64-slot worker loop, no SDK, no cache, no retries. Its ratio to the ideal shows how much of our overhead is the
  * machine (other processes, the server) rather than the stack.
  */
-async function runPeer(baseUrl: string): Promise<number> {
-  const all = requests().map((r) => JSON.stringify({ model: "fake-model", ...r, messages: r.messages }));
+async function runPeer(baseUrl: string, prefix = ""): Promise<number> {
+  const all = requests().map((r) =>
+    JSON.stringify({
+      model: "fake-model",
+      ...r,
+      messages: [...r.messages.slice(0, -1), { role: "user", content: prefix + r.messages.at(-1)!.content }],
+    }),
+  );
   let next = 0;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -108,6 +114,13 @@ const { child, baseUrl } = await startServerProcess();
 try {
   const cachePath = join(dir, "llm.sqlite");
   const ideal = (CALLS * LATENCY_MS) / CONCURRENCY;
+  // Warm the server process (JIT, sockets) with other prompts so neither measured run pays for it.
+  await runPeer(baseUrl, "warm-up ");
+  console.log(
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
+  );
   const before = await serverCalls(baseUrl);
   const first = await runAll(baseUrl, cachePath);
   const afterFirst = await serverCalls(baseUrl);

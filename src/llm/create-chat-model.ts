@@ -35,6 +35,8 @@ export interface CreateChatModelOptions {
   priceFile?: string;
   /** Completion tokens assumed for budget checks when a request sets no max_tokens. Default 4096. */
   assumedMaxTokens?: number;
+  /** HTTP transport under the openai SDK (default "node-http"; "fetch" = Node's built-in fetch). */
+  transport?: "node-http" | "fetch";
   /** Record requests instead of calling (--dry-run). */
   dryRun?: boolean;
   /** Fine control of backoff (base/max delay, largest honoured Retry-After). */
@@ -122,6 +124,7 @@ export function createChatModel(options: CreateChatModelOptions): ManagedChatMod
     apiKey: options.apiKey,
     timeoutMs: options.timeoutMs,
     env: options.env,
+    transport: options.transport,
   });
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
   if (!Number.isInteger(maxRetries) || maxRetries < 0) {

@@ -1,5 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { LlmCallError, redactSecrets } from "./errors.js";
+import { createNodeHttpFetch } from "./node-http-fetch.js";
 import { buildRequestBody, publicBaseUrl } from "./request-body.js";
 import { parseRetryAfter } from "./retry-policy.js";
 import type { ChatCallOptions, ChatModel, ChatRequest, ChatResponse } from "./types.js";
@@ -14,6 +15,11 @@ export interface OpenAIChatModelOptions {
   timeoutMs?: number;
   /** Environment to read defaults from (tests pass their own). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * HTTP transport under the SDK: "node-http" (default; keep-alive node:http, ~3x less CPU per call) or "fetch"
+   * (Node's built-in fetch, the SDK's own default).
+   */
+  transport?: "node-http" | "fetch";
 }
 
 export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
@@ -60,6 +66,7 @@ export class OpenAIChatModel implements ChatModel {
       timeout: this.timeoutMs,
       // Keep the SDK quiet regardless of OPENAI_LOG: its debug logs would print request details.
       logLevel: "off",
+      ...(options.transport === "fetch" ? {} : { fetch: createNodeHttpFetch() }),
     });
   }
 

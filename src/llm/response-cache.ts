@@ -35,15 +35,23 @@ export function cacheKey(
   templateHash?: string,
   sample?: number,
 ): string {
-  return sha256(
-    canonicalJson({
-      v: 1,
-      endpoint: modelId,
-      body: buildRequestBody(model, request),
-      template_hash: templateHash ?? null,
-      sample: sample ?? null,
-    }),
+  return cacheKeyAndBody(modelId, model, request, templateHash, sample).key;
+}
+
+/** The cache key and the canonical JSON of the request body it hashes (stored beside the reply, for inspection). */
+function cacheKeyAndBody(
+  modelId: string,
+  model: string,
+  request: ChatRequest,
+  templateHash?: string,
+  sample?: number,
+): { key: string; body: string } {
+  const body = canonicalJson(buildRequestBody(model, request));
+  const key = sha256(
+    `{"body":${body},"endpoint":${JSON.stringify(modelId)},"sample":${JSON.stringify(sample ?? null)},` +
+      `"template_hash":${JSON.stringify(templateHash ?? null)},"v":1}`,
   );
+  return { key, body };
 }
 
 export interface CacheEntryInfo {
@@ -51,7 +59,8 @@ export interface CacheEntryInfo {
   model: string;
   templateHash?: string;
   stage?: string;
-  request: ChatRequest;
+  /** The request body as sent (canonical JSON string, or the request to serialise). */
+  request: ChatRequest | string;
 }
 
 export interface CacheStats {
@@ -180,7 +189,7 @@ export class ResponseCache {
       info.model,
       info.templateHash ?? null,
       info.stage ?? null,
-      canonicalJson(info.request),
+      typeof info.request === "string" ? info.request : canonicalJson(info.request),
       JSON.stringify(stored),
       response.usage.prompt_tokens,
       response.usage.completion_tokens,
@@ -317,7 +326,13 @@ export class CachedChatModel implements ChatModel {
   }
 
   async chat(request: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResponse> {
-    const key = cacheKey(this.inner.id, this.inner.model, request, options.templateHash, options.sample);
+    const { key, body } = cacheKeyAndBody(
+      this.inner.id,
+      this.inner.model,
+      request,
+      options.templateHash,
+      options.sample,
+    );
     const hit = this.cache?.get(key);
     if (hit) {
       this.counters.hits++;
@@ -327,7 +342,7 @@ export class CachedChatModel implements ChatModel {
     if (entry) this.counters.merged++;
     else {
       this.counters.misses++;
-      entry = this.start(key, request, options);
+      entry = this.start(key, body, request, options);
     }
     entry.waiters++;
     try {
@@ -341,7 +356,7 @@ export class CachedChatModel implements ChatModel {
     }
   }
 
-  private start(key: string, request: ChatRequest, options: ChatCallOptions): InFlight {
+  private start(key: string, body: string, request: ChatRequest, options: ChatCallOptions): InFlight {
     const controller = new AbortController();
     const entry: InFlight = {
       controller,
@@ -362,7 +377,7 @@ export class CachedChatModel implements ChatModel {
                 model: this.inner.model,
                 templateHash: options.templateHash,
                 stage: options.stage,
-                request,
+                request: body,
               },
               response,
             );

@@ -140,7 +140,9 @@ export class ScheduledChatModel implements ChatModel {
     for (let attempt = 1; ; attempt++) {
       this.throwIfStopped(options.signal);
       try {
-        await this.semaphore.acquire(signal);
+        // Only the caller's own signal here: a run-wide stop cancels waiters through the semaphore, which keeps
+        // thousands of queued calls from each adding (and later removing, O(n)) a listener on one shared signal.
+        await this.semaphore.acquire(options.signal);
       } catch {
         this.throwIfStopped(options.signal);
         throw new LlmCallError("cancelled while waiting for a slot", { kind: "aborted" });
@@ -206,6 +208,7 @@ export class ScheduledChatModel implements ChatModel {
     if (this.fatal) return;
     this.fatal = error;
     this.stopAll.abort(error);
+    this.semaphore.cancelAll(error);
   }
 
   private throwIfStopped(callerSignal?: AbortSignal): void {

@@ -35,11 +35,19 @@ export class Semaphore {
           signal?.removeEventListener("abort", onAbort);
           resolve();
         },
-        fail: reject,
+        fail: (reason: unknown) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(reason);
+        },
       };
       this.waiters.push(waiter);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
+  }
+
+  /** Reject every waiter with `reason` (holders keep their slots until they release). */
+  cancelAll(reason: unknown): void {
+    for (const waiter of this.waiters.splice(0)) waiter.fail(reason);
   }
 
   release(): void {
