@@ -349,7 +349,7 @@ export class CachedChatModel implements ChatModel {
       const response = await raceAbort(entry.promise, options.signal);
       if (entry.delivered) return { ...response, cached: true };
       entry.delivered = true;
-      return response;
+      return response.cached === undefined ? { ...response, cached: false } : response;
     } finally {
       entry.waiters--;
       if (entry.waiters === 0 && !entry.settled) entry.controller.abort(options.signal?.reason);
