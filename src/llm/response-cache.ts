@@ -135,27 +135,35 @@ export class ResponseCache {
     this.flushMs = options.flushMs ?? 0;
     this.maxPending = options.maxPending ?? 256;
     if (!options.readonly) mkdirSync(dirname(this.path), { recursive: true });
-    this.db = new Database(this.path, {
-      readonly: options.readonly ?? false,
-      fileMustExist: options.readonly ?? false,
-    });
-    this.db.pragma("busy_timeout = 5000");
-    if (!options.readonly) {
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
-      this.db.exec(SCHEMA);
+    try {
+      this.db = new Database(this.path, {
+        readonly: options.readonly ?? false,
+        fileMustExist: options.readonly ?? false,
+      });
+      this.db.pragma("busy_timeout = 5000");
+      if (!options.readonly) {
+        this.db.pragma("journal_mode = WAL");
+        this.db.pragma("synchronous = NORMAL");
+        this.db.exec(SCHEMA);
+      }
+      this.getStmt = this.db.prepare("SELECT response FROM responses WHERE key = ?");
+      this.putStmt = options.readonly
+        ? (undefined as unknown as Database.Statement<unknown[]>)
+        : this.db.prepare(
+            `INSERT OR REPLACE INTO responses
+             (key, endpoint, model, template_hash, stage, request, response, prompt_tokens, completion_tokens, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          );
+      this.writeBatch = this.db.transaction((rows: unknown[][]) => {
+        for (const row of rows) this.putStmt.run(...row);
+      });
+    } catch (err) {
+      (this as { db?: Database.Database }).db?.close();
+      throw new Error(
+        `cannot open the response cache ${this.path}: ${(err as Error).message} ` +
+          "(delete the file, or choose another with --cache / IOPO_CACHE, or run with --no-cache)",
+      );
     }
-    this.getStmt = this.db.prepare("SELECT response FROM responses WHERE key = ?");
-    this.putStmt = options.readonly
-      ? (undefined as unknown as Database.Statement<unknown[]>)
-      : this.db.prepare(
-          `INSERT OR REPLACE INTO responses
-           (key, endpoint, model, template_hash, stage, request, response, prompt_tokens, completion_tokens, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        );
-    this.writeBatch = this.db.transaction((rows: unknown[][]) => {
-      for (const row of rows) this.putStmt.run(...row);
-    });
     if (!options.readonly) OPEN_CACHES.add(this);
   }
 

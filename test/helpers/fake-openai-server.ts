@@ -194,7 +194,16 @@ export async function startFakeOpenAIServer(initial: FakeServerOptions = {}): Pr
     counts.total++;
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
-    res.on("close", () => inFlight--);
+    // Done when the reply has been handed to the OS ('finish'), or the connection dropped ('close'), whichever first.
+    let done = false;
+    const leave = () => {
+      if (!done) {
+        done = true;
+        inFlight--;
+      }
+    };
+    res.once("finish", leave);
+    res.once("close", leave);
 
     let body: FakeRequest["body"];
     try {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
@@ -97,6 +97,12 @@ describe("ResponseCache", () => {
     const db = new Database(path, { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     db.close();
+  });
+
+  it("refuses a file that is not a cache with a clear message", () => {
+    const path = join(dir, "not-a-db.sqlite");
+    writeFileSync(path, "this is not sqlite ".repeat(100));
+    expect(() => new ResponseCache(path)).toThrow(/cannot open the response cache .*not-a-db\.sqlite: .*--no-cache/);
   });
 
   it("commits pending writes at the end of the event-loop turn", async () => {
