@@ -158,7 +158,7 @@ export class ResponseCache {
         for (const row of rows) this.putStmt.run(...row);
       });
     } catch (err) {
-      (this as { db?: Database.Database }).db?.close();
+      (this as unknown as { db?: Database.Database }).db?.close(); // opened but unusable
       throw new Error(
         `cannot open the response cache ${this.path}: ${(err as Error).message} ` +
           "(delete the file, or choose another with --cache / IOPO_CACHE, or run with --no-cache)",
