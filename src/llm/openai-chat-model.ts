@@ -42,6 +42,7 @@ export class OpenAIChatModel implements ChatModel {
   private readonly client: OpenAI;
   private readonly apiKey: string | undefined;
   private readonly timeoutMs: number;
+  private readonly bufferedTransport: boolean;
 
   constructor(options: OpenAIChatModelOptions) {
     const env = options.env ?? process.env;
@@ -57,6 +58,7 @@ export class OpenAIChatModel implements ChatModel {
     this.model = options.model;
     this.apiKey = options.apiKey ?? (env.OPENAI_API_KEY || undefined);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.bufferedTransport = options.transport !== "fetch";
     this.publicBaseUrl = publicBaseUrl(baseUrl);
     this.id = `openai-compatible:${this.publicBaseUrl}#${this.model}`;
     this.client = new OpenAI({
@@ -72,8 +74,23 @@ export class OpenAIChatModel implements ChatModel {
 
   async chat(request: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResponse> {
     const body = buildRequestBody(this.model, request);
-    // Our own timer covers the whole attempt, body included (the SDK's timeout stops at the response headers).
-    // One controller per attempt, aborted by the timer or the caller (cheaper than AbortSignal.any at 300 calls/s).
+    const params = body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
+    let completion: unknown;
+    if (this.bufferedTransport) {
+      // The node:http transport resolves only once the whole body is in, so the SDK's own timeout covers it all.
+      try {
+        completion = await this.client.chat.completions.create(params, {
+          signal: options.signal,
+          maxRetries: 0,
+          timeout: this.timeoutMs,
+        });
+      } catch (err) {
+        throw this.toLlmError(err, false);
+      }
+      return this.toResponse(completion);
+    }
+    // Built-in fetch resolves at the headers: our own timer also covers the body. One controller per attempt,
+    // aborted by the timer or the caller.
     const attempt = new AbortController();
     let timedOut = false;
     const timeout = setTimeout(() => {
@@ -84,12 +101,12 @@ export class OpenAIChatModel implements ChatModel {
     const onCallerAbort = () => attempt.abort(caller?.reason);
     if (caller?.aborted) onCallerAbort();
     else caller?.addEventListener("abort", onCallerAbort, { once: true });
-    let completion: unknown;
     try {
-      completion = await this.client.chat.completions.create(
-        body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
-        { signal: attempt.signal, maxRetries: 0, timeout: this.timeoutMs },
-      );
+      completion = await this.client.chat.completions.create(params, {
+        signal: attempt.signal,
+        maxRetries: 0,
+        timeout: this.timeoutMs,
+      });
     } catch (err) {
       throw this.toLlmError(err, timedOut && !caller?.aborted);
     } finally {

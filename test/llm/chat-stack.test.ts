@@ -83,6 +83,18 @@ describe("full stack against the fake server", () => {
     });
   }
 
+  for (const kind of ["hang", "truncate", "reset", "server_503"] as const) {
+    it(`with the built-in fetch transport, retries ${kind} too`, async () => {
+      server.setOptions({ fault: (r) => (r.seen < 1 ? kind : undefined) });
+      const llm = stack({ transport: "fetch", timeoutMs: kind === "hang" ? 600 : 10_000 });
+      expect((await llm.chat(req(`fetch ${kind}`))).text).toBe(`echo: fetch ${kind}`);
+      expect(server.counts.faults[kind]).toBe(1);
+      expect(llm.stats().scheduler.errors).toEqual({
+        [kind === "hang" ? "timeout" : kind === "server_503" ? "server" : "connection"]: 1,
+      });
+    });
+  }
+
   it("honours Retry-After in seconds (measured)", async () => {
     server.setOptions({ retryAfter: "1", fault: (r) => (r.seen === 0 ? "rate_limit" : undefined) });
     const llm = stack();
