@@ -75,32 +75,23 @@ export class OpenAIChatModel implements ChatModel {
   async chat(request: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResponse> {
     const body = buildRequestBody(this.model, request);
     const params = body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
-    let completion: unknown;
-    if (this.bufferedTransport) {
-      // The node:http transport resolves only once the whole body is in, so the SDK's own timeout covers it all.
-      try {
-        completion = await this.client.chat.completions.create(params, {
-          signal: options.signal,
-          maxRetries: 0,
-          timeout: this.timeoutMs,
-        });
-      } catch (err) {
-        throw this.toLlmError(err, false);
-      }
-      return this.toResponse(completion);
-    }
-    // Built-in fetch resolves at the headers: our own timer also covers the body. One controller per attempt,
-    // aborted by the timer or the caller.
+    // A fresh signal per attempt: the SDK adds an abort listener to the signal it is given and never removes it, so
+    // handing it the caller's long-lived signal would pile up one listener per call for the whole run.
     const attempt = new AbortController();
-    let timedOut = false;
-    const timeout = setTimeout(() => {
-      timedOut = true;
-      attempt.abort();
-    }, this.timeoutMs);
     const caller = options.signal;
     const onCallerAbort = () => attempt.abort(caller?.reason);
     if (caller?.aborted) onCallerAbort();
     else caller?.addEventListener("abort", onCallerAbort, { once: true });
+    // The node:http transport resolves only once the whole body is in, so the SDK's own timeout covers it all; with
+    // the built-in fetch (resolves at the headers) our own timer also covers the body.
+    let timedOut = false;
+    const timeout = this.bufferedTransport
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          attempt.abort();
+        }, this.timeoutMs);
+    let completion: unknown;
     try {
       completion = await this.client.chat.completions.create(params, {
         signal: attempt.signal,
@@ -110,7 +101,7 @@ export class OpenAIChatModel implements ChatModel {
     } catch (err) {
       throw this.toLlmError(err, timedOut && !caller?.aborted);
     } finally {
-      clearTimeout(timeout);
+      if (timeout) clearTimeout(timeout);
       caller?.removeEventListener("abort", onCallerAbort);
     }
     return this.toResponse(completion);

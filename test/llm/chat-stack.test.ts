@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import {
   type ManagedChatModel,
 } from "../../src/llm/create-chat-model.js";
 import { BudgetExceededError, LlmCallError } from "../../src/llm/errors.js";
+import { OpenAIChatModel } from "../../src/llm/openai-chat-model.js";
 import type { SchedulerEvent } from "../../src/llm/scheduler.js";
 import type { ChatRequest } from "../../src/llm/types.js";
 import { type FakeOpenAIServer, type FaultKind, startFakeOpenAIServer } from "../helpers/fake-openai-server.js";
@@ -207,6 +209,15 @@ describe("full stack against the fake server", () => {
     expect(server.maxInFlight).toBe(5);
     expect(llm.stats().scheduler.max_in_flight).toBe(5);
     expect(server.counts.faults.server_500 + server.counts.faults.rate_limit).toBeGreaterThan(0);
+  });
+
+  it("leaves no abort listeners behind on a long-lived signal (no growth over a long run)", async () => {
+    // The scheduler hands its run-wide stop signal to every attempt; the SDK never removes the listener it adds to
+    // the signal it gets, so the HTTP model must give it a per-attempt signal.
+    const http = new OpenAIChatModel({ baseUrl: server.baseUrl, model: "fake-model", apiKey: KEY });
+    const ac = new AbortController();
+    await Promise.all(Array.from({ length: 100 }, (_, i) => http.chat(req(`l${i}`), { signal: ac.signal })));
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
   });
 
   it("a configuration error (404: wrong base URL) fails with a hint and stops further calls", async () => {
