@@ -14,7 +14,7 @@ export type LlmErrorKind =
   | "connection"
   /** HTTP 200 whose body is not a chat completion (invalid JSON, no choices, content filtered). Retryable. */
   | "invalid_response"
-  /** HTTP 200 with an empty reply text. Retryable (and never cached). */
+  /** HTTP 200 with an empty reply text. Never cached; retryable unless max_tokens cut it (that would repeat). */
   | "empty_response"
   /** HTTP 400/422/413 etc.: this request is wrong; repeating it cannot help. */
   | "bad_request"

@@ -123,6 +123,15 @@ export class OpenAIChatModel implements ChatModel {
       });
     }
     if (typeof content !== "string" || content.length === 0) {
+      if (finish === "length") {
+        // Deterministic, so not worth retrying: the token budget ran out before any answer text (typically a
+        // reasoning model spending max_tokens on its hidden reasoning).
+        throw new LlmCallError(
+          `${this.where()}: empty reply: max_tokens was reached before any answer text (a reasoning model? ` +
+            "raise max_tokens or disable thinking)",
+          { kind: "empty_response", retryable: false },
+        );
+      }
       throw new LlmCallError(`${this.where()}: empty reply (finish_reason ${finish ?? "missing"})`, {
         kind: "empty_response",
       });

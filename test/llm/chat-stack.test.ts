@@ -151,6 +151,14 @@ describe("full stack against the fake server", () => {
     expect(llm.stats().cache).toMatchObject({ hits: 1, stored: 1 });
   });
 
+  it("an empty reply cut by max_tokens is not retried (it would be the same again) and not cached", async () => {
+    server.setOptions({ reply: () => ({ text: "", finish_reason: "length" }) });
+    const llm = stack();
+    await expect(llm.chat(req("think", { max_tokens: 4 }))).rejects.toThrow(/max_tokens was reached before any answer/);
+    expect(server.counts.total).toBe(1);
+    expect(llm.cache!.stats().entries).toBe(0);
+  });
+
   it("replies cut by max_tokens (finish_reason length) are real answers and are cached", async () => {
     server.setOptions({ reply: () => ({ text: "partial", finish_reason: "length" }) });
     const llm = stack();
