@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { register as registerCache } from "./cache.js";
 import { registerGenerate } from "./generate.js";
 import { registerInspect } from "./inspect.js";
 import { registerLogprobs } from "./logprobs.js";
@@ -6,11 +7,12 @@ import { registerTinyModel } from "./tiny-model.js";
 
 /**
  * The command table. One line per command module; each module adds its command (and subcommands) to the program.
- * Order here is the order of `iopo --help`.
+ * Order here is the order of `iopo --help`: the data flow seed -> trace -> pairs -> train -> eval, then utilities.
  */
 export function registerCommands(program: Command): void {
   registerLogprobs(program);
   registerGenerate(program);
   registerInspect(program);
   registerTinyModel(program);
+  registerCache(program);
 }
