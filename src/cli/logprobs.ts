@@ -95,7 +95,7 @@ export function registerLogprobs(program: Command): void {
     cmd,
     "cache_dir",
     "<dir>",
-    `log-prob cache (default: $IOPO_CACHE_DIR/logprobs or ~/.cache/iopo/logprobs)`,
+    `log-prob cache (default: $IOPO_CACHE_DIR/logprobs, else .iopo-cache/logprobs)`,
   );
   cmd
     .option("--no-cache", "do not read or write the log-prob cache")

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { JsonlJournal, readJournal } from "../data/jsonl.js";
 import { canonicalJson, sha256 } from "../util/hash.js";
@@ -20,12 +19,12 @@ import type { Weights } from "./weights.js";
  *                of the same bf16 values share entries, which is correct since they compute the same log-probs.
  *
  * Batches are appended as they finish (fsync'd), so an interrupted run resumes where it stopped and a complete
- * journal is a full hit. Location: `--cache_dir`, else $IOPO_CACHE_DIR/logprobs, else ~/.cache/iopo/logprobs.
+ * journal is a full hit. Location: `--cache_dir`, else $IOPO_CACHE_DIR/logprobs, else .iopo-cache/logprobs in the
+ * working directory (next to the LLM response cache, .iopo-cache/llm.sqlite).
  */
 
 export function defaultCacheDir(): string {
-  const root = process.env.IOPO_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "iopo");
-  return join(root, "logprobs");
+  return join(process.env.IOPO_CACHE_DIR ?? ".iopo-cache", "logprobs");
 }
 
 const weightsHashes = new WeakMap<Weights, string>();
