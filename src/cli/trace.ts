@@ -1,0 +1,294 @@
+import { dirname, join } from "node:path";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { ChatModel } from "../llm/types.js";
+import type { PromptLang } from "../taxonomy/render.js";
+import { type DryRunStageReport, dryRunStage, estimateStage } from "../trace/dry-run.js";
+import { expandStage, type SeedRow } from "../trace/expand.js";
+import { completenessStage, redundancyStage } from "../trace/filter.js";
+import {
+  JudgeInputSchema,
+  RespondInputSchema,
+  readStageInput,
+  SeedInputSchema,
+  StructuredInputSchema,
+  StructureInputSchema,
+} from "../trace/inputs.js";
+import { judgeStage } from "../trace/judge.js";
+import { MinimalOpenAIChatModel } from "../trace/minimal-openai-model.js";
+import {
+  buildPlan,
+  formatSummary,
+  type PipelineOptions,
+  type RunSummary,
+  runStages,
+  type StagePlan,
+  toTraceRecord,
+} from "../trace/pipeline.js";
+import { respondStage } from "../trace/respond.js";
+import type { PipelineRow, Stage } from "../trace/stage.js";
+import { structureStage } from "../trace/structure.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { Progress } from "../util/progress.js";
+
+/**
+ * `iopo trace build|expand|structure|filter|respond|judge`: the TRACE construction workflow (paper section 4.1,
+ * appendix B) against any OpenAI-compatible endpoint. The API key comes from OPENAI_API_KEY only.
+ */
+
+export interface TraceCliOptions {
+  input: string;
+  outputDir?: string;
+  output?: string;
+  baseUrl?: string;
+  model?: string;
+  judgeModel?: string;
+  concurrency: number;
+  lang: PromptLang | "auto";
+  seed: number;
+  maxBudget?: number;
+  dryRun?: boolean;
+  cache: boolean;
+  failFast?: boolean;
+  minConstraints: number;
+  maxConstraints: number;
+  progress: "auto" | "tty" | "json" | "none";
+}
+
+const int = (name: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+  return n;
+};
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
+  return n;
+};
+
+function withCommonOptions(cmd: Command): Command {
+  return cmd
+    .option("--base-url <url>", "OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)")
+    .option("--model <name>", "model for expansion, structuring and responses (e.g. Qwen2-72B-Instruct)")
+    .option("--judge-model <name>", "model for the quality-control and response judges (default: --model)")
+    .option("-j, --concurrency <n>", "calls in flight", int("--concurrency", 1), 8)
+    .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
+    .option("--seed <n>", "seed for sampling (suggested dimensions) and the request seed", int("--seed", 0), 42)
+    .option("--max-budget <usd>", "stop before estimated spend exceeds this many USD", positive)
+    .option("--dry-run", "render the prompts and estimate tokens/cost without calling any endpoint")
+    .option("--no-cache", "do not read or write the response cache")
+    .option("--fail-fast", "stop at the first call that fails after retries")
+    .addOption(
+      new Option("--progress <mode>", "progress display").choices(["auto", "tty", "json", "none"]).default("auto"),
+    );
+}
+
+export function register(program: Command): void {
+  const trace =
+    program.commands.find((c) => c.name() === "trace") ??
+    program
+      .command("trace")
+      .description("TRACE data engine: turn simple instructions into judged multi-constraint ones (paper 4.1)");
+
+  withCommonOptions(
+    trace
+      .command("build")
+      .description("Run the whole chain: expand -> structure -> filter -> respond -> judge")
+      .requiredOption("--input <file>", 'seed instructions, JSONL rows {"instruction": "..."} (optional "id")')
+      .requiredOption("--output-dir <dir>", "run folder: trace.jsonl, rejects.jsonl, stages/, summary.json")
+      .option("--min-constraints <n>", "fewest constraints to add per instruction", int("--min-constraints", 1), 2)
+      .option("--max-constraints <n>", "most constraints to add per instruction", int("--max-constraints", 1), 6),
+  ).action(async (opts: TraceCliOptions) => {
+    await runTraceCommand("build", opts);
+  });
+
+  const single: [string, string, string][] = [
+    ["expand", "Stage 1 (B.1): add constraints to simple instructions", 'JSONL rows {"instruction": "..."}'],
+    ["structure", "Stage 2 (B.2): split into #Task Description / #Constraints / #Input", "output of `trace expand`"],
+    ["filter", "Stage 3 (B.3, B.4): completeness and redundancy judges", "output of `trace structure`"],
+    ["respond", "Stage 4: generate a response to each instruction", "structured rows or TRACE records"],
+    ["judge", "Stage 5 (B.5): score each constraint 0-10; keep all-10 items", "rows with a response"],
+  ];
+  for (const [name, description, input] of single) {
+    const cmd = trace
+      .command(name)
+      .description(description)
+      .requiredOption("--input <file>", input)
+      .requiredOption("--output <file>", "kept rows (JSONL); rejects go to <output>.rejects.jsonl");
+    if (name === "expand") {
+      cmd
+        .option("--min-constraints <n>", "fewest constraints to add", int("--min-constraints", 1), 2)
+        .option("--max-constraints <n>", "most constraints to add", int("--max-constraints", 1), 6);
+    }
+    withCommonOptions(cmd).action(async (opts: TraceCliOptions) => {
+      await runTraceCommand(name, opts);
+    });
+  }
+}
+
+/** Inputs of each command and the stages it runs. */
+function planFor(command: string, opts: TraceCliOptions, models: { model: ChatModel; judge: ChatModel }) {
+  const expand = { minConstraints: opts.minConstraints, maxConstraints: opts.maxConstraints };
+  const s = (stage: unknown, model: ChatModel): StagePlan => ({
+    stage: stage as Stage<PipelineRow, PipelineRow>,
+    model,
+  });
+  switch (command) {
+    case "expand":
+      return { schema: SeedInputSchema, plan: [s(expandStage(expand), models.model)] };
+    case "structure":
+      return { schema: StructureInputSchema, plan: [s(structureStage(), models.model)] };
+    case "filter":
+      return {
+        schema: StructuredInputSchema,
+        plan: [s(completenessStage(), models.judge), s(redundancyStage(), models.judge)],
+      };
+    case "respond":
+      return { schema: RespondInputSchema, plan: [s(respondStage(), models.model)] };
+    case "judge":
+      return { schema: JudgeInputSchema, plan: [s(judgeStage(), models.judge)] };
+    default:
+      return {
+        schema: SeedInputSchema,
+        plan: buildPlan({
+          outputDir: "",
+          model: models.model,
+          judgeModel: models.judge,
+          ctx: { lang: "en", seed: 0 },
+          expand,
+        }),
+      };
+  }
+}
+
+/** Detect the prompt language from the inputs: Chinese when most letters are CJK (TRACE data is). */
+export function detectLang(rows: readonly PipelineRow[]): PromptLang {
+  let cjk = 0;
+  let latin = 0;
+  for (const r of rows.slice(0, 200)) {
+    const text = JSON.stringify(r);
+    cjk += (text.match(/[\u4e00-\u9fff]/g) ?? []).length;
+    latin += (text.match(/[A-Za-z]/g) ?? []).length;
+  }
+  return cjk > latin / 3 ? "zh" : "en";
+}
+
+export async function runTraceCommand(command: string, opts: TraceCliOptions): Promise<RunSummary | undefined> {
+  const rows0 = readStageInput(opts.input, planFor(command, opts, dummyModels()).schema);
+  const rows = rows0;
+  const lang: PromptLang = opts.lang === "auto" ? detectLang(rows) : opts.lang;
+  const ctx = { lang, seed: opts.seed };
+  const outDir = command === "build" ? opts.outputDir! : dirname(opts.output!);
+
+  if (opts.dryRun) {
+    const { plan } = planFor(command, opts, dummyModels(opts.model, opts.judgeModel));
+    const reports = dryRun(plan, rows, ctx, join(outDir, "dry_run"));
+    const text = formatDryRun(reports, lang);
+    writeFileAtomic(
+      join(outDir, "dry_run", "estimate.json"),
+      `${JSON.stringify({ lang, stages: reports }, null, 2)}\n`,
+    );
+    process.stdout.write(text);
+    return undefined;
+  }
+
+  const models = createModels(opts);
+  const progress = new Progress({
+    tty: opts.progress === "tty" ? true : opts.progress === "json" ? false : undefined,
+    silent: opts.progress === "none",
+    barCounters: ["prompt_tokens", "completion_tokens", "est_cost_usd", "call_failures", "retries", "rate_limited"],
+  });
+  const pipeline: PipelineOptions = {
+    outputDir: outDir,
+    model: models.model,
+    judgeModel: models.judge,
+    ctx,
+    concurrency: opts.concurrency,
+    progress,
+    failFast: opts.failFast,
+  };
+  const { plan } = planFor(command, opts, models);
+  const finalFile = command === "build" ? join(outDir, "trace.jsonl") : opts.output!;
+  let summary: RunSummary;
+  try {
+    summary = await runStages(
+      plan,
+      rows as SeedRow[],
+      pipeline,
+      finalFile,
+      command === "build" ? toTraceRecord : undefined,
+    );
+  } finally {
+    progress.stop();
+  }
+  process.stdout.write(formatSummary(summary));
+  process.stdout.write(
+    command === "build"
+      ? `wrote ${join(outDir, "trace.jsonl")}, ${join(outDir, "rejects.jsonl")}, ${join(outDir, "summary.json")}\n`
+      : `wrote ${finalFile}\n`,
+  );
+  return summary;
+}
+
+function createModels(opts: TraceCliOptions): { model: ChatModel; judge: ChatModel } {
+  const baseUrl = opts.baseUrl ?? process.env.OPENAI_BASE_URL;
+  if (!baseUrl) throw new InvalidArgumentError("--base-url is required (or set OPENAI_BASE_URL), unless --dry-run");
+  if (!opts.model) throw new InvalidArgumentError("--model is required, unless --dry-run");
+  const key = process.env.OPENAI_API_KEY;
+  const model = new MinimalOpenAIChatModel(baseUrl, opts.model, key);
+  const judge = opts.judgeModel ? new MinimalOpenAIChatModel(baseUrl, opts.judgeModel, key) : model;
+  return { model, judge };
+}
+
+/** Placeholder models for planning and dry runs: never called. */
+function dummyModels(model = "model", judge?: string): { model: ChatModel; judge: ChatModel } {
+  const make = (name: string): ChatModel => ({
+    id: `dry-run#${name}`,
+    model: name,
+    chat: () => Promise.reject(new Error("dry run: no calls")),
+  });
+  return { model: make(model), judge: make(judge ?? model) };
+}
+
+/** Typical reply and payload sizes per stage, for the parts of the chain a dry run cannot render. */
+const ASSUMED: Record<string, { payload: number; reply: number }> = {
+  expand: { payload: 60, reply: 350 },
+  structure: { payload: 200, reply: 220 },
+  filter_complete: { payload: 420, reply: 150 },
+  filter_redundant: { payload: 220, reply: 150 },
+  respond: { payload: 250, reply: 500 },
+  judge: { payload: 750, reply: 300 },
+};
+
+function dryRun(plan: StagePlan[], rows: PipelineRow[], ctx: { lang: PromptLang; seed: number }, dir: string) {
+  const reports: DryRunStageReport[] = [];
+  plan.forEach(({ stage }, k) => {
+    const a = ASSUMED[stage.name] ?? { payload: 300, reply: 300 };
+    reports.push(
+      k === 0
+        ? dryRunStage(stage, rows, ctx, dir, a.reply)
+        : estimateStage(stage, rows.length, ctx, a.payload, a.reply),
+    );
+  });
+  return reports;
+}
+
+function formatDryRun(reports: DryRunStageReport[], lang: PromptLang): string {
+  const lines = [`dry run (prompt language: ${lang}); no endpoint was called`, ""];
+  lines.push("stage              rows  calls  prompt tokens  reply tokens (assumed)  how");
+  let p = 0;
+  let c = 0;
+  for (const r of reports) {
+    p += r.prompt_tokens;
+    c += r.completion_tokens_assumed;
+    lines.push(
+      `${r.stage.padEnd(17)} ${String(r.rows).padStart(5)} ${String(r.rows).padStart(6)} ${String(r.prompt_tokens).padStart(14)} ${String(r.completion_tokens_assumed).padStart(23)}  ${r.exact ? `rendered (${r.files.length} prompts)` : "estimated, upper bound: every row survives"}`,
+    );
+  }
+  const first = reports[0];
+  lines.push(
+    "",
+    `total: ~${p} prompt + ~${c} reply tokens (estimates: 1 token per CJK character, 1 per 4 other characters)`,
+  );
+  if (first?.files.length) lines.push(`prompts written to ${dirname(first.files[0])}/ (e.g. ${first.files[0]})`);
+  return `${lines.join("\n")}\n`;
+}
