@@ -19,7 +19,7 @@ export interface StructuredFields {
 
 export interface StructuredRow extends PipelineRow, StructuredFields {}
 
-const HEADING = (name: string) => new RegExp(`^[ \\t*#]*#\\s*\\**\\s*${name}\\s*\\**\\s*[:：]`, "im");
+const HEADING = (name: string) => new RegExp(`^[ \\t*#]*#\\s*\\**\\s*${name}\\s*\\**\\s*[:：][ \\t]*(?:\\*\\*)?`, "im");
 const TASK = HEADING("(?:task\\s*description|任务描述)");
 const CONSTRAINTS = HEADING("(?:constraints?|约束(?:条件)?)");
 const INPUT = HEADING("(?:inputs?|输入)");

@@ -7,6 +7,8 @@ import type { ChatCallOptions, ChatModel, ChatRequest, ChatResponse } from "../.
 export class ScriptedChatModel implements ChatModel {
   readonly id: string;
   readonly calls: ChatRequest[] = [];
+  /** Requests that were answered (returned a response), in completion order. */
+  readonly completed: ChatRequest[] = [];
   constructor(
     private readonly reply: (req: ChatRequest, callIndex: number) => string | Error,
     readonly model = "scripted",
@@ -23,6 +25,7 @@ export class ScriptedChatModel implements ChatModel {
     if (options?.signal?.aborted) throw new Error("aborted");
     const out = this.reply(request, index);
     if (out instanceof Error) throw out;
+    this.completed.push(request);
     const promptChars = request.messages.reduce((a, m) => a + m.content.length, 0);
     return {
       text: out,
