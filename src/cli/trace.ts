@@ -3,7 +3,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import type { ChatModel } from "../llm/types.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { type DryRunStageReport, dryRunStage, estimateStage } from "../trace/dry-run.js";
-import { expandStage, type SeedRow } from "../trace/expand.js";
+import { expandStage } from "../trace/expand.js";
 import { completenessStage, redundancyStage } from "../trace/filter.js";
 import {
   JudgeInputSchema,
@@ -20,6 +20,7 @@ import {
   formatSummary,
   type PipelineOptions,
   type RunSummary,
+  runFiles,
   runStages,
   type StagePlan,
   toTraceRecord,
@@ -207,25 +208,15 @@ export async function runTraceCommand(command: string, opts: TraceCliOptions): P
     failFast: opts.failFast,
   };
   const { plan } = planFor(command, opts, models);
-  const finalFile = command === "build" ? join(outDir, "trace.jsonl") : opts.output!;
+  const files = runFiles(command === "build", command === "build" ? outDir : opts.output!);
   let summary: RunSummary;
   try {
-    summary = await runStages(
-      plan,
-      rows as SeedRow[],
-      pipeline,
-      finalFile,
-      command === "build" ? toTraceRecord : undefined,
-    );
+    summary = await runStages(plan, rows, pipeline, files, command === "build" ? toTraceRecord : undefined);
   } finally {
     progress.stop();
   }
   process.stdout.write(formatSummary(summary));
-  process.stdout.write(
-    command === "build"
-      ? `wrote ${join(outDir, "trace.jsonl")}, ${join(outDir, "rejects.jsonl")}, ${join(outDir, "summary.json")}\n`
-      : `wrote ${finalFile}\n`,
-  );
+  process.stdout.write(`wrote ${files.final}, ${files.rejects}, ${files.summary}\n`);
   return summary;
 }
 

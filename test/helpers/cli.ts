@@ -29,3 +29,17 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Chil
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
+
+/** Run `iopo <args>` without blocking the event loop (needed when the test process also serves HTTP). */
+export function runCliAsync(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const child = spawnCli(args, env);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr?.on("data", (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+}
