@@ -144,7 +144,7 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
   });
 
   const todo = rows.map((_, i) => i).filter((i) => !entries[i]);
-  const journal = todo.length > 0 ? new JsonlJournal(journalFile) : undefined;
+  const journal = todo.length > 0 ? new JsonlJournal(journalFile, { syncEveryMs: 200 }) : undefined;
   const abort = new AbortController();
   let fatal: unknown;
   let next = 0;
