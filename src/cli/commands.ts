@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { register as registerCache } from "./cache.js";
 import { register as registerDemo } from "./demo.js";
 import { register as registerStats } from "./stats.js";
 import { register as registerTrace } from "./trace.js";
@@ -11,4 +12,5 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerTrace(program);
   registerStats(program);
+  registerCache(program);
 }
