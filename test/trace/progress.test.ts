@@ -35,7 +35,10 @@ describe("Progress", () => {
   it("draws bars on a TTY stream and is silent when asked", () => {
     let out = "";
     const stream = {
-      write: (s: string) => ((out += s), true),
+      write: (s: string) => {
+        out += s;
+        return true;
+      },
       isTTY: true,
       columns: 120,
       cursorTo: () => true,
