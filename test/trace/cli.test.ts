@@ -129,6 +129,24 @@ describe("iopo CLI (child process)", () => {
     ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/expand\s+2\s+2/);
+    expect(r.stdout).toContain("estimated cost: unknown");
+    const priced = runCli([
+      "trace",
+      "build",
+      "--input",
+      input,
+      "--output-dir",
+      join(dir, "run2"),
+      "--dry-run",
+      "--model",
+      "m",
+      "--price-input",
+      "1",
+      "--price-output",
+      "2",
+    ]);
+    expect(priced.status, priced.stderr).toBe(0);
+    expect(priced.stdout).toMatch(/estimated cost: ~\$0\.\d{4}/);
     expect(readdirSync(join(dir, "run", "dry_run")).sort()).toEqual(["estimate.json", "expand_0.txt", "expand_x.txt"]);
   });
 
@@ -138,6 +156,7 @@ describe("iopo CLI (child process)", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("5087");
     expect(r.stdout).toContain("dry run");
+    expect(r.stdout).toMatch(/estimated cost: ~\$\d/);
     expect(existsSync(join(dir, "build-en", "dry_run", "expand_seed-01.txt"))).toBe(true);
   });
 });
