@@ -6,7 +6,7 @@ import { register as registerTrace } from "./trace.js";
 
 /**
  * The command table. One line per command module; each module adds its command (and subcommands) to the program.
- * Order here is the order of `iopo --help`.
+ * Order here is the order of `iopo --help`: the data flow seed -> trace -> pairs -> train -> eval, then utilities.
  */
 export function registerCommands(program: Command): void {
   registerDemo(program);
