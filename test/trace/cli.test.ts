@@ -52,6 +52,11 @@ describe("iopo CLI (child process)", () => {
     ["wrong type", '{"instruction": 5}\n', /bad\.jsonl:1: field "instruction"/],
     ["empty file", "", /bad\.jsonl: file has no rows/],
     [
+      "duplicate id",
+      '{"id": "a", "instruction": "x"}\n{"id": "a", "instruction": "y"}\n',
+      /bad\.jsonl:2: field "id": duplicate id "a"/,
+    ],
+    [
       "non-UTF-8 bytes",
       Buffer.concat([
         Buffer.from('{"instruction": "ok"}\n{"instruction": "'),
