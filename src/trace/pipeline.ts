@@ -164,7 +164,8 @@ export function summarize(
 
 /** The kept record as written to trace.jsonl: the released TRACE fields first, then what the engine adds. */
 export function toTraceRecord(row: PipelineRow): Record<string, unknown> {
-  const { id, messages, description, constraints, input, constraints_num, constraints_splits, response, judge } = row;
+  const { id, messages, description, constraints, input, constraints_num, constraints_splits, levels2 } = row;
+  const { response, judge } = row;
   const { provenance, seed_instruction, expanded_instruction, suggested_dimensions } = row;
   return {
     id,
@@ -175,6 +176,7 @@ export function toTraceRecord(row: PipelineRow): Record<string, unknown> {
     input,
     constraints_num,
     constraints_splits,
+    levels2,
     category: "iopo-build",
     seed_instruction,
     expanded_instruction,

@@ -55,6 +55,10 @@ describe("trace build (in-process scripted model)", () => {
       expect(r.constraints_num).toBe(r.constraints_splits.length);
       expect(r.constraints).toBe(r.constraints_splits.join("\n"));
       expect(r.input).toBe("NULL");
+      expect(r.levels2).toEqual(
+        ["数值约束", "包含约束", "语气风格约束", "数值约束", "包含约束", "语气风格约束"].slice(0, r.constraints_num),
+      );
+      expect(r.constraints_splits.every((c) => !c.includes("["))).toBe(true);
       expect(r.messages[1].content).toBe(renderInstruction(r.description, r.constraints_splits, r.input));
       expect(r.judge?.scores?.every((s) => s === 10)).toBe(true);
       expect(Object.keys(r.provenance ?? {})).toEqual([
