@@ -183,6 +183,14 @@ export async function runTraceCommand(command: string, opts: TraceCliOptions): P
     tty: opts.progress === "tty" ? true : opts.progress === "json" ? false : undefined,
     silent: opts.progress === "none",
     barCounters: ["prompt_tokens", "completion_tokens", "est_cost_usd", "call_failures", "retries", "rate_limited"],
+    barLabels: {
+      prompt_tokens: "tok_in",
+      completion_tokens: "tok_out",
+      est_cost_usd: "usd",
+      call_failures: "failed",
+      retries: "retry",
+      rate_limited: "429s",
+    },
   });
   const models = createTraceModels(opts, progress);
   const pipeline: PipelineOptions = {
