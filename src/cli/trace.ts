@@ -47,6 +47,7 @@ export interface TraceCliOptions extends LlmCliValues {
   concurrency: number;
   lang: PromptLang | "auto";
   seed: number;
+  parseRetries: number;
   minConstraints: number;
   maxConstraints: number;
   progress: "auto" | "tty" | "json" | "none";
@@ -64,6 +65,12 @@ function withCommonOptions(cmd: Command): Command {
     .option("--judge-model <name>", "model for the quality-control and response judges (default: --model)")
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
     .option("--seed <n>", "seed for sampling (suggested dimensions) and the request seed", int("--seed", 0), 42)
+    .option(
+      "--parse-retries <n>",
+      "re-ask a model whose reply cannot be read, showing it the bad reply (0 = keep it as a parse failure)",
+      int("--parse-retries", 0),
+      0,
+    )
     .addOption(
       new Option("--progress <mode>", "progress display").choices(["auto", "tty", "json", "none"]).default("auto"),
     );
@@ -201,6 +208,7 @@ export async function runTraceCommand(command: string, opts: TraceCliOptions): P
     concurrency: opts.concurrency,
     progress,
     failFast: opts.failFast,
+    parseRetries: opts.parseRetries,
     isFatal: isFatalLlmError,
     costOf: (m, usage) => models.costOf(m as ManagedChatModel, usage),
     extraCounters: () => models.counters(),

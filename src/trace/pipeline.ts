@@ -38,6 +38,8 @@ export interface PipelineOptions {
   isFatal?: (err: unknown) => boolean;
   costOf?: (model: ChatModel, usage: TokenUsage) => number;
   expand?: ExpandOptions;
+  /** Re-asks per row after an unreadable reply (see RunStageOptions.parseRetries). Default 0. */
+  parseRetries?: number;
   /** Extra counters to fold into the summary at the end (e.g. retries and 429s from the LLM layer). */
   extraCounters?: () => Record<string, number>;
 }
@@ -122,6 +124,7 @@ export async function runStages(
       progress: opts.progress,
       failFast: opts.failFast,
       isFatal: opts.isFatal,
+      parseRetries: opts.parseRetries,
       costOf: opts.costOf ? (u) => opts.costOf!(model, u) : undefined,
     });
     if (plan.length > 1)
