@@ -85,6 +85,8 @@ export interface RunFiles {
   final: string;
   rejects: string;
   summary: string;
+  /** Per-stage call journals (resume). */
+  journalDir: string;
   stagesDir?: string;
 }
 
@@ -95,11 +97,17 @@ export function runFiles(chain: boolean, dirOrOutput: string): RunFiles {
       final: join(dirOrOutput, "trace.jsonl"),
       rejects: join(dirOrOutput, "rejects.jsonl"),
       summary: join(dirOrOutput, "summary.json"),
+      journalDir: join(dirOrOutput, "journal"),
       stagesDir: join(dirOrOutput, "stages"),
     };
   }
   const base = dirOrOutput.replace(/\.jsonl$/, "");
-  return { final: dirOrOutput, rejects: `${base}.rejects.jsonl`, summary: `${base}.summary.json` };
+  return {
+    final: dirOrOutput,
+    rejects: `${base}.rejects.jsonl`,
+    summary: `${base}.summary.json`,
+    journalDir: `${base}.journal`,
+  };
 }
 
 export async function runStages(
@@ -109,7 +117,6 @@ export async function runStages(
   files: RunFiles,
   finalize: (row: PipelineRow) => unknown = (r) => r,
 ): Promise<RunSummary> {
-  const dir = opts.outputDir;
   let current = rows;
   const rejects: RejectRow[] = [];
   const stages: StageSummary[] = [];
@@ -119,7 +126,7 @@ export async function runStages(
       rows: current,
       model,
       ctx: opts.ctx,
-      journalDir: join(dir, "journal"),
+      journalDir: files.journalDir,
       concurrency: opts.concurrency,
       progress: opts.progress,
       failFast: opts.failFast,
@@ -127,8 +134,9 @@ export async function runStages(
       parseRetries: opts.parseRetries,
       costOf: opts.costOf ? (u) => opts.costOf!(model, u) : undefined,
     });
-    if (plan.length > 1)
-      writeJsonl(join(dir, "stages", `${String(k + 1).padStart(2, "0")}_${stage.name}.jsonl`), result.kept);
+    if (files.stagesDir) {
+      writeJsonl(join(files.stagesDir, `${String(k + 1).padStart(2, "0")}_${stage.name}.jsonl`), result.kept);
+    }
     rejects.push(...result.rejects);
     stages.push(result.summary);
     current = result.kept;
