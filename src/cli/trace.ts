@@ -167,8 +167,8 @@ export function detectLang(rows: readonly PipelineRow[]): PromptLang {
 }
 
 export async function runTraceCommand(command: string, opts: TraceCliOptions): Promise<RunSummary | undefined> {
-  const rows0 = readStageInput(opts.input, planFor(command, opts, dummyModels()).schema);
-  const rows = rows0;
+  // Validate the whole input before any call: a bad row fails with file:line:field and nothing is written.
+  const rows = readStageInput(opts.input, planFor(command, opts, dummyModels()).schema);
   const lang: PromptLang = opts.lang === "auto" ? detectLang(rows) : opts.lang;
   const ctx = { lang, seed: opts.seed };
   const outDir = command === "build" ? opts.outputDir! : dirname(opts.output!);
