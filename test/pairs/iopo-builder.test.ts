@@ -25,7 +25,9 @@ describe("pairs iopo", () => {
     const model = new ScriptedChatModel((req) => toyReply(req));
     const summary = await buildIopoGroups(records(), options(dir, model));
     const groups = readJsonl(join(dir, "iopo_groups.jsonl"), IopoGroupSchema).map((r) => r.value);
-    const rejects = readJsonl(join(dir, "rejects.jsonl"), undefined, { allowEmpty: true }).map((r) => r.value as any);
+    const rejects = readJsonl(join(dir, "rejects.jsonl"), undefined, { allowEmpty: true }).map(
+      (r) => r.value as { reason: string; stage: string },
+    );
 
     // In the toy world only REVISE yields a rational group: ADD keeps y2 compliant with x1 (superset), and
     // DELETE keeps y1 compliant with x2 (subset). The draw must cover all three operations.
@@ -79,7 +81,15 @@ describe("pairs dpo", () => {
     const rows = records().slice(0, 4);
     rows[1] = { ...rows[1], constraints_splits: ["1. C1"], response: "covers: [C1]" } as X1Row; // worse drops C1
     await buildDpoPairs(rows, options(dir, model));
-    const pairs = readJsonl(join(dir, "dpo_pairs.jsonl")).map((r) => r.value as any);
+    const pairs = readJsonl(join(dir, "dpo_pairs.jsonl")).map(
+      (r) =>
+        r.value as {
+          prompt: { role: string }[];
+          chosen: unknown;
+          rejected: { content: string }[];
+          judge: { rejected: { scores: number[] } };
+        },
+    );
     expect(pairs.length).toBe(4);
     for (const p of pairs) {
       expect(p.prompt.at(-1).role).toBe("user");

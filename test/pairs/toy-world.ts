@@ -30,7 +30,7 @@ export function toyReply(req: ChatRequest): string {
     const items = [...text.matchAll(/^\d+\. (C\w+)\s*$/gm)].map((m) => m[1]);
     const uniq = [...new Set(items)];
     const response = /covers: ([^\n]*)/.exec(text)?.[1] ?? "";
-    const scores = uniq.map((t) => (response.includes(`[${t}]`) ? 10 : 0));
+    const scores: number[] = uniq.map((t) => (response.includes(`[${t}]`) ? 10 : 0));
     const fine = uniq.map((t, i) => `"${t}": ${scores[i]}`).join(", ");
     const overall = Math.round(scores.reduce((a, b) => a + b, 0) / Math.max(1, scores.length));
     return `Explanation: checked.\nFine Grained Score: [{${fine}}]\nConstraints Overall Score: [[${overall}]]`;
