@@ -92,7 +92,7 @@ describe("pairs dpo", () => {
     );
     expect(pairs.length).toBe(4);
     for (const p of pairs) {
-      expect(p.prompt.at(-1).role).toBe("user");
+      expect(p.prompt.at(-1)?.role).toBe("user");
       expect(p.chosen).toEqual([{ role: "assistant", content: expect.stringContaining("covers:") }]);
       expect(p.rejected[0].content).not.toContain("[C1]");
       expect(p.judge.rejected.scores[0]).toBe(0);
