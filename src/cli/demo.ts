@@ -22,11 +22,14 @@ export function register(program: Command): void {
       w("== 1. The bundled TRACE evaluation set (paper Tables 1 and 2) ==\n\n");
       w(formatStats(statsOfFile(defaultTraceFile())));
       const seeds = bundledDataPath("seeds", "example_seeds.jsonl");
-      w(`\n== 2. Dry run of the TRACE construction pipeline on ${seeds} ==\n\n`);
+      w(`\n== 2. Dry run of the TRACE construction pipeline on ${seeds} ==\n`);
+      w("(costs priced as if gpt-4o-mini built the data and gpt-4o judged it; no endpoint is called)\n\n");
       for (const lang of ["en", "zh"] as const) {
         await runTraceCommand("build", {
           input: seeds,
           outputDir: join(out, `build-${lang}`),
+          model: "gpt-4o-mini",
+          judgeModel: "gpt-4o",
           concurrency: 1,
           lang,
           seed: 42,

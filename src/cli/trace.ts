@@ -1,9 +1,12 @@
 import { dirname, join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { addLlmOptions, type LlmCliValues } from "../llm/cli-options.js";
+import type { ManagedChatModel } from "../llm/create-chat-model.js";
+import { costUsd, loadPriceFile, type PriceOptions, resolvePrice } from "../llm/prices.js";
 import type { ChatModel } from "../llm/types.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { type DryRunStageReport, dryRunStage, estimateStage } from "../trace/dry-run.js";
-import { expandStage, type SeedRow } from "../trace/expand.js";
+import { expandStage } from "../trace/expand.js";
 import { completenessStage, redundancyStage } from "../trace/filter.js";
 import {
   JudgeInputSchema,
@@ -14,12 +17,12 @@ import {
   StructureInputSchema,
 } from "../trace/inputs.js";
 import { judgeStage } from "../trace/judge.js";
-import { MinimalOpenAIChatModel } from "../trace/minimal-openai-model.js";
 import {
   buildPlan,
   formatSummary,
   type PipelineOptions,
   type RunSummary,
+  runFiles,
   runStages,
   type StagePlan,
   toTraceRecord,
@@ -29,26 +32,21 @@ import type { PipelineRow, Stage } from "../trace/stage.js";
 import { structureStage } from "../trace/structure.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Progress } from "../util/progress.js";
+import { createTraceModels, isFatalLlmError } from "./trace-models.js";
 
 /**
  * `iopo trace build|expand|structure|filter|respond|judge`: the TRACE construction workflow (paper section 4.1,
  * appendix B) against any OpenAI-compatible endpoint. The API key comes from OPENAI_API_KEY only.
  */
 
-export interface TraceCliOptions {
+export interface TraceCliOptions extends LlmCliValues {
   input: string;
   outputDir?: string;
   output?: string;
-  baseUrl?: string;
-  model?: string;
   judgeModel?: string;
   concurrency: number;
   lang: PromptLang | "auto";
   seed: number;
-  maxBudget?: number;
-  dryRun?: boolean;
-  cache: boolean;
-  failFast?: boolean;
   minConstraints: number;
   maxConstraints: number;
   progress: "auto" | "tty" | "json" | "none";
@@ -59,24 +57,13 @@ const int = (name: string, min: number) => (v: string) => {
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
   return n;
 };
-const positive = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
-  return n;
-};
 
+/** The shared LLM flags (src/llm/cli-options.ts) plus the data engine's own. */
 function withCommonOptions(cmd: Command): Command {
-  return cmd
-    .option("--base-url <url>", "OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)")
-    .option("--model <name>", "model for expansion, structuring and responses (e.g. Qwen2-72B-Instruct)")
+  return addLlmOptions(cmd)
     .option("--judge-model <name>", "model for the quality-control and response judges (default: --model)")
-    .option("-j, --concurrency <n>", "calls in flight", int("--concurrency", 1), 8)
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
     .option("--seed <n>", "seed for sampling (suggested dimensions) and the request seed", int("--seed", 0), 42)
-    .option("--max-budget <usd>", "stop before estimated spend exceeds this many USD", positive)
-    .option("--dry-run", "render the prompts and estimate tokens/cost without calling any endpoint")
-    .option("--no-cache", "do not read or write the response cache")
-    .option("--fail-fast", "stop at the first call that fails after retries")
     .addOption(
       new Option("--progress <mode>", "progress display").choices(["auto", "tty", "json", "none"]).default("auto"),
     );
@@ -182,21 +169,22 @@ export async function runTraceCommand(command: string, opts: TraceCliOptions): P
   if (opts.dryRun) {
     const { plan } = planFor(command, opts, dummyModels(opts.model, opts.judgeModel));
     const reports = dryRun(plan, rows, ctx, join(outDir, "dry_run"));
-    const text = formatDryRun(reports, lang);
+    const costs = estimateCosts(plan, reports, opts);
+    const text = formatDryRun(reports, lang, costs);
     writeFileAtomic(
       join(outDir, "dry_run", "estimate.json"),
-      `${JSON.stringify({ lang, stages: reports }, null, 2)}\n`,
+      `${JSON.stringify({ lang, stages: reports.map((r, k) => ({ ...r, est_cost_usd: costs[k] })) }, null, 2)}\n`,
     );
     process.stdout.write(text);
     return undefined;
   }
 
-  const models = createModels(opts);
   const progress = new Progress({
     tty: opts.progress === "tty" ? true : opts.progress === "json" ? false : undefined,
     silent: opts.progress === "none",
     barCounters: ["prompt_tokens", "completion_tokens", "est_cost_usd", "call_failures", "retries", "rate_limited"],
   });
+  const models = createTraceModels(opts, progress);
   const pipeline: PipelineOptions = {
     outputDir: outDir,
     model: models.model,
@@ -205,38 +193,22 @@ export async function runTraceCommand(command: string, opts: TraceCliOptions): P
     concurrency: opts.concurrency,
     progress,
     failFast: opts.failFast,
+    isFatal: isFatalLlmError,
+    costOf: (m, usage) => models.costOf(m as ManagedChatModel, usage),
+    extraCounters: () => models.counters(),
   };
   const { plan } = planFor(command, opts, models);
-  const finalFile = command === "build" ? join(outDir, "trace.jsonl") : opts.output!;
+  const files = runFiles(command === "build", command === "build" ? outDir : opts.output!);
   let summary: RunSummary;
   try {
-    summary = await runStages(
-      plan,
-      rows as SeedRow[],
-      pipeline,
-      finalFile,
-      command === "build" ? toTraceRecord : undefined,
-    );
+    summary = await runStages(plan, rows, pipeline, files, command === "build" ? toTraceRecord : undefined);
   } finally {
     progress.stop();
+    models.close();
   }
   process.stdout.write(formatSummary(summary));
-  process.stdout.write(
-    command === "build"
-      ? `wrote ${join(outDir, "trace.jsonl")}, ${join(outDir, "rejects.jsonl")}, ${join(outDir, "summary.json")}\n`
-      : `wrote ${finalFile}\n`,
-  );
+  process.stdout.write(`wrote ${files.final}, ${files.rejects}, ${files.summary}\n`);
   return summary;
-}
-
-function createModels(opts: TraceCliOptions): { model: ChatModel; judge: ChatModel } {
-  const baseUrl = opts.baseUrl ?? process.env.OPENAI_BASE_URL;
-  if (!baseUrl) throw new InvalidArgumentError("--base-url is required (or set OPENAI_BASE_URL), unless --dry-run");
-  if (!opts.model) throw new InvalidArgumentError("--model is required, unless --dry-run");
-  const key = process.env.OPENAI_API_KEY;
-  const model = new MinimalOpenAIChatModel(baseUrl, opts.model, key);
-  const judge = opts.judgeModel ? new MinimalOpenAIChatModel(baseUrl, opts.judgeModel, key) : model;
-  return { model, judge };
 }
 
 /** Placeholder models for planning and dry runs: never called. */
@@ -272,22 +244,43 @@ function dryRun(plan: StagePlan[], rows: PipelineRow[], ctx: { lang: PromptLang;
   return reports;
 }
 
-function formatDryRun(reports: DryRunStageReport[], lang: PromptLang): string {
+/** Estimated USD per stage from the model's price (flags, price file, built-in table); null when unknown. */
+function estimateCosts(plan: StagePlan[], reports: DryRunStageReport[], opts: TraceCliOptions): (number | null)[] {
+  const prices: PriceOptions =
+    opts.priceInput !== undefined || opts.priceOutput !== undefined
+      ? { input: opts.priceInput, output: opts.priceOutput }
+      : {};
+  if (opts.priceFile) prices.table = loadPriceFile(opts.priceFile);
+  return reports.map((r, k) => {
+    const p = resolvePrice(plan[k].model.model, prices);
+    if (!p.known) return null;
+    return costUsd({ prompt_tokens: r.prompt_tokens, completion_tokens: r.completion_tokens_assumed }, p.price);
+  });
+}
+
+function formatDryRun(reports: DryRunStageReport[], lang: PromptLang, costs: (number | null)[]): string {
   const lines = [`dry run (prompt language: ${lang}); no endpoint was called`, ""];
-  lines.push("stage              rows  calls  prompt tokens  reply tokens (assumed)  how");
+  lines.push("stage              rows  calls  prompt tokens  reply tokens (assumed)  est. USD  how");
   let p = 0;
   let c = 0;
-  for (const r of reports) {
+  let usd = 0;
+  reports.forEach((r, k) => {
     p += r.prompt_tokens;
     c += r.completion_tokens_assumed;
+    const cost = costs[k];
+    usd += cost ?? 0;
     lines.push(
-      `${r.stage.padEnd(17)} ${String(r.rows).padStart(5)} ${String(r.rows).padStart(6)} ${String(r.prompt_tokens).padStart(14)} ${String(r.completion_tokens_assumed).padStart(23)}  ${r.exact ? `rendered (${r.files.length} prompts)` : "estimated, upper bound: every row survives"}`,
+      `${r.stage.padEnd(17)} ${String(r.rows).padStart(5)} ${String(r.rows).padStart(6)} ${String(r.prompt_tokens).padStart(14)} ${String(r.completion_tokens_assumed).padStart(23)} ${(cost === null ? "?" : cost.toFixed(4)).padStart(9)}  ${r.exact ? `rendered (${r.files.length} prompts)` : "estimated, upper bound: every row survives"}`,
     );
-  }
+  });
   const first = reports[0];
+  const priced = costs.every((x) => x !== null);
   lines.push(
     "",
     `total: ~${p} prompt + ~${c} reply tokens (estimates: 1 token per CJK character, 1 per 4 other characters)`,
+    priced
+      ? `estimated cost: ~$${usd.toFixed(4)}`
+      : "estimated cost: unknown for these models; give --price-input/--price-output (USD per 1M tokens) or --price-file",
   );
   if (first?.files.length) lines.push(`prompts written to ${dirname(first.files[0])}/ (e.g. ${first.files[0]})`);
   return `${lines.join("\n")}\n`;

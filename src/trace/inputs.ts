@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DataError } from "../data/errors.js";
 import { readJsonl } from "../data/jsonl.js";
 import { ChatMessageSchema } from "../data/schemas.js";
 import type { PipelineRow } from "./stage.js";
@@ -58,8 +59,15 @@ export const JudgeInputSchema = z
 
 /** Read a stage's input file, validating every row and giving ids to rows without one. */
 export function readStageInput(file: string, schema: z.ZodType): PipelineRow[] {
+  const firstLine = new Map<string, number>();
   return readJsonl(file, schema).map((r, i) => {
     const v = r.value as Record<string, unknown>;
-    return { ...v, id: v.id === undefined ? String(i) : String(v.id) } as PipelineRow;
+    const id = v.id === undefined ? String(i) : String(v.id);
+    // Ids key the resume journal, so they must be unique.
+    const seen = firstLine.get(id);
+    if (seen !== undefined)
+      throw new DataError(file, r.line, "id", `duplicate id ${JSON.stringify(id)} (first on line ${seen})`);
+    firstLine.set(id, r.line);
+    return { ...v, id } as PipelineRow;
   });
 }

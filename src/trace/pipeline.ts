@@ -78,11 +78,33 @@ export function buildPlan(opts: PipelineOptions): StagePlan[] {
 }
 
 /** Run a list of stages in order over `rows`, writing per-stage outputs, rejects, the final file and the summary. */
+/** Where a run writes: the kept rows, the rejects, the summary, and (for the full chain) each stage's output. */
+export interface RunFiles {
+  final: string;
+  rejects: string;
+  summary: string;
+  stagesDir?: string;
+}
+
+/** Files of `trace build` (a run folder) and of a single stage (`--output FILE` and siblings). */
+export function runFiles(chain: boolean, dirOrOutput: string): RunFiles {
+  if (chain) {
+    return {
+      final: join(dirOrOutput, "trace.jsonl"),
+      rejects: join(dirOrOutput, "rejects.jsonl"),
+      summary: join(dirOrOutput, "summary.json"),
+      stagesDir: join(dirOrOutput, "stages"),
+    };
+  }
+  const base = dirOrOutput.replace(/\.jsonl$/, "");
+  return { final: dirOrOutput, rejects: `${base}.rejects.jsonl`, summary: `${base}.summary.json` };
+}
+
 export async function runStages(
   plan: StagePlan[],
   rows: PipelineRow[],
   opts: PipelineOptions,
-  finalFile: string,
+  files: RunFiles,
   finalize: (row: PipelineRow) => unknown = (r) => r,
 ): Promise<RunSummary> {
   const dir = opts.outputDir;
@@ -108,15 +130,11 @@ export async function runStages(
     stages.push(result.summary);
     current = result.kept;
   }
-  writeJsonl(finalFile, current.map(finalize));
-  writeJsonl(rejectsFileFor(finalFile, dir, plan.length > 1), rejects);
+  writeJsonl(files.final, current.map(finalize));
+  writeJsonl(files.rejects, rejects);
   const summary = summarize(rows.length, current.length, rejects.length, stages, opts.extraCounters?.());
-  writeFileAtomic(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
-}
-
-function rejectsFileFor(finalFile: string, dir: string, chain: boolean): string {
-  return chain ? join(dir, "rejects.jsonl") : finalFile.replace(/(\.jsonl)?$/, ".rejects.jsonl");
 }
 
 export function summarize(
@@ -168,7 +186,7 @@ export function toTraceRecord(row: PipelineRow): Record<string, unknown> {
 }
 
 export async function buildTrace(seeds: SeedRow[], opts: PipelineOptions): Promise<RunSummary> {
-  return runStages(buildPlan(opts), seeds, opts, join(opts.outputDir, "trace.jsonl"), toTraceRecord);
+  return runStages(buildPlan(opts), seeds, opts, runFiles(true, opts.outputDir), toTraceRecord);
 }
 
 /** Human-readable end-of-run summary (promptfoo style). */

@@ -144,13 +144,16 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
   });
 
   const todo = rows.map((_, i) => i).filter((i) => !entries[i]);
-  const journal = todo.length > 0 ? new JsonlJournal(journalFile) : undefined;
-  const abort = new AbortController();
+  const journal = todo.length > 0 ? new JsonlJournal(journalFile, { syncEveryMs: 200 }) : undefined;
+  // One controller per call (not one run-wide signal: layers below add a listener per call and never remove it).
+  const inFlight = new Set<AbortController>();
   let fatal: unknown;
   let next = 0;
   const worker = async () => {
     while (next < todo.length && fatal === undefined) {
       const i = todo[next++];
+      const abort = new AbortController();
+      inFlight.add(abort);
       try {
         const res = await model.chat(requests[i], { signal: abort.signal, templateHash: tHash, stage: stage.name });
         const entry: JournalEntry = {
@@ -176,11 +179,13 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
       } catch (err) {
         if (opts.failFast || opts.isFatal?.(err)) {
           fatal ??= err;
-          abort.abort();
+          for (const c of inFlight) c.abort();
           return;
         }
         failures.set(i, err instanceof Error ? err.message : String(err));
         task?.advance(1, { call_failures: 1 });
+      } finally {
+        inFlight.delete(abort);
       }
     }
   };

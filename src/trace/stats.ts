@@ -126,6 +126,10 @@ export function formatStats(s: TraceStats): string {
   const nums = Object.keys(s.by_constraints_num);
   out.push(`  #constraints  ${nums.map((k) => k.padStart(5)).join("")}`);
   out.push(`  #instructions ${nums.map((k) => String(s.by_constraints_num[k]).padStart(5)).join("")}`);
+  if (s.labelled_constraints === 0) {
+    out.push("", "no `levels2` labels in this file: no breakdown by constraint type or dimension");
+    return `${out.join("\n")}\n`;
+  }
   out.push("", `constraints by type (${s.labelled_constraints} labelled)`);
   for (const [t, c] of Object.entries(s.by_type)) {
     out.push(`  ${t.padEnd(12)} ${String(c).padStart(6)}  ${s.by_type_share[t].toFixed(1).padStart(5)}%`);

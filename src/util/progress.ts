@@ -52,7 +52,7 @@ export class Progress {
 
   /** Begin (or re-begin) a task with `total` units; `done` may start above 0 when resuming. */
   start(name: string, total: number, done = 0): Task {
-    const task = new Task(this, name, total, done, this.now());
+    const task = new Task(this, name, total, done, this.now(), this.now);
     this.tasks.set(name, task);
     if (!this.silent && this.tty) {
       this.multibar ??= new cliProgress.MultiBar(
@@ -68,6 +68,11 @@ export class Progress {
       task.bar = this.multibar.create(total, done, { name: name.padEnd(10), counters: "" });
     }
     return task;
+  }
+
+  /** The task with this name, if started (e.g. to count retries reported by the LLM layer for a stage). */
+  task(name: string): Task | undefined {
+    return this.tasks.get(name);
   }
 
   snapshot(): TaskSnapshot[] {
@@ -117,6 +122,7 @@ export class Task {
     public total: number,
     public done: number,
     private readonly startedAt: number,
+    private readonly now: () => number = Date.now,
   ) {
     this.lastEmit = startedAt;
   }
@@ -138,7 +144,7 @@ export class Task {
   }
 
   snapshot(): TaskSnapshot {
-    const elapsed = (Date.now() - this.startedAt) / 1000;
+    const elapsed = (this.now() - this.startedAt) / 1000;
     return {
       name: this.name,
       done: this.done,

@@ -29,7 +29,8 @@ export function traceResponder(req: ChatRequest): string {
     return `<explain>checked</explain>\n<tag>: ${user.includes("REDUNDANT") ? "Redundant" : "Not Redundant"}`;
   }
   if (user.includes("#Task Description: <")) {
-    const instr = user.slice(user.lastIndexOf("\n\n") + 2).replace(/^(Instruction|指令)[:：]\n/, "");
+    const at = Math.max(user.lastIndexOf("\n\nInstruction:\n"), user.lastIndexOf("\n\n指令：\n"));
+    const instr = user.slice(at + 2).replace(/^(Instruction|指令)[:：]\n/, "");
     const [task, ...cons] = instr.split("\n");
     return `#Task Description: ${task.replace(/^(Instruction|指令)[:：]/, "").trim()}\n#Constraints:\n${cons.join("\n")}\n#Input: NULL`;
   }

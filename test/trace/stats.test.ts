@@ -52,5 +52,8 @@ describe("stats", () => {
     expect(t.by_dimension.Numerical).toBe(2);
     expect(t.by_dimension_share.Numerical).toBe(50);
     expect(formatStats(t)).toContain("Unknown");
+    const unlabelled = computeStats([{ constraints_num: 2 }]);
+    expect(unlabelled.labelled_constraints).toBe(0);
+    expect(formatStats(unlabelled)).toContain("no `levels2` labels");
   });
 });
