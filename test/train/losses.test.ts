@@ -215,7 +215,7 @@ describe("analytic gradients == central finite differences", () => {
         const o = opts(method === "simpo" ? { ...cfg, beta: 2 } : cfg);
         const out = computeLoss(method, batch, o);
         const h = 1e-5;
-        batch.forEach((ex, i) => {
+        batch.forEach((_ex, i) => {
           for (const name of METHOD_SEQUENCES[method]) {
             const bump = (delta: number) =>
               computeLoss(
