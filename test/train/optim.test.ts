@@ -42,9 +42,15 @@ describe("AdamW == torch.optim.AdamW (fixture trajectories)", () => {
       for (const s of c.steps) {
         const grads = new Map(s.grads.map((g, i) => [`p${i}`, Float32Array.from(g)]));
         opt.update(params, grads, s.lr);
-        s.params.forEach((p, i) => expectClose(params.get(`p${i}`)!, p, 2e-6, 1e-7));
-        s.exp_avg.forEach((m, i) => expectClose(opt.state.get(`p${i}`)!.expAvg, m, 1e-6, 1e-9));
-        s.exp_avg_sq.forEach((v, i) => expectClose(opt.state.get(`p${i}`)!.expAvgSq, v, 1e-6, 1e-12));
+        s.params.forEach((p, i) => {
+          expectClose(params.get(`p${i}`)!, p, 2e-6, 1e-7));
+        });
+        s.exp_avg.forEach((m, i) => {
+          expectClose(opt.state.get(`p${i}`)!.expAvg, m, 1e-6, 1e-9));
+        });
+        s.exp_avg_sq.forEach((v, i) => {
+          expectClose(opt.state.get(`p${i}`)!.expAvgSq, v, 1e-6, 1e-12));
+        });
       }
       expect(opt.step).toBe(12);
     });
@@ -80,7 +86,9 @@ describe("clip_grad_norm_ == torch", () => {
       const grads = c.grads.map((g) => Float32Array.from(g));
       const total = clipGradNorm(grads, c.max_norm);
       expect(total).toBeCloseTo(c.total_norm, 5);
-      grads.forEach((g, i) => expectClose(g, c.clipped[i], 2e-6, 1e-9));
+      grads.forEach((g, i) => {
+          expectClose(g, c.clipped[i], 2e-6, 1e-9));
+        });
     });
   });
   it("max_grad_norm 0 = off, still reports the norm", () => {
