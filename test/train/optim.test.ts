@@ -43,13 +43,13 @@ describe("AdamW == torch.optim.AdamW (fixture trajectories)", () => {
         const grads = new Map(s.grads.map((g, i) => [`p${i}`, Float32Array.from(g)]));
         opt.update(params, grads, s.lr);
         s.params.forEach((p, i) => {
-          expectClose(params.get(`p${i}`)!, p, 2e-6, 1e-7));
+          expectClose(params.get(`p${i}`)!, p, 2e-6, 1e-7);
         });
         s.exp_avg.forEach((m, i) => {
-          expectClose(opt.state.get(`p${i}`)!.expAvg, m, 1e-6, 1e-9));
+          expectClose(opt.state.get(`p${i}`)!.expAvg, m, 1e-6, 1e-9);
         });
         s.exp_avg_sq.forEach((v, i) => {
-          expectClose(opt.state.get(`p${i}`)!.expAvgSq, v, 1e-6, 1e-12));
+          expectClose(opt.state.get(`p${i}`)!.expAvgSq, v, 1e-6, 1e-12);
         });
       }
       expect(opt.step).toBe(12);
@@ -87,8 +87,8 @@ describe("clip_grad_norm_ == torch", () => {
       const total = clipGradNorm(grads, c.max_norm);
       expect(total).toBeCloseTo(c.total_norm, 5);
       grads.forEach((g, i) => {
-          expectClose(g, c.clipped[i], 2e-6, 1e-9));
-        });
+        expectClose(g, c.clipped[i], 2e-6, 1e-9);
+      });
     });
   });
   it("max_grad_norm 0 = off, still reports the norm", () => {
