@@ -1,7 +1,14 @@
 import type { Command } from "commander";
+import { register as registerConvert } from "./convert.js";
+import { register as registerExport } from "./export.js";
+import { register as registerTrain } from "./train.js";
 
 /**
  * The command table. One line per command module; each module adds its command (and subcommands) to the program.
  * Order here is the order of `iopo --help`.
  */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerTrain(program);
+  registerExport(program);
+  registerConvert(program);
+}

@@ -1,5 +1,6 @@
 export * from "./detect.js";
 export * from "./expand.js";
+export * from "./export-llamafactory.js";
 export * from "./llamafactory.js";
 export * from "./load.js";
 export * from "./messages.js";
