@@ -26,9 +26,9 @@ export interface TrainableModel<Row> {
     loss: LossOptions,
     grads: Map<string, Float32Array>,
     weight: number,
-  ): MicroBatchResult;
+  ): MicroBatchResult | Promise<MicroBatchResult>;
   /** Forward only (evaluation). */
-  evalStep(rows: readonly Row[], method: Method, loss: LossOptions): MicroBatchResult;
+  evalStep(rows: readonly Row[], method: Method, loss: LossOptions): MicroBatchResult | Promise<MicroBatchResult>;
   /** Write the model (a Hugging Face model folder, or PEFT adapters) into `dir`. */
   save(dir: string): void;
   /** Restore parameters written by `save`. */

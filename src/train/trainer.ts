@@ -84,7 +84,7 @@ class WeightedMeans {
  * (SFT: the summed NLL is divided by the step's total response tokens), so a step of 8 micro-batches of 1
  * equals one batch of 8.
  */
-export function runTraining<Row>(o: TrainRunOptions<Row>): TrainRunResult {
+export async function runTraining<Row>(o: TrainRunOptions<Row>): Promise<TrainRunResult> {
   const cfg = o.config;
   const clock = o.clock ?? (() => performance.now() / 1000);
   const lossOpts = lossOptionsFromConfig(cfg);
@@ -143,7 +143,7 @@ export function runTraining<Row>(o: TrainRunOptions<Row>): TrainRunResult {
   let stepsThisRun = 0;
   const params = o.model.params;
 
-  const evaluate = (stepsDone: number) => {
+  const evaluate = async (stepsDone: number) => {
     if (!o.eval || o.eval.length === 0) return;
     const means = new WeightedMeans();
     const bs = cfg.per_device_eval_batch_size;
@@ -151,7 +151,7 @@ export function runTraining<Row>(o: TrainRunOptions<Row>): TrainRunResult {
     for (let i = 0; i < o.eval.length; i += bs) {
       const rows = o.eval.slice(i, i + bs);
       const opts = method === "sft" ? { ...lossOpts, tokenNormalizer: totalTokens } : lossOpts;
-      const r = o.model.evalStep(rows, method, opts);
+      const r = await o.model.evalStep(rows, method, opts);
       const w = rows.length / o.eval.length;
       means.add(r.metrics, w);
       means.add({ loss: method === "sft" ? r.loss / w : r.loss }, w);
@@ -194,7 +194,7 @@ export function runTraining<Row>(o: TrainRunOptions<Row>): TrainRunResult {
         const share = rows.length / nRows;
         const opts = method === "sft" ? { ...lossOpts, tokenNormalizer: stepTokens } : lossOpts;
         const weight = method === "sft" ? 1 : share;
-        const r = o.model.trainStep(rows, method, opts, grads, weight);
+        const r = await o.model.trainStep(rows, method, opts, grads, weight);
         loss += weight * r.loss;
         stepMetrics.add(r.metrics, share);
         windowTokens += r.tokens;
@@ -229,8 +229,8 @@ export function runTraining<Row>(o: TrainRunOptions<Row>): TrainRunResult {
         windowTokens = 0;
         windowStart = now;
       }
-      if (cfg.eval_steps !== undefined && done % cfg.eval_steps === 0 && done !== total) evaluate(done);
-      if (done === total) evaluate(done);
+      if (cfg.eval_steps !== undefined && done % cfg.eval_steps === 0 && done !== total) await evaluate(done);
+      if (done === total) await evaluate(done);
       if (done % cfg.save_steps === 0 || done === total) checkpoint(done, elapsedBefore + (clock() - t0));
     }
   } finally {

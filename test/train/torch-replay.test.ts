@@ -36,7 +36,7 @@ describe("training runs replayed in PyTorch", () => {
   });
   fx.runs.forEach((run, ri) => {
     const c = run.config;
-    it(`${c.method} ${c.loss_type} (beta ${c.beta}, eps ${c.label_smoothing}, ftx ${c.pref_ftx}, ${c.sched}, clip ${c.max_grad_norm})`, () => {
+    it(`${c.method} ${c.loss_type} (beta ${c.beta}, eps ${c.label_smoothing}, ftx ${c.pref_ftx}, ${c.sched}, clip ${c.max_grad_norm})`, async () => {
       const cfg = resolveConfig([
         {
           source: "test",
@@ -65,7 +65,7 @@ describe("training runs replayed in PyTorch", () => {
         },
       ]);
       const model = new FakeModel();
-      runTraining({ config: cfg, model, train: fx.plan.rows });
+      await runTraining({ config: cfg, model, train: fx.plan.rows });
       const log = readJournal<Record<string, number>>(join(cfg.output_dir, "trainer_log.jsonl"));
       expect(log).toHaveLength(run.losses.length);
       log.forEach((row, i) => {

@@ -90,7 +90,7 @@ describe("LLaMA-Factory infer_seqlen truncation", () => {
   });
 });
 
-function run(
+async function run(
   method: Method,
   over: Record<string, unknown>,
   rows: FakeRow[],
@@ -98,7 +98,7 @@ function run(
 ) {
   const cfg = config({ method, ...over });
   const model = extra.model ?? new FakeModel();
-  const result = runTraining({ config: cfg, model, train: rows, clock: fakeClock(), ...extra });
+  const result = await runTraining({ config: cfg, model, train: rows, clock: fakeClock(), ...extra });
   const log = readJournal<Record<string, unknown>>(join(cfg.output_dir, "trainer_log.jsonl"));
   return { cfg, model, result, log };
 }
@@ -106,9 +106,9 @@ function run(
 describe("gradient accumulation 8 x 1 == 1 x 8", () => {
   const rows = makeRows(32, 3);
   for (const method of ["iopo", "dpo", "sft", "iopo_star", "orpo"] as Method[]) {
-    it(`${method}: identical loss trajectory and parameters`, () => {
-      const a = run(method, { per_device_train_batch_size: 1, gradient_accumulation_steps: 8 }, rows);
-      const b = run(method, { per_device_train_batch_size: 8, gradient_accumulation_steps: 1 }, rows);
+    it(`${method}: identical loss trajectory and parameters`, async () => {
+      const a = await run(method, { per_device_train_batch_size: 1, gradient_accumulation_steps: 8 }, rows);
+      const b = await run(method, { per_device_train_batch_size: 8, gradient_accumulation_steps: 1 }, rows);
       expect(a.result.totalSteps).toBe(8);
       const la = a.log.filter((r) => "loss" in r);
       const lb = b.log.filter((r) => "loss" in r);
@@ -129,7 +129,7 @@ describe("gradient accumulation 8 x 1 == 1 x 8", () => {
 
 describe("checkpoints and resume", () => {
   const rows = makeRows(24, 11);
-  it("resume == uninterrupted (log rows and parameters)", () => {
+  it("resume == uninterrupted (log rows and parameters)", async () => {
     const over = {
       per_device_train_batch_size: 2,
       gradient_accumulation_steps: 2,
@@ -137,13 +137,19 @@ describe("checkpoints and resume", () => {
       val_size: 0,
       max_grad_norm: 0.5,
     };
-    const full = run("iopo", over, rows);
+    const full = await run("iopo", over, rows);
     const cfg = config({ method: "iopo", ...over });
-    const killed = runTraining({ config: cfg, model: new FakeModel(), train: rows, clock: fakeClock(), stopAfter: 7 });
+    const killed = await runTraining({
+      config: cfg,
+      model: new FakeModel(),
+      train: rows,
+      clock: fakeClock(),
+      stopAfter: 7,
+    });
     expect(killed.finished).toBe(false);
     expect(latestCheckpoint(cfg.output_dir)).toMatch(/checkpoint-6$/);
     const model = new FakeModel();
-    const resumed = runTraining({ config: cfg, model, train: rows, clock: fakeClock(), resume: true });
+    const resumed = await runTraining({ config: cfg, model, train: rows, clock: fakeClock(), resume: true });
     expect(resumed.finished).toBe(true);
     const log = readJournal<Record<string, unknown>>(join(cfg.output_dir, "trainer_log.jsonl"));
     expect(numeric(log)).toEqual(numeric(full.log));
@@ -159,7 +165,7 @@ describe("checkpoints and resume", () => {
     mkdirSync(join(dir, ".checkpoint-9.tmp-1"), { recursive: true });
     expect(latestCheckpoint(dir)).toBeUndefined();
   });
-  it("a NaN loss stops the run and keeps the last good checkpoint", () => {
+  it("a NaN loss stops the run and keeps the last good checkpoint", async () => {
     const model = new FakeModel();
     model.nanFromCall = 5; // batch 1 x 1: the 5th step
     const cfg = config({
@@ -168,20 +174,22 @@ describe("checkpoints and resume", () => {
       gradient_accumulation_steps: 1,
       save_steps: 2,
     });
-    expect(() => runTraining({ config: cfg, model, train: rows, clock: fakeClock() })).toThrow(TrainingDivergedError);
-    expect(() => {
-      const m = new FakeModel();
-      m.nanFromCall = 5;
+    await expect(runTraining({ config: cfg, model, train: rows, clock: fakeClock() })).rejects.toThrow(
+      TrainingDivergedError,
+    );
+    const m = new FakeModel();
+    m.nanFromCall = 5;
+    await expect(
       runTraining({
         config: config({ ...cfg, output_dir: join(root, "nan2") }),
         model: m,
         train: rows,
         clock: fakeClock(),
-      });
-    }).toThrow(/non-finite loss at step 5.*checkpoint-4/);
+      }),
+    ).rejects.toThrow(/non-finite loss at step 5.*checkpoint-4/);
     expect(latestCheckpoint(cfg.output_dir)).toMatch(/checkpoint-4$/);
   });
-  it("resume refuses a checkpoint written with another config", () => {
+  it("resume refuses a checkpoint written with another config", async () => {
     const cfg = config({
       method: "iopo",
       save_steps: 2,
@@ -189,16 +197,16 @@ describe("checkpoints and resume", () => {
       per_device_train_batch_size: 4,
       gradient_accumulation_steps: 1,
     });
-    runTraining({ config: cfg, model: new FakeModel(), train: rows, clock: fakeClock() });
+    await runTraining({ config: cfg, model: new FakeModel(), train: rows, clock: fakeClock() });
     const other = { ...cfg, learning_rate: 1 };
-    expect(() => runTraining({ config: other, model: new FakeModel(), train: rows, resume: true })).toThrow(
+    await expect(runTraining({ config: other, model: new FakeModel(), train: rows, resume: true })).rejects.toThrow(
       /different configuration/,
     );
   });
 });
 
 describe("trainer_log.jsonl", () => {
-  it("rows carry TRL/IOPO metric names, schedule and timing; eval rows use the eval_ prefix", () => {
+  it("rows carry TRL/IOPO metric names, schedule and timing; eval rows use the eval_ prefix", async () => {
     const rows = makeRows(20, 5);
     const cfg = config({
       method: "iopo",
@@ -211,7 +219,7 @@ describe("trainer_log.jsonl", () => {
       warmup_ratio: 0.2,
     });
     const split = trainValSplit(rows.length, 0.2, cfg.seed);
-    const result = runTraining({
+    const result = await runTraining({
       config: cfg,
       model: new FakeModel(),
       train: split.train.map((i) => rows[i]),
