@@ -256,3 +256,21 @@ describe("trainer_log.jsonl", () => {
     expect(evals[0]).toHaveProperty(["eval_rewards/margins_v1"]);
   });
 });
+
+describe("progress line", () => {
+  it("summarises a log row", async () => {
+    const { formatLogRow } = await import("../../src/train/progress.js");
+    expect(
+      formatLogRow({
+        step: 3,
+        total_steps: 10,
+        loss: 0.5,
+        "rewards/accuracies_v1": 0.75,
+        "rewards/margins_v1": 0.1,
+        learning_rate: 5e-6,
+        tokens_per_second: 123.4,
+        remaining_time: 42.2,
+      }),
+    ).toBe("step 3/10  loss 0.5000  acc 0.750  margin 0.1000  lr 5.00e-6  123 tok/s  eta 42s");
+  });
+});
