@@ -21,7 +21,7 @@ export class TrainingProgress {
   private bar: cliProgress.SingleBar | undefined;
 
   constructor(
-    private readonly totalSteps: number,
+    totalSteps: number,
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {
     if (stream.isTTY) {
