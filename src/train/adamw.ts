@@ -86,27 +86,69 @@ export function adamwUpdateReference(
   }
 }
 
+/** Runs updates of many tensors at once (the worker-thread pool of adamw-parallel.ts). */
+export interface AdamWExecutor {
+  update(
+    tensors: readonly { param: Float32Array; grad: Float32Array; state: AdamWParamState }[],
+    step: number,
+    options: AdamWOptions,
+  ): Promise<void>;
+}
+
 /** AdamW over a named set of float32 parameters (HF tensor names), with per-parameter state and a step count. */
 export class AdamW {
   /** Number of optimizer steps taken (torch's `state["step"]`, identical for every parameter here). */
   step = 0;
   readonly state = new Map<string, AdamWParamState>();
 
-  constructor(public options: AdamWOptions) {}
+  /**
+   * @param allocate where state lives: plain memory by default; shared memory when a worker pool runs updates.
+   */
+  constructor(
+    public options: AdamWOptions,
+    private readonly allocate: (length: number) => AdamWParamState = (n) => ({
+      expAvg: new Float32Array(n),
+      expAvgSq: new Float32Array(n),
+    }),
+  ) {}
+
+  /** The state of a parameter, created (zero) on first use. */
+  stateFor(name: string, length: number): AdamWParamState {
+    let s = this.state.get(name);
+    if (!s) {
+      s = this.allocate(length);
+      this.state.set(name, s);
+    }
+    if (s.expAvg.length !== length)
+      throw new Error(`AdamW: state of "${name}" has ${s.expAvg.length} values, not ${length}`);
+    return s;
+  }
+
+  private tasks(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>) {
+    return [...grads].map(([name, grad]) => {
+      const param = params.get(name);
+      if (!param) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
+      return { param, grad, state: this.stateFor(name, param.length) };
+    });
+  }
 
   /** Apply one update with learning rate `lr` (the scheduler's value for this step) to every parameter with a gradient. */
   update(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, lr: number): void {
+    const tasks = this.tasks(params, grads);
     this.step += 1;
     const o = { ...this.options, lr };
-    for (const [name, g] of grads) {
-      const p = params.get(name);
-      if (!p) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
-      let s = this.state.get(name);
-      if (!s) {
-        s = { expAvg: new Float32Array(p.length), expAvgSq: new Float32Array(p.length) };
-        this.state.set(name, s);
-      }
-      adamwUpdate(p, g, s, this.step, o);
-    }
+    for (const t of tasks) adamwUpdate(t.param, t.grad, t.state, this.step, o);
+  }
+
+  /** The same update run by an executor (worker threads); bit-identical to `update`. */
+  async updateWith(
+    executor: AdamWExecutor,
+    params: ReadonlyMap<string, Float32Array>,
+    grads: ReadonlyMap<string, Float32Array>,
+    lr: number,
+  ): Promise<void> {
+    const tasks = this.tasks(params, grads);
+    this.step += 1;
+    await executor.update(tasks, this.step, { ...this.options, lr });
   }
 }

@@ -69,13 +69,8 @@ export function loadCheckpoint(dir: string, optimizer: AdamW): TrainerState {
   for (const [key, t] of tensors) {
     const isSq = key.startsWith("exp_avg_sq.");
     const name = key.slice(isSq ? "exp_avg_sq.".length : "exp_avg.".length);
-    let s = optimizer.state.get(name);
-    if (!s) {
-      s = { expAvg: new Float32Array(t.data.length), expAvgSq: new Float32Array(t.data.length) };
-      optimizer.state.set(name, s);
-    }
-    if (isSq) s.expAvgSq = t.data;
-    else s.expAvg = t.data;
+    const s = optimizer.stateFor(name, t.data.length); // keeps the optimizer's memory kind (plain or shared)
+    (isSq ? s.expAvgSq : s.expAvg).set(t.data);
   }
   optimizer.step = state.optimizer.step;
   return state;

@@ -127,6 +127,20 @@ describe("gradient accumulation 8 x 1 == 1 x 8", () => {
   }
 });
 
+describe("AdamW on worker threads", () => {
+  it("gives the identical run (log and parameters) as the main-thread update", async () => {
+    const rows = makeRows(16, 4);
+    const a = await run("iopo", { per_device_train_batch_size: 4, gradient_accumulation_steps: 1 }, rows, {
+      optimizerThreads: 1,
+    });
+    const b = await run("iopo", { per_device_train_batch_size: 4, gradient_accumulation_steps: 1 }, rows, {
+      optimizerThreads: 2,
+    });
+    expect(numeric(b.log)).toEqual(numeric(a.log));
+    for (const [k, p] of a.model.params) expect([...b.model.params.get(k)!]).toEqual([...p]);
+  });
+});
+
 describe("checkpoints and resume", () => {
   const rows = makeRows(24, 11);
   it("resume == uninterrupted (log rows and parameters)", async () => {
