@@ -3,6 +3,8 @@ import { stringify } from "yaml";
 import { loadTrainConfig } from "../train/config.js";
 import { loadTrainingData } from "../train/dataset.js";
 import { DataPlan } from "../train/plan.js";
+import { TrainingProgress } from "../train/progress.js";
+import { trainFromConfig } from "../train/run.js";
 import { warmupSteps } from "../train/schedule.js";
 import { guarded } from "./cli-errors.js";
 
@@ -23,7 +25,7 @@ export function register(program: Command): void {
         "LLaMA-Factory names are accepted as aliases (pref_beta, pref_loss, cutoff_len, stage).",
     )
     .action(
-      guarded((opts: { config?: string; method?: string; resume?: boolean; dryRun?: boolean }, cmd: Command) => {
+      guarded(async (opts: { config?: string; method?: string; resume?: boolean; dryRun?: boolean }, cmd: Command) => {
         const overrides = [...cmd.args];
         if (opts.method) overrides.push("--method", opts.method);
         const cfg = loadTrainConfig(opts.config, overrides);
@@ -47,10 +49,21 @@ export function register(program: Command): void {
           process.stdout.write(stringify(cfg));
           return;
         }
-        throw new Error(
-          "the ONNX Runtime training engine is not wired into `iopo train` in this build yet; " +
-            "use --dry-run to validate, or `iopo export llamafactory` to train with LLaMA-Factory",
-        );
+        const progress = new TrainingProgress(plan.totalSteps);
+        try {
+          const result = await trainFromConfig(cfg, {
+            resume: opts.resume,
+            onLog: (row) => progress.update(row),
+            onStatus: (msg) => process.stderr.write(`${msg}\n`),
+          });
+          progress.stop();
+          process.stdout.write(
+            `finished ${result.globalStep}/${result.totalSteps} steps; model, checkpoints and trainer_log.jsonl in ${cfg.output_dir}\n`,
+          );
+        } catch (err) {
+          progress.stop();
+          throw err;
+        }
       }),
     );
 }
