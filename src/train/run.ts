@@ -89,6 +89,8 @@ export interface TrainFromConfigOptions {
   resume?: boolean;
   onLog?: (row: Record<string, unknown>) => void;
   onStatus?: (message: string) => void;
+  /** Stop after this many optimizer steps of this invocation, as if killed (tests of resume). */
+  stopAfter?: number;
 }
 
 /** `iopo train`: data, model folder, reference log-probs (cached), engine step, training loop, saving. */
@@ -197,6 +199,7 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
     eval: data.eval.rows as TrainRow[],
     resume: o.resume,
     onLog: o.onLog,
+    stopAfter: o.stopAfter,
   });
   // LoRA runs also get the merged model as a plain HF folder (what evaluation and vLLM load).
   if (lora && result.finished && !existsSync(join(cfg.output_dir, "merged", "config.json")))
