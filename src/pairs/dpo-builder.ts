@@ -8,6 +8,7 @@ import { type X1Row, x1Messages } from "./edit-constraints.js";
 import { pairJudgeStage, type StoredVerdict, scoreSum } from "./judge-stage.js";
 import { WORSE_ANSWER_EN } from "./prompts/worse-answer.en.js";
 import { WORSE_ANSWER_ZH } from "./prompts/worse-answer.zh.js";
+import { pairRunFiles } from "./run-files.js";
 
 /**
  * `pairs dpo`: DPO pairs from TRACE records with a full-score response y_win (appendix C):
@@ -98,5 +99,5 @@ export function toDpoPair(row: PipelineRow): Record<string, unknown> {
 }
 
 export async function buildDpoPairs(records: X1Row[], opts: PipelineOptions): Promise<RunSummary> {
-  return runStages(dpoPlan(opts), records, opts, join(opts.outputDir, "dpo_pairs.jsonl"), toDpoPair);
+  return runStages(dpoPlan(opts), records, opts, pairRunFiles(opts.outputDir, "dpo_pairs.jsonl"), toDpoPair);
 }
