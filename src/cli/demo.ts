@@ -33,6 +33,7 @@ export function register(program: Command): void {
           concurrency: 1,
           lang,
           seed: 42,
+          parseRetries: 0,
           dryRun: true,
           cache: true,
           minConstraints: 2,

@@ -47,6 +47,7 @@ export interface TraceCliOptions extends LlmCliValues {
   concurrency: number;
   lang: PromptLang | "auto";
   seed: number;
+  parseRetries: number;
   minConstraints: number;
   maxConstraints: number;
   progress: "auto" | "tty" | "json" | "none";
@@ -64,6 +65,12 @@ function withCommonOptions(cmd: Command): Command {
     .option("--judge-model <name>", "model for the quality-control and response judges (default: --model)")
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
     .option("--seed <n>", "seed for sampling (suggested dimensions) and the request seed", int("--seed", 0), 42)
+    .option(
+      "--parse-retries <n>",
+      "re-ask a model whose reply cannot be read, showing it the bad reply (0 = keep it as a parse failure)",
+      int("--parse-retries", 0),
+      0,
+    )
     .addOption(
       new Option("--progress <mode>", "progress display").choices(["auto", "tty", "json", "none"]).default("auto"),
     );
@@ -160,8 +167,8 @@ export function detectLang(rows: readonly PipelineRow[]): PromptLang {
 }
 
 export async function runTraceCommand(command: string, opts: TraceCliOptions): Promise<RunSummary | undefined> {
-  const rows0 = readStageInput(opts.input, planFor(command, opts, dummyModels()).schema);
-  const rows = rows0;
+  // Validate the whole input before any call: a bad row fails with file:line:field and nothing is written.
+  const rows = readStageInput(opts.input, planFor(command, opts, dummyModels()).schema);
   const lang: PromptLang = opts.lang === "auto" ? detectLang(rows) : opts.lang;
   const ctx = { lang, seed: opts.seed };
   const outDir = command === "build" ? opts.outputDir! : dirname(opts.output!);
@@ -183,6 +190,14 @@ export async function runTraceCommand(command: string, opts: TraceCliOptions): P
     tty: opts.progress === "tty" ? true : opts.progress === "json" ? false : undefined,
     silent: opts.progress === "none",
     barCounters: ["prompt_tokens", "completion_tokens", "est_cost_usd", "call_failures", "retries", "rate_limited"],
+    barLabels: {
+      prompt_tokens: "tok_in",
+      completion_tokens: "tok_out",
+      est_cost_usd: "usd",
+      call_failures: "failed",
+      retries: "retry",
+      rate_limited: "429s",
+    },
   });
   const models = createTraceModels(opts, progress);
   const pipeline: PipelineOptions = {
@@ -193,6 +208,7 @@ export async function runTraceCommand(command: string, opts: TraceCliOptions): P
     concurrency: opts.concurrency,
     progress,
     failFast: opts.failFast,
+    parseRetries: opts.parseRetries,
     isFatal: isFatalLlmError,
     costOf: (m, usage) => models.costOf(m as ManagedChatModel, usage),
     extraCounters: () => models.counters(),

@@ -39,12 +39,16 @@ export function parseTraceJudge(raw: unknown, expectedCount?: number): TraceJudg
   if (expectedCount !== undefined) result.expected_count = expectedCount;
   try {
     result.overall = parseOverall(text);
-    const block = findFineGrainedBlock(text);
-    if (block === undefined) {
+    const blocks = fineGrainedBlocks(text);
+    if (blocks.length === 0) {
       result.parse_error = "no Fine Grained Score block";
       return result;
     }
-    const entries = scanEntries(block);
+    let entries: Entry[] = [];
+    for (const block of blocks) {
+      entries = scanEntries(block);
+      if (entries.length > 0) break;
+    }
     if (entries.length === 0) {
       result.parse_error = "Fine Grained Score block has no readable scores";
       return result;
@@ -86,26 +90,32 @@ const MARKER = /fine[\s_-]*grained[\s_-]*scores?\**\s*[:：]?/gi;
 const OVERALL_MARKER = /constraints?\s*overall\s*scores?/i;
 
 /**
- * The text of the fine-grained block: from the first `[` or `{` after the (last) "Fine Grained Score" marker to
- * its matching bracket, or, if the brackets never balance (truncated output), to the overall-score line.
- * Without a marker, the last `[{ ... }]` / `{ ... }` group before the overall line is used.
+ * Candidate fine-grained blocks, best first: after each "Fine Grained Score" marker (the last one first, since judges
+ * may mention the name in their explanation), the text from the first `[` or `{` to its matching bracket, or, if the
+ * brackets never balance (truncated output), to the overall-score line. Without any marker, the last `{`/`[{` group
+ * before the overall line.
  */
-function findFineGrainedBlock(text: string): string | undefined {
-  let start = -1;
-  for (const m of text.matchAll(MARKER)) start = m.index + m[0].length;
+function fineGrainedBlocks(text: string): string[] {
+  const starts = [...text.matchAll(MARKER)].map((m) => m.index + m[0].length).reverse();
   const overallAt = (from: number) => {
     const m = OVERALL_MARKER.exec(text.slice(from));
     return m ? from + m.index : text.length;
   };
-  if (start < 0) {
-    const end = overallAt(0);
-    const head = text.slice(0, end);
+  if (starts.length === 0) {
+    const head = text.slice(0, overallAt(0));
     const open = Math.max(head.lastIndexOf("[{"), head.lastIndexOf("{"));
-    if (open < 0) return undefined;
-    start = open;
+    if (open >= 0) starts.push(open);
   }
-  const end = overallAt(start);
-  const region = text.slice(start, end);
+  const blocks: string[] = [];
+  for (const start of starts) {
+    const region = text.slice(start, overallAt(start));
+    const block = bracketBlock(region);
+    if (block !== undefined) blocks.push(block);
+  }
+  return blocks;
+}
+
+function bracketBlock(region: string): string | undefined {
   const open = region.search(/[[{]/);
   if (open < 0) return region.trim() === "" ? undefined : region;
   let depth = 0;

@@ -38,6 +38,8 @@ export interface PipelineOptions {
   isFatal?: (err: unknown) => boolean;
   costOf?: (model: ChatModel, usage: TokenUsage) => number;
   expand?: ExpandOptions;
+  /** Re-asks per row after an unreadable reply (see RunStageOptions.parseRetries). Default 0. */
+  parseRetries?: number;
   /** Extra counters to fold into the summary at the end (e.g. retries and 429s from the LLM layer). */
   extraCounters?: () => Record<string, number>;
 }
@@ -83,6 +85,8 @@ export interface RunFiles {
   final: string;
   rejects: string;
   summary: string;
+  /** Per-stage call journals (resume). */
+  journalDir: string;
   stagesDir?: string;
 }
 
@@ -93,11 +97,17 @@ export function runFiles(chain: boolean, dirOrOutput: string): RunFiles {
       final: join(dirOrOutput, "trace.jsonl"),
       rejects: join(dirOrOutput, "rejects.jsonl"),
       summary: join(dirOrOutput, "summary.json"),
+      journalDir: join(dirOrOutput, "journal"),
       stagesDir: join(dirOrOutput, "stages"),
     };
   }
   const base = dirOrOutput.replace(/\.jsonl$/, "");
-  return { final: dirOrOutput, rejects: `${base}.rejects.jsonl`, summary: `${base}.summary.json` };
+  return {
+    final: dirOrOutput,
+    rejects: `${base}.rejects.jsonl`,
+    summary: `${base}.summary.json`,
+    journalDir: `${base}.journal`,
+  };
 }
 
 export async function runStages(
@@ -107,7 +117,6 @@ export async function runStages(
   files: RunFiles,
   finalize: (row: PipelineRow) => unknown = (r) => r,
 ): Promise<RunSummary> {
-  const dir = opts.outputDir;
   let current = rows;
   const rejects: RejectRow[] = [];
   const stages: StageSummary[] = [];
@@ -117,15 +126,17 @@ export async function runStages(
       rows: current,
       model,
       ctx: opts.ctx,
-      journalDir: join(dir, "journal"),
+      journalDir: files.journalDir,
       concurrency: opts.concurrency,
       progress: opts.progress,
       failFast: opts.failFast,
       isFatal: opts.isFatal,
+      parseRetries: opts.parseRetries,
       costOf: opts.costOf ? (u) => opts.costOf!(model, u) : undefined,
     });
-    if (plan.length > 1)
-      writeJsonl(join(dir, "stages", `${String(k + 1).padStart(2, "0")}_${stage.name}.jsonl`), result.kept);
+    if (files.stagesDir) {
+      writeJsonl(join(files.stagesDir, `${String(k + 1).padStart(2, "0")}_${stage.name}.jsonl`), result.kept);
+    }
     rejects.push(...result.rejects);
     stages.push(result.summary);
     current = result.kept;
@@ -164,7 +175,8 @@ export function summarize(
 
 /** The kept record as written to trace.jsonl: the released TRACE fields first, then what the engine adds. */
 export function toTraceRecord(row: PipelineRow): Record<string, unknown> {
-  const { id, messages, description, constraints, input, constraints_num, constraints_splits, response, judge } = row;
+  const { id, messages, description, constraints, input, constraints_num, constraints_splits, levels2 } = row;
+  const { response, judge } = row;
   const { provenance, seed_instruction, expanded_instruction, suggested_dimensions } = row;
   return {
     id,
@@ -175,6 +187,7 @@ export function toTraceRecord(row: PipelineRow): Record<string, unknown> {
     input,
     constraints_num,
     constraints_splits,
+    levels2,
     category: "iopo-build",
     seed_instruction,
     expanded_instruction,

@@ -35,6 +35,11 @@ export interface RunStageOptions<In extends PipelineRow, Out extends PipelineRow
   isFatal?: (err: unknown) => boolean;
   /** Estimated cost in USD of one call's usage, for progress and the summary. */
   costOf?: (usage: TokenUsage) => number;
+  /**
+   * Re-asks after an unreadable reply (default 0, as in the paper): the bad reply is shown back to the model with
+   * a request to answer again in the required format. Every attempt is journaled; the last one decides.
+   */
+  parseRetries?: number;
 }
 
 export interface StageSummary {
@@ -68,6 +73,8 @@ export interface StageResult<Out extends PipelineRow> {
 interface JournalEntry {
   id: string;
   request_hash: string;
+  /** 0 for the first call of a row, k for its k-th re-ask after an unreadable reply. */
+  attempt?: number;
   model: string;
   text: string;
   prompt_tokens: number;
@@ -91,6 +98,21 @@ export function requestHash(request: ChatRequest): string {
   return shortHash(canonicalJson(request), 16);
 }
 
+/** The re-ask after an unreadable reply: the conversation so far, the bad reply, and a request to fix the format. */
+export function reaskRequest(request: ChatRequest, badReply: string, detail: string): ChatRequest {
+  return {
+    ...request,
+    messages: [
+      ...request.messages,
+      { role: "assistant", content: badReply },
+      {
+        role: "user",
+        content: `Your reply could not be read (${detail}). Answer again, following the required output format exactly.`,
+      },
+    ],
+  };
+}
+
 export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
   opts: RunStageOptions<In, Out>,
 ): Promise<StageResult<Out>> {
@@ -106,14 +128,35 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
     seen.add(r.id);
   }
 
-  const done = new Map<string, JournalEntry>();
-  for (const e of readJournal<JournalEntry>(journalFile)) done.set(`${e.id}\u0000${e.request_hash}`, e);
+  const done = new Map<string, JournalEntry[]>();
+  for (const e of readJournal<JournalEntry>(journalFile)) {
+    const key = `${e.id}\u0000${e.request_hash}`;
+    const list = done.get(key) ?? [];
+    // Keep attempts 0, 1, 2... in order; a duplicate attempt (impossible unless the file was edited) is ignored.
+    if ((e.attempt ?? 0) === list.length) list.push(e);
+    done.set(key, list);
+  }
 
   const requests = rows.map((r) => stage.request(r, ctx));
   const hashes = requests.map(requestHash);
-  const entries: (JournalEntry | undefined)[] = rows.map((r, i) => done.get(`${r.id}\u0000${hashes[i]}`));
+  const attempts: JournalEntry[][] = rows.map((r, i) => done.get(`${r.id}\u0000${hashes[i]}`) ?? []);
   const failures = new Map<number, string>();
-  const resumed = entries.filter(Boolean).length;
+  const retries = Math.max(0, opts.parseRetries ?? 0);
+
+  const parseOf = (row: In, text: string): ReturnType<typeof stage.parse> => {
+    try {
+      return stage.parse(text, row, ctx);
+    } catch (err) {
+      return { kind: "parse_failure", detail: `parser error: ${(err as Error).message}` };
+    }
+  };
+  /** A row is finished when its last reply was readable, or it has used up its re-asks. */
+  const finished = (i: number) => {
+    const list = attempts[i];
+    if (list.length === 0) return false;
+    return list.length > retries || parseOf(rows[i], list[list.length - 1].text).kind !== "parse_failure";
+  };
+  const resumed = rows.filter((_, i) => finished(i)).length;
 
   const summary: StageSummary = {
     stage: stage.name,
@@ -133,8 +176,8 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
     est_cost_usd: 0,
     reasons: {},
   };
-  // Resumed rows count towards the stage's tokens and cost, so a resumed run reports what the whole job used.
-  for (const e of entries) if (e) addUsage(summary, e, opts.costOf);
+  // Journaled calls count towards the stage's tokens and cost, so a resumed run reports what the whole job used.
+  for (const list of attempts) for (const e of list) addUsage(summary, e, opts.costOf);
 
   const task = opts.progress?.start(stage.name, rows.length, resumed);
   task?.count({
@@ -143,39 +186,55 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
     est_cost_usd: summary.est_cost_usd,
   });
 
-  const todo = rows.map((_, i) => i).filter((i) => !entries[i]);
+  const todo = rows.map((_, i) => i).filter((i) => !finished(i));
   const journal = todo.length > 0 ? new JsonlJournal(journalFile, { syncEveryMs: 200 }) : undefined;
   // One controller per call (not one run-wide signal: layers below add a listener per call and never remove it).
   const inFlight = new Set<AbortController>();
   let fatal: unknown;
   let next = 0;
+  const callOnce = async (i: number) => {
+    const list = attempts[i];
+    const last = list[list.length - 1];
+    const request = last
+      ? reaskRequest(requests[i], last.text, describeFailure(parseOf(rows[i], last.text)))
+      : requests[i];
+    const abort = new AbortController();
+    inFlight.add(abort);
+    try {
+      const res = await model.chat(request, { signal: abort.signal, templateHash: tHash, stage: stage.name });
+      const entry: JournalEntry = {
+        id: rows[i].id,
+        request_hash: hashes[i],
+        ...(list.length > 0 ? { attempt: list.length } : {}),
+        model: res.model || model.model,
+        text: res.text,
+        prompt_tokens: res.usage?.prompt_tokens ?? 0,
+        completion_tokens: res.usage?.completion_tokens ?? 0,
+      };
+      journal?.append(entry);
+      list.push(entry);
+      summary.calls++;
+      if (res.cached) summary.cached++;
+      const cost = addUsage(summary, entry, opts.costOf);
+      task?.count({
+        calls: 1,
+        cached: res.cached ? 1 : 0,
+        reasks: list.length > 1 ? 1 : 0,
+        prompt_tokens: entry.prompt_tokens,
+        completion_tokens: entry.completion_tokens,
+        est_cost_usd: cost,
+      });
+    } finally {
+      inFlight.delete(abort);
+    }
+  };
   const worker = async () => {
     while (next < todo.length && fatal === undefined) {
       const i = todo[next++];
-      const abort = new AbortController();
-      inFlight.add(abort);
       try {
-        const res = await model.chat(requests[i], { signal: abort.signal, templateHash: tHash, stage: stage.name });
-        const entry: JournalEntry = {
-          id: rows[i].id,
-          request_hash: hashes[i],
-          model: res.model || model.model,
-          text: res.text,
-          prompt_tokens: res.usage?.prompt_tokens ?? 0,
-          completion_tokens: res.usage?.completion_tokens ?? 0,
-        };
-        journal?.append(entry);
-        entries[i] = entry;
-        summary.calls++;
-        if (res.cached) summary.cached++;
-        const cost = addUsage(summary, entry, opts.costOf);
-        task?.advance(1, {
-          calls: 1,
-          cached: res.cached ? 1 : 0,
-          prompt_tokens: entry.prompt_tokens,
-          completion_tokens: entry.completion_tokens,
-          est_cost_usd: cost,
-        });
+        do await callOnce(i);
+        while (!finished(i) && fatal === undefined);
+        task?.advance(1);
       } catch (err) {
         if (opts.failFast || opts.isFatal?.(err)) {
           fatal ??= err;
@@ -184,8 +243,6 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
         }
         failures.set(i, err instanceof Error ? err.message : String(err));
         task?.advance(1, { call_failures: 1 });
-      } finally {
-        inFlight.delete(abort);
       }
     }
   };
@@ -206,8 +263,9 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
     summary.reasons[r.reason] = (summary.reasons[r.reason] ?? 0) + 1;
   };
   rows.forEach((row, i) => {
-    const e = entries[i];
-    if (!e) {
+    const list = attempts[i];
+    const e = list[list.length - 1];
+    if (!e || (!finished(i) && failures.has(i))) {
       summary.call_failures++;
       reject({ id: row.id, reason: "call_failed", detail: failures.get(i), row });
       return;
@@ -216,26 +274,28 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
       model: e.model,
       template_hash: tHash,
       raw_output: e.text,
-      prompt_tokens: e.prompt_tokens,
-      completion_tokens: e.completion_tokens,
+      // Tokens of every attempt of this row (re-asks included).
+      prompt_tokens: list.reduce((a, x) => a + x.prompt_tokens, 0),
+      completion_tokens: list.reduce((a, x) => a + x.completion_tokens, 0),
+      ...(list.length > 1 ? { attempts: list.length } : {}),
     };
-    let outcome: ReturnType<typeof stage.parse>;
-    try {
-      outcome = stage.parse(e.text, row, ctx);
-    } catch (err) {
-      outcome = { kind: "parse_failure", detail: `parser error: ${(err as Error).message}` };
-    }
+    const outcome = parseOf(row, e.text);
     if (outcome.kind === "ok") {
       kept.push({ ...outcome.row, provenance: { ...row.provenance, [stage.name]: provenance } });
       summary.rows_out++;
     } else if (outcome.kind === "parse_failure") {
       summary.parse_failures++;
-      reject({ id: row.id, reason: "parse_failure", detail: outcome.detail, raw_output: e.text, row });
+      const detail = list.length > 1 ? `${outcome.detail} (after ${list.length} attempts)` : outcome.detail;
+      reject({ id: row.id, reason: "parse_failure", detail, raw_output: e.text, row });
     } else {
       reject({ id: row.id, reason: outcome.reason, detail: outcome.detail, raw_output: e.text, row });
     }
   });
   return { kept, rejects, summary };
+}
+
+function describeFailure(outcome: { kind: string; detail?: unknown }): string {
+  return typeof outcome.detail === "string" ? outcome.detail : "unreadable reply";
 }
 
 function addUsage(summary: StageSummary, e: JournalEntry, costOf?: (u: TokenUsage) => number): number {

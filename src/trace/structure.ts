@@ -1,4 +1,6 @@
 import { NULL_INPUT } from "../data/instruction.js";
+import { DIMENSIONS } from "../taxonomy/dimensions.js";
+import { findDimension } from "../taxonomy/lookup.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { STRUCTURE_EN } from "./prompts/structure.en.js";
 import { STRUCTURE_ZH } from "./prompts/structure.zh.js";
@@ -15,6 +17,12 @@ export interface StructuredFields {
   constraints_num: number;
   /** The task input, or the literal "NULL" when there is none (as in the released set). */
   input: string;
+  /**
+   * One dimension label per constraint (the released set's Chinese `levels2` strings), from the `[dimension]` tag
+   * the structurer puts after each constraint; "" for a line whose tag is missing or unknown. Absent when the reply
+   * tags no line at all.
+   */
+  levels2?: string[];
 }
 
 export interface StructuredRow extends PipelineRow, StructuredFields {}
@@ -42,22 +50,35 @@ export function parseStructured(text: string): StructuredFields | string {
   const inputAt = i ? c.index + i.index : -1;
   const description = text.slice(t.index + t[0].length, c.index).trim();
   const constraintBlock = text.slice(c.index + c[0].length, inputAt < 0 ? undefined : inputAt);
-  const splits = constraintBlock
+  const tagged = constraintBlock
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l !== "" && !/^(?:null|none|无)$/i.test(l))
-    .map((l) => l.replace(/^[-*•]\s+/, ""));
+    .map((l) => splitDimensionTag(l.replace(/^[-*•]\s+/, "")));
+  const splits = tagged.map((t) => t.text);
   if (description === "") return "empty task description";
   if (splits.length === 0) return "no constraint lines";
   let input = inputAt < 0 ? "" : text.slice(inputAt + i![0].length).trim();
   if (NULL_LIKE.test(input)) input = NULL_INPUT;
-  return {
+  const fields: StructuredFields = {
     description,
     constraints: splits.join("\n"),
     constraints_splits: splits,
     constraints_num: splits.length,
     input,
   };
+  if (tagged.some((t) => t.tag !== undefined)) fields.levels2 = tagged.map((t) => t.label);
+  return fields;
+}
+
+/** A trailing `[Dimension]` / `【维度】` tag: removed from the text, resolved to the dimension's `levels2` label. */
+export function splitDimensionTag(line: string): { text: string; tag?: string; label: string } {
+  const m = /\s*[[【]\s*([^\]】]{1,60}?)\s*[\]】]\s*$/.exec(line);
+  if (!m) return { text: line, label: "" };
+  const dim = findDimension(m[1]);
+  // An unknown bracketed tail may be part of the constraint itself ("use the [title] format"): keep the text.
+  if (!dim) return { text: line, tag: m[1], label: "" };
+  return { text: line.slice(0, m.index).trimEnd(), tag: m[1], label: dim.label };
 }
 
 export function structureTemplate(lang: PromptLang) {
@@ -76,7 +97,10 @@ export function structureStage(): Stage<PipelineRow, StructuredRow> {
     template: structureTemplate,
     params: { temperature: 0, max_tokens: 4096 },
     request(row, ctx) {
-      const content = fillTemplate(structureTemplate(ctx.lang), { instruction: instructionOf(row) });
+      const dimensions = DIMENSIONS.map((d) => (ctx.lang === "zh" ? d.label : d.name)).join(
+        ctx.lang === "zh" ? "、" : ", ",
+      );
+      const content = fillTemplate(structureTemplate(ctx.lang), { instruction: instructionOf(row), dimensions });
       return { messages: [{ role: "user", content }], ...this.params, seed: ctx.seed };
     },
     parse(text, row): StageOutcome<StructuredRow> {

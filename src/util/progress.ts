@@ -17,6 +17,8 @@ export interface ProgressOptions {
   intervalMs?: number;
   /** Counters shown on the bar, in order (others are still counted and reported). */
   barCounters?: string[];
+  /** Short names for counters on the bar (e.g. {rate_limited: "429"}); JSON lines keep the full names. */
+  barLabels?: Record<string, string>;
   /** Suppress all output (tests, library use); counters still accumulate. */
   silent?: boolean;
   /** Clock, injectable for tests. */
@@ -37,6 +39,7 @@ export class Progress {
   private readonly stream: NonNullable<ProgressOptions["stream"]>;
   private readonly intervalMs: number;
   private readonly barCounters: string[];
+  private readonly barLabels: Record<string, string>;
   private readonly silent: boolean;
   private readonly now: () => number;
   private multibar?: cliProgress.MultiBar;
@@ -46,6 +49,7 @@ export class Progress {
     this.tty = options.tty ?? Boolean((this.stream as { isTTY?: boolean }).isTTY);
     this.intervalMs = options.intervalMs ?? 5000;
     this.barCounters = options.barCounters ?? [];
+    this.barLabels = options.barLabels ?? {};
     this.silent = options.silent ?? false;
     this.now = options.now ?? Date.now;
   }
@@ -58,6 +62,7 @@ export class Progress {
       this.multibar ??= new cliProgress.MultiBar(
         {
           format: `{name} [{bar}] {value}/{total} {counters}`,
+          barsize: 20,
           stream: this.stream as NodeJS.WriteStream,
           hideCursor: true,
           clearOnComplete: false,
@@ -104,7 +109,7 @@ export class Progress {
   private formatCounters(c: Counters): string {
     return this.barCounters
       .filter((k) => c[k] !== undefined)
-      .map((k) => `${k}=${Number.isInteger(c[k]) ? c[k] : c[k].toFixed(4)}`)
+      .map((k) => `${this.barLabels[k] ?? k}=${Number.isInteger(c[k]) ? c[k] : c[k].toFixed(4)}`)
       .join(" ");
   }
 }

@@ -32,7 +32,9 @@ export function traceResponder(req: ChatRequest): string {
     const at = Math.max(user.lastIndexOf("\n\nInstruction:\n"), user.lastIndexOf("\n\n指令：\n"));
     const instr = user.slice(at + 2).replace(/^(Instruction|指令)[:：]\n/, "");
     const [task, ...cons] = instr.split("\n");
-    return `#Task Description: ${task.replace(/^(Instruction|指令)[:：]/, "").trim()}\n#Constraints:\n${cons.join("\n")}\n#Input: NULL`;
+    const tags = ["Numerical", "Inclusion", "Tone and Style"];
+    const tagged = cons.map((c, i) => `${c} [${tags[i % tags.length]}]`);
+    return `#Task Description: ${task.replace(/^(Instruction|指令)[:：]/, "").trim()}\n#Constraints:\n${tagged.join("\n")}\n#Input: NULL`;
   }
   if (user.includes("<result></result>")) {
     const seed = user

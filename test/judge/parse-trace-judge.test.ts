@@ -59,6 +59,13 @@ describe("parseTraceJudge", () => {
     expect(parseTraceJudge(undefined).raw).toBe("");
   });
 
+  it("ignores the marker's name when the explanation mentions it after the block", () => {
+    const text = `${wrap('[{"a": 10, "b": 0}]')}\nNote: the Fine Grained Score above is strict.`;
+    expect(parseTraceJudge(text, 2).scores).toEqual([10, 0]);
+    const before = `I will give the Fine Grained Score after the explanation.\n${wrap('[{"a": 10, "b": 10}]')}`;
+    expect(parseTraceJudge(before, 2).scores).toEqual([10, 10]);
+  });
+
   it("handles truncated output (unbalanced brackets)", () => {
     const p = parseTraceJudge('Fine Grained Score: [{"a": 10, "b": 0', 2);
     expect(p.scores).toEqual([10, 0]);

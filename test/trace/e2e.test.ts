@@ -246,5 +246,20 @@ describe("trace build against a local OpenAI-compatible server", () => {
     expect(r3.status, r3.stderr).toBe(0);
     expect(readFileSync(join(dir, "filtered.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
     expect(existsSync(join(dir, "filtered.rejects.jsonl"))).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual([
+      "filtered.journal",
+      "filtered.jsonl",
+      "filtered.rejects.jsonl",
+      "filtered.summary.json",
+      "judged.journal",
+      "judged.jsonl",
+      "judged.rejects.jsonl",
+      "judged.summary.json",
+      "records.jsonl",
+      "responses.journal",
+      "responses.jsonl",
+      "responses.rejects.jsonl",
+      "responses.summary.json",
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { renderInstruction } from "../../src/data/instruction.js";
 import { readJsonl } from "../../src/data/jsonl.js";
 import { TraceRecordSchema } from "../../src/data/schemas.js";
+import type { ChatRequest } from "../../src/llm/types.js";
 import { expandStage, type SeedRow } from "../../src/trace/expand.js";
 import { buildTrace, type PipelineOptions } from "../../src/trace/pipeline.js";
 import { templateHash } from "../../src/trace/prompts/template.js";
@@ -55,6 +56,10 @@ describe("trace build (in-process scripted model)", () => {
       expect(r.constraints_num).toBe(r.constraints_splits.length);
       expect(r.constraints).toBe(r.constraints_splits.join("\n"));
       expect(r.input).toBe("NULL");
+      expect(r.levels2).toEqual(
+        ["数值约束", "包含约束", "语气风格约束", "数值约束", "包含约束", "语气风格约束"].slice(0, r.constraints_num),
+      );
+      expect(r.constraints_splits.every((c) => !c.includes("["))).toBe(true);
       expect(r.messages[1].content).toBe(renderInstruction(r.description, r.constraints_splits, r.input));
       expect(r.judge?.scores?.every((s) => s === 10)).toBe(true);
       expect(Object.keys(r.provenance ?? {})).toEqual([
@@ -229,6 +234,34 @@ describe("trace build (in-process scripted model)", () => {
     expect(finals[0]).toMatchObject({ done: 2, total: 2 });
     expect(finals[0].counters.prompt_tokens).toBeGreaterThan(0);
     expect(existsSync("/nonexistent")).toBe(false);
+  });
+
+  it("--parse-retries re-asks after an unreadable reply, shows the bad reply back, and journals every attempt", async () => {
+    // The judge's first answer to every row is unreadable; a re-ask gets a proper answer.
+    const reply = (req: ChatRequest) => {
+      const first = req.messages.find((m) => m.role === "user")!.content;
+      const isJudge = first.includes("Fine Grained Score");
+      if (isJudge && req.messages.length === 1) return "garbled {{";
+      return traceResponder({ ...req, messages: [{ role: "user", content: first }] });
+    };
+    const seeds = SEEDS.slice(0, 3).concat(SEEDS[6]);
+    const noRetry = await buildTrace(seeds, options(tmp(), new ScriptedChatModel(reply)));
+    expect(noRetry.rows_out).toBe(0);
+    expect(noRetry.parse_failures).toBe(2);
+
+    const dir = tmp();
+    const m = new ScriptedChatModel(reply);
+    const s = await buildTrace(seeds, options(dir, m, { parseRetries: 1 }));
+    expect(s.rows_out).toBe(2);
+    const reasks = m.calls.filter((c) => c.messages.length === 3);
+    expect(reasks).toHaveLength(2);
+    expect(reasks[0].messages[1]).toEqual({ role: "assistant", content: "garbled {{" });
+    expect(reasks[0].messages[2].content).toMatch(/could not be read/);
+    const kept = readJsonl(join(dir, "trace.jsonl"), TraceRecordSchema).map((r) => r.value);
+    expect(kept[0].provenance?.judge).toMatchObject({ attempts: 2 });
+    const again = new ScriptedChatModel(reply);
+    await buildTrace(seeds, options(dir, again, { parseRetries: 1 }));
+    expect(again.calls).toHaveLength(0);
   });
 });
 

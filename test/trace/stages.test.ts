@@ -43,6 +43,18 @@ describe("structure parser (B.2)", () => {
     });
   });
 
+  it("turns [dimension] tags into levels2 labels and strips them from the constraint text", () => {
+    const s = parseStructured(
+      "#Task Description: T\n#Constraints:\n1. at most 50 words [Numerical]\n2. 使用正式语气【语气风格约束】\n3. use the [title] format\n#Input: NULL",
+    );
+    expect(s).toMatchObject({
+      constraints_splits: ["1. at most 50 words", "2. 使用正式语气", "3. use the [title] format"],
+      levels2: ["数值约束", "语气风格约束", ""],
+    });
+    const untagged = parseStructured("#Task Description: T\n#Constraints:\n1. c\n#Input: NULL");
+    expect(typeof untagged !== "string" && untagged.levels2).toBeUndefined();
+  });
+
   it("returns a reason for unusable replies", () => {
     expect(parseStructured("Sure, here it is")).toMatch(/Task Description/);
     expect(parseStructured("#Task Description: T\n#Input: x")).toMatch(/Constraints/);
