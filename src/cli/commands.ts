@@ -1,12 +1,16 @@
 import type { Command } from "commander";
 import { register as registerCache } from "./cache.js";
+import { register as registerConvert } from "./convert.js";
 import { register as registerDemo } from "./demo.js";
+import { register as registerExport } from "./export.js";
 import { registerGenerate } from "./generate.js";
 import { registerInspect } from "./inspect.js";
 import { registerLogprobs } from "./logprobs.js";
+import { register as registerPairs } from "./pairs.js";
 import { register as registerStats } from "./stats.js";
 import { registerTinyModel } from "./tiny-model.js";
 import { register as registerTrace } from "./trace.js";
+import { register as registerTrain } from "./train.js";
 
 /**
  * The command table. One line per command module; each module adds its command (and subcommands) to the program.
@@ -16,9 +20,13 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerTrace(program);
   registerStats(program);
+  registerPairs(program);
+  registerTrain(program);
   registerLogprobs(program);
   registerGenerate(program);
   registerInspect(program);
+  registerExport(program);
+  registerConvert(program);
   registerTinyModel(program);
   registerCache(program);
 }
