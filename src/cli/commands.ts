@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { register as registerEvalCfbench } from "./eval-cfbench.js";
+import { register as registerEvalComplexbench } from "./eval-complexbench.js";
 
 /**
  * The command table. One line per command module; each module adds its command (and subcommands) to the program.
@@ -7,4 +8,5 @@ import { register as registerEvalCfbench } from "./eval-cfbench.js";
  */
 export function registerCommands(program: Command): void {
   registerEvalCfbench(program);
+  registerEvalComplexbench(program);
 }
