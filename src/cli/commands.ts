@@ -1,12 +1,14 @@
 import type { Command } from "commander";
 import { register as registerEvalCfbench } from "./eval-cfbench.js";
 import { register as registerEvalComplexbench } from "./eval-complexbench.js";
+import { register as registerEvalTrace } from "./eval-trace.js";
 
 /**
  * The command table. One line per command module; each module adds its command (and subcommands) to the program.
  * Order here is the order of `iopo --help`.
  */
 export function registerCommands(program: Command): void {
+  registerEvalTrace(program);
   registerEvalCfbench(program);
   registerEvalComplexbench(program);
 }

@@ -1,0 +1,133 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../../../src/cli/main.js";
+import { type ReceivedRequest, startScriptedServer } from "./scripted-server.js";
+
+const good = (scores: number[], overall: number) =>
+  `Explanation:\n${scores.map((s, i) => `${i + 1}. 评估……得分${s}分。`).join("\n")}\n` +
+  `Fine Grained Score: [{${scores.map((s, i) => `"约束${i + 1}": ${s}`).join(", ")}}]\nConstraints Overall Score: [[${overall}]]`;
+
+/**
+ * The model under test and the judge behind one local server. Records (real TRACE ids):
+ *   7  (1 constraint, quoted words)  -> well-formed all-10 judgement
+ *   13 (1, answer in English)        -> first judgement malformed (overall only), the re-ask is well formed
+ *   382 (2, JSON output)             -> judge gives 10/10 although the response is not JSON: the rule disagrees
+ *   0  (1)                           -> unparsable judge output every time
+ *   289 (2)                          -> well formed, one constraint scored 6
+ */
+function script(req: ReceivedRequest): string {
+  const content = req.messages[req.messages.length - 1].content;
+  if (req.model === "under-test") {
+    if (content.includes('"音乐"和"海洋"')) return "海洋之歌：音乐与海洋的对话";
+    if (content.includes("使用英文回答")) return "Hello, this answer is in English.";
+    if (content.includes("输出的格式为JSON")) return "这不是JSON";
+    return "普通回答";
+  }
+  if (content.includes("海洋之歌")) return good([10], 10);
+  if (content.includes("Hello, this answer is in English."))
+    return req.seed ? good([10], 10) : "Constraints Overall Score: [[10]]";
+  if (content.includes("这不是JSON")) return good([10, 10], 10);
+  if (content.includes("排序后的列表")) return good([10, 6], 8);
+  return "I think the response is fine.";
+}
+
+describe("iopo eval trace (CLI against a local scripted server)", () => {
+  let server: Awaited<ReturnType<typeof startScriptedServer>>;
+  afterAll(async () => server?.close());
+  const dir = mkdtempSync(join(tmpdir(), "iopo-trace-"));
+  const capture = async (argv: string[]) => {
+    const write = process.stdout.write;
+    let printed = "";
+    process.stdout.write = ((s: string) => {
+      printed += s;
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      await main(argv);
+    } finally {
+      process.stdout.write = write;
+    }
+    return printed;
+  };
+
+  it("generates, judges with re-asks, runs rule checks, reports IF/IF-S/IF-M and the hybrid table; rerun makes no calls", async () => {
+    server = await startScriptedServer(script);
+    const out = join(dir, "run");
+    const argv = ["node", "iopo", "eval", "trace", "--ids", "0,7,13,289,382", "--out", out, "--reask", "1"];
+    argv.push("--base-url", server.baseUrl, "--model", "under-test", "--judge-base-url", server.baseUrl);
+    argv.push("--judge-model", "judge");
+    const printed = await capture(argv);
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
+    expect(metrics.n).toBe(5);
+    expect(metrics.IF).toEqual({ n: 5, followed: 3, pct: 60 });
+    expect(metrics.IF_overall).toEqual({ n: 5, followed: 3, pct: 60 });
+    expect(metrics.IF_hybrid).toEqual({ n: 5, followed: 2, pct: 40 });
+    expect(metrics.IF_S.IF).toEqual({ n: 3, followed: 2, pct: 66.67 });
+    expect(metrics.IF_M.IF).toEqual({ n: 2, followed: 1, pct: 50 });
+    expect(metrics.parse_failures).toEqual({ fine_grained: 1, overall: 1, both: 1 });
+    expect(metrics.hybrid.agreement.rule_fail_judge_10).toBe(1);
+    expect(metrics.provenance.judge_temperature).toBe(0);
+    expect(metrics.provenance.judge_top_p).toBe(0.8);
+    expect(metrics.provenance.judge_template_hash.zh).toMatch(/^[0-9a-f]{12}$/);
+    expect(metrics.provenance.generation.temperature).toBe(0.1);
+    const gens = server.requests.filter((r) => r.model === "under-test");
+    expect(gens).toHaveLength(5);
+    expect(gens[0].messages[0]).toEqual({ role: "system", content: "You are a helpful assistant." });
+    expect(gens.every((g) => g.temperature === 0.1)).toBe(true);
+    const judged = server.requests.filter((r) => r.model === "judge");
+    expect(judged).toHaveLength(7); // 5 + re-asks for ids 13 and 0
+    expect(judged.every((j) => j.temperature === 0 && j.top_p === 0.8)).toBe(true);
+    expect(printed).toMatch(/IF-S\s+66\.67 \(2\/3\)/);
+    expect(printed).toContain("rule fail: judge 10 1");
+
+    const results = readFileSync(join(out, "results.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const r382 = results.find((r) => r.id === "382");
+    expect(r382.followed).toEqual({ all_ten: true, overall: true, hybrid: false });
+    expect(r382.rules[0].verdict).toBe("fail");
+    expect(r382.rules[0].rules[0].rule.kind).toBe("json");
+    const r0 = results.find((r) => r.id === "0");
+    expect(r0.judge.raw).toBe("I think the response is fine.");
+    expect(r0.judge.raw_rounds).toHaveLength(2);
+    expect(r0.judge.parse_error).toBeDefined();
+
+    const calls = server.requests.length;
+    await capture(argv);
+    expect(server.requests.length).toBe(calls);
+  });
+
+  it("without re-asks the malformed judgement counts as not followed in IF but the overall reading disagrees", async () => {
+    const out = join(dir, "noreask");
+    const argv = ["node", "iopo", "eval", "trace", "--ids", "13", "--out", out];
+    argv.push("--base-url", server.baseUrl, "--model", "under-test", "--judge-base-url", server.baseUrl);
+    argv.push("--judge-model", "judge");
+    await capture(argv);
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
+    expect(metrics.IF.followed).toBe(0);
+    expect(metrics.IF_overall.followed).toBe(1);
+    expect(metrics.readings_disagree).toEqual({ total: 1, all_ten_only: 0, overall_only: 1 });
+  });
+
+  it("scores a responses file without generating, and rejects unknown ids", async () => {
+    const responses = join(dir, "responses.jsonl");
+    writeFileSync(responses, `${JSON.stringify({ id: "7", response: "海洋之歌：音乐与海洋的对话" })}\n`);
+    const out = join(dir, "scored");
+    const before = server.requests.length;
+    await capture([
+      ...["node", "iopo", "eval", "trace", "--ids", "7", "--responses", responses, "--out", out],
+      ...["--judge-base-url", server.baseUrl, "--judge-model", "judge", "--no-rules"],
+    ]);
+    expect(server.requests.slice(before).every((r) => r.model === "judge")).toBe(true);
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
+    expect(metrics.IF).toEqual({ n: 1, followed: 1, pct: 100 });
+    expect(metrics.hybrid.with_rule).toBe(0);
+
+    writeFileSync(responses, `${JSON.stringify({ id: "99999", response: "x" })}\n`);
+    const { readTraceResponses } = await import("../../../src/eval/trace/responses.js");
+    expect(() => readTraceResponses(responses, new Set(["7"]))).toThrow(/responses\.jsonl:1: field "id": id 99999/);
+  });
+});
