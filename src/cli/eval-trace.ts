@@ -20,7 +20,7 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { bundledDataPath } from "../util/paths.js";
 
 interface TraceFlags extends ModelFlags {
-  data: string;
+  data?: string;
   responses?: string;
   modelDir?: string;
   out: string;
@@ -42,7 +42,7 @@ export function register(program: Command): void {
   const cmd = evalGroup(program)
     .command("trace")
     .description("TRACE IF-S/IF-M: generate or load responses, judge each constraint (0-10), rule checks beside")
-    .option("--data <file>", "TRACE evaluation JSONL", bundledDataPath("trace", "2024_trace_evaluation.jsonl"))
+    .option("--data <file>", "TRACE evaluation JSONL (default: the bundled 1,042-record evaluation set)")
     .option("--responses <file>", "existing responses: JSONL {id, response}")
     .option("--model-dir <dir>", "generate with the in-process engine from a Hugging Face model folder")
     .requiredOption("--out <dir>", "output folder (results.jsonl, metrics.json, resumable call journals)")
@@ -54,14 +54,15 @@ export function register(program: Command): void {
   addGeneratorOptions(cmd);
   addJudgeOptions(cmd, { temperature: 0, top_p: 0.8 });
   cmd.action(async (flags: TraceFlags) => {
-    let records = readTraceData(flags.data);
+    const dataFile = flags.data ?? bundledDataPath("trace", "2024_trace_evaluation.jsonl");
+    let records = readTraceData(dataFile);
     if (flags.ids) {
       const want = new Set(flags.ids.split(",").map((s) => s.trim()));
       records = records.filter((r) => want.has(r.id));
     }
     if (flags.limit !== undefined) records = records.slice(0, flags.limit);
     const responses = flags.responses
-      ? readTraceResponses(flags.responses, new Set(readTraceData(flags.data).map((r) => r.id)))
+      ? readTraceResponses(flags.responses, new Set(readTraceData(dataFile).map((r) => r.id)))
       : undefined;
     if (flags.modelDir)
       // The in-process engine's generation (src/model) has not landed on main yet; say so instead of guessing.
@@ -101,7 +102,7 @@ export function register(program: Command): void {
         ...result.metrics,
         provenance: {
           ...result.provenance,
-          data_file: flags.data,
+          data_file: dataFile,
           responses_file: flags.responses ?? null,
           calls: { judge: judge.calls, generation: generator?.calls ?? 0 },
         },

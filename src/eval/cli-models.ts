@@ -1,4 +1,4 @@
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import type { ChatModel } from "../llm/types.js";
 import { createInterimChatModel } from "./interim-chat-model.js";
 
@@ -65,13 +65,13 @@ export function generatorFrom(flags: ModelFlags): ChatModel | undefined {
 
 export function parseIntOption(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`expected an integer, got "${v}"`);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${v}"`);
   return n;
 }
 
 export function parseFloatOption(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`expected a number, got "${v}"`);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${v}"`);
   return n;
 }
 

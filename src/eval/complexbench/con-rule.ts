@@ -388,7 +388,10 @@ export function rule(s: string, point: string): RuleVerdict {
   if (has("keyword") && has("forbidden_word")) {
     if (blank) return false;
     const t = toZhPunct(s);
-    return keyword(t, list(groups(P.keyword, point)[0])) && forbiddenWord(t, list(groups(P.forbidden, point)[0]));
+    // Both lists are parsed before either check (upstream raises if either pattern is missing).
+    const ks = list(groups(P.keyword, point)[0]);
+    const fs = list(groups(P.forbidden, point)[0]);
+    return keyword(t, ks) && forbiddenWord(t, fs);
   }
   if (has("keyword") && !has("keyword_num")) {
     if (blank) return false;

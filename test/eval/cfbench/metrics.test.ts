@@ -53,3 +53,46 @@ describe("CFBench aggregates (upstream _scores)", () => {
     expect(s.CSR).toBe(1);
   });
 });
+
+/**
+ * 400 random judge outputs (well-formed, paraphrased echoes, single-newline separators, non-0/1 scores) with the
+ * parse results, per-item metrics and aggregates that upstream's code/evalaute.py logic (_get_judge_scores,
+ * _get_judge_scores_guaranteed, _score_compute, _scores) produced under CPython 3 + NumPy at development time.
+ */
+describe("agreement with upstream evalaute.py on generated judge outputs", () => {
+  it("reproduces strict parse, fallback, per-item metrics and rounded aggregates", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { parseFallbackUpstream, parseStrict } = await import("../../../src/eval/cfbench/parse-judge.js");
+    const ref = JSON.parse(readFileSync(new URL("./evaluate-reference.json", import.meta.url), "utf8")) as {
+      cases: {
+        criteria: string[][];
+        response: string;
+        judge_score: string[];
+        judge_parsing: "1" | "0" | "-1";
+        metric: { CSR: number; ISR: 0 | 1; PSR: 0 | 1 };
+        split: string;
+      }[];
+      scores: Record<string, number>;
+    };
+    const items = ref.cases.map((c) => {
+      const strict = parseStrict(
+        c.response,
+        c.criteria.map((x) => x[0]),
+      );
+      const fb = strict.ok ? undefined : parseFallbackUpstream(c.response);
+      const scores = strict.ok ? strict.scores : fb!.scores;
+      const parsing = strict.ok ? "1" : fb!.judge_parsing;
+      expect(scores).toEqual(c.judge_score);
+      expect(parsing).toBe(c.judge_parsing);
+      const metric = scoreItem(
+        scores.map(Number),
+        c.criteria.map((x) => x[1]),
+        parsing,
+      );
+      expect(metric).toEqual(c.metric);
+      return { split: c.split, metric };
+    });
+    const agg = aggregateScores(items);
+    for (const [k, v] of Object.entries(ref.scores)) expect(agg[k as keyof typeof agg], k).toBe(v);
+  });
+});

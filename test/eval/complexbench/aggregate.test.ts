@@ -56,3 +56,30 @@ describe("ComplexBench DRFR and breakdowns (upstream aggregation)", () => {
     expect(m.multiple_relative_drop).toBe(0);
   });
 });
+
+/**
+ * 120 random records with verdicts (true / false / 2) and the masked verdicts and metrics that upstream's own
+ * evaluation/aggregation.py (get_rely_judgment + aggregation, @82f175f) computed for them under CPython 3 at
+ * development time. Python is not needed to run this test.
+ */
+describe("agreement with upstream aggregation.py on generated records", () => {
+  it("reproduces masking, DRFR, every breakdown and the coherent test", async () => {
+    const { readFileSync } = await import("node:fs");
+    const ref = JSON.parse(readFileSync(new URL("./aggregation-reference.json", import.meta.url), "utf8"));
+    ref.data.forEach((d: (typeof records)[number] & { point_judges: (boolean | 2)[] }, i: number) => {
+      expect(applyDependencies(d, d.point_judges)).toEqual(ref.rely[i]);
+    });
+    const got = aggregateComplexbench(
+      ref.data.map((d: { point_judges: (boolean | 2)[] }) => ({ record: d, verdicts: d.point_judges })),
+    );
+    for (const [key, want] of Object.entries(ref.metrics as Record<string, number | Record<string, number>>)) {
+      const value = got[key as keyof typeof got];
+      if (typeof want === "number") expect(value, key).toBeCloseTo(want, 14);
+      else {
+        const obj = value as Record<string, number>;
+        expect(Object.keys(obj).sort(), key).toEqual(Object.keys(want).sort());
+        for (const [k, v] of Object.entries(want)) expect(obj[k], `${key}.${k}`).toBeCloseTo(v, 14);
+      }
+    }
+  });
+});

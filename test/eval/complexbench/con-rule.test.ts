@@ -125,3 +125,33 @@ describe("span rules (decomposeJudge)", () => {
     expect(() => rule("abc", "keyword:[a]\nforbidden_word:[b]")).toThrow(/does not match/);
   });
 });
+
+/**
+ * 2,500 random (rule, spans) cases whose verdicts were produced by upstream's own evaluation/con_rule.py
+ * (thu-coai/ComplexBench @82f175f, MIT) under CPython 3 at development time; "crash" marks cases where upstream
+ * raises. Python is not needed to run this test.
+ */
+describe("agreement with upstream con_rule.py on generated cases", () => {
+  it("matches every verdict and every crash", async () => {
+    const { readFileSync } = await import("node:fs");
+    const cases = JSON.parse(readFileSync(new URL("./con-rule-reference.json", import.meta.url), "utf8")) as {
+      rule: string;
+      spans: string[];
+      verdict?: boolean | 2;
+      crash?: string;
+    }[];
+    expect(cases.length).toBe(2500);
+    const mismatches: string[] = [];
+    for (const c of cases) {
+      let got: boolean | 2 | "crash";
+      try {
+        got = decomposeJudge(c.rule, c.spans);
+      } catch {
+        got = "crash";
+      }
+      const want = c.crash ? "crash" : c.verdict;
+      if (got !== want) mismatches.push(JSON.stringify({ ...c, got }));
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
