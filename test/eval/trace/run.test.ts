@@ -131,3 +131,48 @@ describe("iopo eval trace (CLI against a local scripted server)", () => {
     expect(() => readTraceResponses(responses, new Set(["7"]))).toThrow(/responses\.jsonl:1: field "id": id 99999/);
   });
 });
+
+describe("iopo eval trace resume", () => {
+  it("after a failed run, the rerun only makes the calls that had not been answered", async () => {
+    let broken = true;
+    const server = await startScriptedServer((req) => {
+      const content = req.messages[req.messages.length - 1].content;
+      if (broken && req.model === "judge" && content.includes("Hello, this answer is in English.")) return 400;
+      return script(req);
+    });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "iopo-trace-resume-"));
+      const argv = [
+        "node",
+        "iopo",
+        "eval",
+        "trace",
+        "--ids",
+        "7,13,289",
+        "--out",
+        join(dir, "out"),
+        "--concurrency",
+        "1",
+      ];
+      argv.push("--base-url", server.baseUrl, "--model", "under-test", "--judge-base-url", server.baseUrl);
+      argv.push("--judge-model", "judge", "--reask", "1");
+      await expect(main(argv)).rejects.toThrow(/HTTP 400/);
+      const first = server.requests.length;
+      expect(first).toBe(3 + 2); // 3 generations; judge 7, then 13 fails (no judging of 289 starts)
+      broken = false;
+      const write = process.stdout.write;
+      process.stdout.write = (() => true) as typeof process.stdout.write;
+      try {
+        await main(argv);
+      } finally {
+        process.stdout.write = write;
+      }
+      const rerun = server.requests.slice(first);
+      expect(rerun.map((r) => r.model)).toEqual(["judge", "judge", "judge"]); // 13 (+ its re-ask) and 289
+      const metrics = JSON.parse(readFileSync(join(dir, "out", "metrics.json"), "utf8"));
+      expect(metrics.IF).toEqual({ n: 3, followed: 2, pct: 66.67 });
+    } finally {
+      await server.close();
+    }
+  });
+});
