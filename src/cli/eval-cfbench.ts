@@ -87,6 +87,7 @@ export function register(program: Command): void {
       const metrics = {
         ...result.scores,
         ...result.summary,
+        criteria_breakdown: result.breakdown,
         generator_model: generator?.model ?? null,
         data_file: flags.data,
         responses_file: flags.responses ?? null,

@@ -14,6 +14,7 @@ import {
 } from "../eval/cli-models.js";
 import { JournaledChatModel } from "../eval/journaled-chat.js";
 import { defaultJudgeKit } from "../eval/trace/judge-kit-default.js";
+import { hybridDisagreements } from "../eval/trace/metrics.js";
 import { readTraceData, readTraceResponses } from "../eval/trace/responses.js";
 import { formatTraceTable, runTrace } from "../eval/trace/run.js";
 import { writeFileAtomic } from "../util/atomic.js";
@@ -98,6 +99,11 @@ export function register(program: Command): void {
       });
       if (process.stderr.isTTY) process.stderr.write("\n");
       writeJsonl(join(flags.out, "results.jsonl"), result.items);
+      const byId = new Map(records.map((r) => [r.id, r.constraints_splits]));
+      writeJsonl(
+        join(flags.out, "hybrid_disagreements.jsonl"),
+        hybridDisagreements(result.items.map((i) => ({ ...i, constraints: byId.get(i.id) }))),
+      );
       const metrics = {
         ...result.metrics,
         provenance: {

@@ -46,9 +46,46 @@ export interface CfbenchItemResult {
   fallback_skipped?: number;
 }
 
+/** Share of criteria met, by constraint type (criteria[k][2]) and by priority; not an upstream metric. */
+export interface CriteriaBreakdown {
+  /** Only items whose scores align with their criteria (judge_parsing "1") are counted. */
+  items_counted: number;
+  by_constraint_type: Record<string, { criteria: number; met: number; rate: number }>;
+  by_priority: Record<string, { criteria: number; met: number; rate: number }>;
+}
+
+export function criteriaBreakdown(
+  records: readonly CfbenchRecord[],
+  items: readonly CfbenchItemResult[],
+): CriteriaBreakdown {
+  const byIdx = new Map(records.map((r) => [r.idx, r]));
+  const types: Record<string, { criteria: number; met: number; rate: number }> = {};
+  const prios: Record<string, { criteria: number; met: number; rate: number }> = {};
+  let counted = 0;
+  for (const item of items) {
+    const rec = byIdx.get(item.idx);
+    if (!rec || item.judge_parsing !== "1" || item.judge_score.length !== rec.criteria.length) continue;
+    counted++;
+    rec.criteria.forEach((c, k) => {
+      const met = Number(item.judge_score[k]) === 1 ? 1 : 0;
+      for (const [table, key] of [
+        [types, c[2] || "(none)"],
+        [prios, c[1]],
+      ] as const) {
+        const e = (table[key] ??= { criteria: 0, met: 0, rate: 0 });
+        e.criteria++;
+        e.met += met;
+        e.rate = e.met / e.criteria;
+      }
+    });
+  }
+  return { items_counted: counted, by_constraint_type: types, by_priority: prios };
+}
+
 export interface CfbenchRunResult {
   items: CfbenchItemResult[];
   scores: CfbenchScores;
+  breakdown: CriteriaBreakdown;
   summary: {
     parse_mode: CfbenchParseMode;
     judge_model: string;
@@ -181,6 +218,7 @@ export async function runCfbench(options: CfbenchRunOptions): Promise<CfbenchRun
   return {
     items,
     scores: aggregateScores(items.map((i) => ({ split: i.split, metric: i.judge_metric }))),
+    breakdown: criteriaBreakdown(options.records, items),
     summary: {
       parse_mode: options.parseMode,
       judge_model: options.judge.model.model,

@@ -95,6 +95,45 @@ function emptyAgreement(): HybridReport["agreement"] {
   };
 }
 
+export interface HybridDisagreement {
+  id: string;
+  constraint_index: number;
+  constraint: string;
+  judge_score: number;
+  rule_verdict: "pass" | "fail";
+  coverage: "full" | "partial";
+  evidence: string[];
+}
+
+/**
+ * Constraints where the rule check and the judge disagree in a way that means something: a rule failure the judge
+ * scored 10, or a full-coverage rule pass the judge scored below 10. For review (written beside the results).
+ */
+export function hybridDisagreements(
+  items: readonly (TraceItemForMetrics & { constraints?: readonly string[] })[],
+): HybridDisagreement[] {
+  const out: HybridDisagreement[] = [];
+  for (const item of items) {
+    item.rules.forEach((rc, k) => {
+      const score = constraintScore(item, k);
+      if (rc.verdict === "none" || score === null || rc.coverage === null) return;
+      const judgeOk = score === 10;
+      const disagree = rc.verdict === "fail" ? judgeOk : rc.coverage === "full" && !judgeOk;
+      if (!disagree) return;
+      out.push({
+        id: item.id,
+        constraint_index: k,
+        constraint: item.constraints?.[k] ?? "",
+        judge_score: score,
+        rule_verdict: rc.verdict,
+        coverage: rc.coverage,
+        evidence: rc.rules.map((r) => `${r.rule.kind}: ${r.check.pass ? "pass" : "fail"} (${r.check.evidence})`),
+      });
+    });
+  }
+  return out;
+}
+
 export function computeTraceMetrics(
   items: readonly TraceItemForMetrics[],
   dimension: (label: string) => DimensionInfo | undefined,

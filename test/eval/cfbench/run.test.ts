@@ -114,6 +114,12 @@ describe("runCfbench", () => {
     expect(r.scores.CSR_easy).toBe(0.67);
     expect(r.scores.CSR_hard).toBe(0.83); // (0.67 + 1) / 2 = 0.835 -> 0.83
     expect(r.summary.judge_parsing_counts).toEqual({ "1": 2, "0": 1, "-1": 0 });
+    // Criteria breakdown over the two strictly parsed items: 内容约束 3/3 met, 风格约束 0/1, 数值约束 1/2.
+    expect(r.breakdown.items_counted).toBe(2);
+    expect(r.breakdown.by_constraint_type["内容约束"]).toEqual({ criteria: 2, met: 2, rate: 1 });
+    expect(r.breakdown.by_constraint_type["风格约束"]).toEqual({ criteria: 1, met: 0, rate: 0 });
+    expect(r.breakdown.by_constraint_type["数值约束"]).toEqual({ criteria: 2, met: 1, rate: 0.5 });
+    expect(r.breakdown.by_priority["主需"]).toEqual({ criteria: 3, met: 3, rate: 1 });
   });
 
   it("tolerant: the paraphrased echoes parse by order", async () => {

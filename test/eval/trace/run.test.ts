@@ -95,6 +95,18 @@ describe("iopo eval trace (CLI against a local scripted server)", () => {
     expect(r0.judge.raw_rounds).toHaveLength(2);
     expect(r0.judge.parse_error).toBeDefined();
 
+    const disagreements = readFileSync(join(out, "hybrid_disagreements.jsonl"), "utf8").trim().split("\n");
+    expect(disagreements.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({
+        id: "382",
+        constraint_index: 0,
+        judge_score: 10,
+        rule_verdict: "fail",
+        coverage: "full",
+      }),
+    ]);
+    expect(JSON.parse(disagreements[0]).constraint).toBe("1. 输出的格式为JSON；");
+
     const calls = server.requests.length;
     await capture(argv);
     expect(server.requests.length).toBe(calls);
