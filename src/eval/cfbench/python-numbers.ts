@@ -58,9 +58,22 @@ export function npMean(a: readonly number[]): number {
 const PY_FLOAT =
   /^[+-]?(?:(?:\d(?:_?\d)*)?\.?\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.(?:[eE][+-]?\d(?:_?\d)*)?)$/;
 
+/** Map any Unicode decimal digit (full-width １, Arabic-Indic ٣, ...) to ASCII, as Python's float() accepts them. */
+function asciiDigits(s: string): string {
+  return s.replace(/\p{Nd}/gu, (d) => {
+    if (d >= "0" && d <= "9") return d;
+    // Decimal digits come in runs of ten starting at zero: the digit is the offset in its run.
+    let cp = d.codePointAt(0)!;
+    let start = cp;
+    while (/\p{Nd}/u.test(String.fromCodePoint(start - 1))) start--;
+    cp -= start;
+    return String((cp % 10) as number);
+  });
+}
+
 /** Python's `float(s)`; throws a TypeError-like Error where Python raises ValueError. */
 export function pyFloat(s: string): number {
-  const t = s.replace(/^[\s\u001c-\u001f\u0085]+|[\s\u001c-\u001f\u0085]+$/gu, "");
+  const t = asciiDigits(s.replace(/^[\s\u001c-\u001f\u0085]+|[\s\u001c-\u001f\u0085]+$/gu, ""));
   const lower = t.toLowerCase();
   const m = /^([+-]?)(inf|infinity|nan)$/.exec(lower);
   if (m) return m[2] === "nan" ? Number.NaN : m[1] === "-" ? -Infinity : Infinity;

@@ -3,6 +3,7 @@ import { mapPool } from "../map-pool.js";
 import { CFBENCH_JUDGE_TEMPLATE_HASH, renderCfbenchJudgePrompt } from "./judge-prompt.js";
 import { aggregateScores, type CfbenchScores, type ItemMetric, type JudgeParsing, scoreItem } from "./metrics.js";
 import { parseFallbackUpstream, parseStrict, parseTolerant } from "./parse-judge.js";
+import { pyFloat } from "./python-numbers.js";
 import type { CfbenchRecord } from "./record.js";
 
 export type CfbenchParseMode = "upstream-exact" | "tolerant";
@@ -67,7 +68,7 @@ export function criteriaBreakdown(
     if (!rec || item.judge_parsing !== "1" || item.judge_score.length !== rec.criteria.length) continue;
     counted++;
     rec.criteria.forEach((c, k) => {
-      const met = Number(item.judge_score[k]) === 1 ? 1 : 0;
+      const met = pyFloat(item.judge_score[k]) === 1 ? 1 : 0;
       for (const [table, key] of [
         [types, c[2] || "(none)"],
         [prios, c[1]],
@@ -152,7 +153,7 @@ async function judgeOne(
     if (options.parseMode === "upstream-exact") {
       const parsed = parseStrict(res.text, criteria);
       if (parsed.ok) {
-        const metric = scoreItem(parsed.scores.map(Number), priorities, "1");
+        const metric = scoreItem(parsed.scores.map(pyFloat), priorities, "1");
         return base(record, response, texts, errors, parsed.scores, "1", metric);
       }
       errors.push(parsed.reason);
@@ -165,7 +166,7 @@ async function judgeOne(
   }
   if (options.parseMode === "upstream-exact") {
     const fb = parseFallbackUpstream(texts[texts.length - 1]);
-    const metric = scoreItem(fb.scores.map(Number), priorities, fb.judge_parsing);
+    const metric = scoreItem(fb.scores.map(pyFloat), priorities, fb.judge_parsing);
     return {
       ...base(record, response, texts, errors, fb.scores, fb.judge_parsing, metric),
       fallback_skipped: fb.fallback_skipped,

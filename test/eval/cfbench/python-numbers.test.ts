@@ -41,6 +41,9 @@ describe("Python numerics used by the CFBench scorer", () => {
     expect(pyFloat("+1.")).toBe(1);
     expect(pyFloat("1_0")).toBe(10);
     expect(Number.isNaN(pyFloat("nan"))).toBe(true);
+    expect(pyFloat("１")).toBe(1); // full-width digits, as Python
+    expect(pyFloat("٣")).toBe(3);
+    expect(pyFloat("０.５")).toBe(0.5);
     expect(() => pyFloat("1分")).toThrow();
     expect(() => pyFloat("")).toThrow();
     expect(() => pyFloat("一")).toThrow();
