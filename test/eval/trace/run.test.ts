@@ -188,3 +188,17 @@ describe("iopo eval trace resume", () => {
     }
   });
 });
+
+describe("TRACE data errors", () => {
+  it("names file, line and field when constraints_num disagrees with constraints_splits", async () => {
+    const { readTraceData } = await import("../../../src/eval/trace/responses.js");
+    const { bundledDataPath } = await import("../../../src/util/paths.js");
+    const first = JSON.parse(readFileSync(bundledDataPath("trace", "2024_trace_evaluation.jsonl"), "utf8").split("\n")[0]);
+    const dir = mkdtempSync(join(tmpdir(), "iopo-trace-bad-"));
+    const file = join(dir, "bad.jsonl");
+    writeFileSync(file, `${JSON.stringify(first)}\n${JSON.stringify({ ...first, id: "x", constraints_num: 3 })}\n`);
+    expect(() => readTraceData(file)).toThrow(/bad\.jsonl:2: field "constraints_num": 3 but constraints_splits has 1/);
+    writeFileSync(file, `${JSON.stringify({ ...first, messages: "oops" })}\n`);
+    expect(() => readTraceData(file)).toThrow(/bad\.jsonl:1: field "messages"/);
+  });
+});
