@@ -125,6 +125,7 @@ export function register(program: Command): void {
         data_file: flags.data,
         responses_file: flags.responses ?? null,
         calls: { judge: judge.calls, generation: generator?.calls ?? 0 },
+        tokens: { judge: judge.usage, generation: generator?.usage ?? null },
       };
       writeFileAtomic(join(flags.out, "complexbench_metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
       process.stdout.write(`${formatComplexbenchTable(result.metrics)}\n`);

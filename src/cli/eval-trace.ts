@@ -111,6 +111,7 @@ export function register(program: Command): void {
           data_file: dataFile,
           responses_file: flags.responses ?? null,
           calls: { judge: judge.calls, generation: generator?.calls ?? 0 },
+          tokens: { judge: judge.usage, generation: generator?.usage ?? null },
         },
       };
       writeFileAtomic(join(flags.out, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);

@@ -19,6 +19,8 @@ export class JournaledChatModel implements ChatModel {
   private journal: JsonlJournal | undefined;
   /** Calls that reached the wrapped model (not answered from the journal). */
   calls = 0;
+  /** Tokens of those calls, as the wrapped model reported them. */
+  readonly usage = { prompt_tokens: 0, completion_tokens: 0 };
 
   constructor(
     private readonly inner: ChatModel,
@@ -44,6 +46,8 @@ export class JournaledChatModel implements ChatModel {
     if (hit) return { ...hit, cached: true };
     this.calls++;
     const response = await this.inner.chat(request, options);
+    this.usage.prompt_tokens += response.usage.prompt_tokens;
+    this.usage.completion_tokens += response.usage.completion_tokens;
     this.memo.set(key, response);
     this.journal ??= new JsonlJournal(this.file);
     this.journal.append({ key, response } satisfies JournalRow);
