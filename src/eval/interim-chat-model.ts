@@ -3,7 +3,8 @@ import type { ChatModel, ChatRequest, ChatResponse } from "../llm/types.js";
 /**
  * INTERIM: a minimal OpenAI-compatible chat client (POST {baseUrl}/chat/completions) used by the evaluators'
  * CLI commands until the shared LLM layer (`src/llm/create-chat-model.ts`: cache, scheduler, budget) is on main.
- * It retries 429/5xx/network errors a few times with backoff and never logs the key.
+ * It retries 408/429/5xx/network errors a few times with jittered backoff (honouring Retry-After) and never logs
+ * the key.
  */
 export interface InterimChatModelOptions {
   baseUrl: string;
@@ -22,8 +23,12 @@ export function createInterimChatModel(options: InterimChatModelOptions): ChatMo
     model: options.model,
     async chat(request: ChatRequest, callOptions): Promise<ChatResponse> {
       let lastError: unknown;
+      let retryAfterMs = 0;
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(8000, 250 * 2 ** attempt)));
+        if (attempt > 0) {
+          const backoff = Math.min(8000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
+          await new Promise((r) => setTimeout(r, Math.max(backoff, Math.min(retryAfterMs, 60_000))));
+        }
         try {
           const res = await fetch(`${base}/chat/completions`, {
             method: "POST",
@@ -34,8 +39,11 @@ export function createInterimChatModel(options: InterimChatModelOptions): ChatMo
             body: JSON.stringify({ model: options.model, ...request }),
             signal: callOptions?.signal ?? AbortSignal.timeout(options.timeoutMs ?? 600_000),
           });
-          if (res.status === 429 || res.status >= 500) {
+          if (res.status === 429 || res.status === 408 || res.status >= 500) {
             lastError = new Error(`HTTP ${res.status} from ${base}`);
+            const ra = Number(res.headers.get("retry-after"));
+            retryAfterMs = Number.isFinite(ra) && ra > 0 ? ra * 1000 : 0;
+            await res.body?.cancel();
             continue;
           }
           if (!res.ok) throw new Error(`HTTP ${res.status} from ${base}: ${(await res.text()).slice(0, 500)}`);

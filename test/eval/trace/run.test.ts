@@ -193,12 +193,38 @@ describe("TRACE data errors", () => {
   it("names file, line and field when constraints_num disagrees with constraints_splits", async () => {
     const { readTraceData } = await import("../../../src/eval/trace/responses.js");
     const { bundledDataPath } = await import("../../../src/util/paths.js");
-    const first = JSON.parse(readFileSync(bundledDataPath("trace", "2024_trace_evaluation.jsonl"), "utf8").split("\n")[0]);
+    const first = JSON.parse(
+      readFileSync(bundledDataPath("trace", "2024_trace_evaluation.jsonl"), "utf8").split("\n")[0],
+    );
     const dir = mkdtempSync(join(tmpdir(), "iopo-trace-bad-"));
     const file = join(dir, "bad.jsonl");
     writeFileSync(file, `${JSON.stringify(first)}\n${JSON.stringify({ ...first, id: "x", constraints_num: 3 })}\n`);
     expect(() => readTraceData(file)).toThrow(/bad\.jsonl:2: field "constraints_num": 3 but constraints_splits has 1/);
     writeFileSync(file, `${JSON.stringify({ ...first, messages: "oops" })}\n`);
     expect(() => readTraceData(file)).toThrow(/bad\.jsonl:1: field "messages"/);
+  });
+});
+
+describe("interim OpenAI-compatible client", () => {
+  it("retries 429/5xx and gives up on other 4xx", async () => {
+    const { createInterimChatModel } = await import("../../../src/eval/interim-chat-model.js");
+    let n = 0;
+    const server = await startScriptedServer(() => (++n <= 2 ? (n === 1 ? 429 : 503) : "ok"));
+    try {
+      const model = createInterimChatModel({ baseUrl: server.baseUrl, model: "m", maxRetries: 3 });
+      const res = await model.chat({ messages: [{ role: "user", content: "hi" }] });
+      expect(res.text).toBe("ok");
+      expect(n).toBe(3);
+      const bad = await startScriptedServer(() => 404);
+      try {
+        const m2 = createInterimChatModel({ baseUrl: bad.baseUrl, model: "m", maxRetries: 3 });
+        await expect(m2.chat({ messages: [{ role: "user", content: "hi" }] })).rejects.toThrow(/HTTP 404/);
+        expect(bad.requests).toHaveLength(1);
+      } finally {
+        await bad.close();
+      }
+    } finally {
+      await server.close();
+    }
   });
 });
