@@ -6,14 +6,12 @@ import { type CfbenchParseMode, formatCfbenchTable, runCfbench } from "../eval/c
 import {
   addGeneratorOptions,
   addJudgeOptions,
+  createEvalModels,
   evalGroup,
-  generatorFrom,
-  judgeModelFrom,
   type ModelFlags,
   parseFloatOption,
   parseIntOption,
 } from "../eval/cli-models.js";
-import { JournaledChatModel } from "../eval/journaled-chat.js";
 import { writeFileAtomic } from "../util/atomic.js";
 
 interface CfbenchFlags extends ModelFlags {
@@ -38,7 +36,7 @@ export function register(program: Command): void {
     .description("CFBench CSR/ISR/PSR: generate or load responses, judge them per checkpoint, score (easy/hard/all)")
     .requiredOption("--data <file>", "upstream data/cfbench_data.json (not shipped: no license upstream)")
     .option("--responses <file>", "existing responses: upstream <model>_infer.json or JSONL {idx, response}")
-    .requiredOption("--out <dir>", "output folder (results, metrics, resumable call journals)")
+    .requiredOption("--out <dir>", "output folder (results and metrics)")
     .addOption(
       new Option("--parse <mode>", "judge output parsing: upstream-exact (strict + upstream fallback) or tolerant")
         .choices(["upstream-exact", "tolerant"])
@@ -56,9 +54,8 @@ export function register(program: Command): void {
     const records = readCfbenchData(flags.data);
     const responses = flags.responses ? readCfbenchResponses(flags.responses) : undefined;
     mkdirSync(flags.out, { recursive: true });
-    const gen = generatorFrom(flags);
-    const generator = gen ? new JournaledChatModel(gen, join(flags.out, "generation.journal.jsonl")) : undefined;
-    const judge = new JournaledChatModel(judgeModelFrom(flags), join(flags.out, "judge.journal.jsonl"));
+    const models = createEvalModels(flags);
+    const { judge, generator } = models;
     try {
       const result = await runCfbench({
         records,
@@ -91,8 +88,7 @@ export function register(program: Command): void {
         generator_model: generator?.model ?? null,
         data_file: flags.data,
         responses_file: flags.responses ?? null,
-        calls: { judge: judge.calls, generation: generator?.calls ?? 0 },
-        tokens: { judge: judge.usage, generation: generator?.usage ?? null },
+        llm: models.stats(),
       };
       writeFileAtomic(join(flags.out, "cfbench_metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
       process.stdout.write(`${formatCfbenchTable(result.scores)}\n`);
@@ -105,8 +101,7 @@ export function register(program: Command): void {
           `\nwritten: ${join(flags.out, "cfbench_metrics.json")}\n`,
       );
     } finally {
-      judge.close();
-      generator?.close();
+      models.close();
     }
   });
 }

@@ -5,9 +5,8 @@ import { writeJsonl } from "../data/jsonl.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
+  createEvalModels,
   evalGroup,
-  generatorFrom,
-  judgeModelFrom,
   type ModelFlags,
   parseFloatOption,
   parseIntOption,
@@ -15,7 +14,6 @@ import {
 import type { ComplexbenchParseMode } from "../eval/complexbench/parse-judge.js";
 import { type Pairing, readComplexbenchData, readComplexbenchResponses } from "../eval/complexbench/record.js";
 import { type ComplexbenchLanguage, formatComplexbenchTable, runComplexbench } from "../eval/complexbench/run.js";
-import { JournaledChatModel } from "../eval/journaled-chat.js";
 import { mapPool } from "../eval/map-pool.js";
 import { writeFileAtomic } from "../util/atomic.js";
 
@@ -43,7 +41,7 @@ export function register(program: Command): void {
     .description("ComplexBench DRFR: LLM judge + rule checks with dependency masking, breakdowns, coherent test")
     .requiredOption("--data <file>", "upstream data/data_final.json (not shipped; MIT upstream)")
     .option("--responses <file>", "generations JSONL {main_id, generated} in benchmark order (upstream format)")
-    .requiredOption("--out <dir>", "output folder (results, metrics, resumable call journals)")
+    .requiredOption("--out <dir>", "output folder (results and metrics)")
     .addOption(
       new Option("--pair-by <how>", "pair responses with records by line position (upstream) or main_id")
         .choices(["position", "main_id"])
@@ -71,9 +69,8 @@ export function register(program: Command): void {
   cmd.action(async (flags: ComplexbenchFlags) => {
     const records = readComplexbenchData(flags.data);
     mkdirSync(flags.out, { recursive: true });
-    const gen = generatorFrom(flags);
-    const generator = gen ? new JournaledChatModel(gen, join(flags.out, "generation.journal.jsonl")) : undefined;
-    const judge = new JournaledChatModel(judgeModelFrom(flags), join(flags.out, "judge.journal.jsonl"));
+    const models = createEvalModels(flags);
+    const { judge, generator } = models;
     try {
       let responses: (string | null)[];
       if (flags.responses) responses = readComplexbenchResponses(flags.responses, records, flags.pairBy);
@@ -124,8 +121,7 @@ export function register(program: Command): void {
         pair_by: flags.pairBy,
         data_file: flags.data,
         responses_file: flags.responses ?? null,
-        calls: { judge: judge.calls, generation: generator?.calls ?? 0 },
-        tokens: { judge: judge.usage, generation: generator?.usage ?? null },
+        llm: models.stats(),
       };
       writeFileAtomic(join(flags.out, "complexbench_metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
       process.stdout.write(`${formatComplexbenchTable(result.metrics)}\n`);
@@ -135,8 +131,7 @@ export function register(program: Command): void {
           `written: ${join(flags.out, "complexbench_metrics.json")}\n`,
       );
     } finally {
-      judge.close();
-      generator?.close();
+      models.close();
     }
   });
 }

@@ -5,14 +5,12 @@ import { writeJsonl } from "../data/jsonl.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
+  createEvalModels,
   evalGroup,
-  generatorFrom,
-  judgeModelFrom,
   type ModelFlags,
   parseFloatOption,
   parseIntOption,
 } from "../eval/cli-models.js";
-import { JournaledChatModel } from "../eval/journaled-chat.js";
 import { defaultJudgeKit } from "../eval/trace/judge-kit-default.js";
 import { hybridDisagreements } from "../eval/trace/metrics.js";
 import { readTraceData, readTraceResponses } from "../eval/trace/responses.js";
@@ -46,7 +44,7 @@ export function register(program: Command): void {
     .option("--data <file>", "TRACE evaluation JSONL (default: the bundled 1,042-record evaluation set)")
     .option("--responses <file>", "existing responses: JSONL {id, response}")
     .option("--model-dir <dir>", "generate with the in-process engine from a Hugging Face model folder")
-    .requiredOption("--out <dir>", "output folder (results.jsonl, metrics.json, resumable call journals)")
+    .requiredOption("--out <dir>", "output folder (results.jsonl, metrics.json, hybrid_disagreements.jsonl)")
     .option("--temperature <t>", "generation temperature (paper: vLLM at 0.1)", parseFloatOption, 0.1)
     .option("--reask <n>", "extra judge calls when the judge output does not parse", parseIntOption, 0)
     .option("--no-rules", "do not run the rule checks of the hybrid judge")
@@ -72,9 +70,8 @@ export function register(program: Command): void {
           "OpenAI-compatible server (--base-url/--model) or pass --responses",
       );
     mkdirSync(flags.out, { recursive: true });
-    const gen = generatorFrom(flags);
-    const generator = gen ? new JournaledChatModel(gen, join(flags.out, "generation.journal.jsonl")) : undefined;
-    const judge = new JournaledChatModel(judgeModelFrom(flags), join(flags.out, "judge.journal.jsonl"));
+    const models = createEvalModels(flags);
+    const { judge, generator } = models;
     try {
       const result = await runTrace({
         records,
@@ -110,8 +107,7 @@ export function register(program: Command): void {
           ...result.provenance,
           data_file: dataFile,
           responses_file: flags.responses ?? null,
-          calls: { judge: judge.calls, generation: generator?.calls ?? 0 },
-          tokens: { judge: judge.usage, generation: generator?.usage ?? null },
+          llm: models.stats(),
         },
       };
       writeFileAtomic(join(flags.out, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
@@ -121,8 +117,7 @@ export function register(program: Command): void {
           `prompt ${result.provenance.judge_template_hash.zh}, kit ${result.provenance.judge_kit})\nwritten: ${join(flags.out, "metrics.json")}\n`,
       );
     } finally {
-      judge.close();
-      generator?.close();
+      models.close();
     }
   });
 }

@@ -1,16 +1,17 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { ChatModel } from "../llm/types.js";
-import { createInterimChatModel } from "./interim-chat-model.js";
+import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
+import { createChatModel, type LlmStats, type ManagedChatModel } from "../llm/create-chat-model.js";
 
 /**
- * Model flags shared by the judge-based evaluators (`iopo eval trace|cfbench|complexbench`): the model under test
- * (`--base-url --model`) and the judge (`--judge-base-url --judge-model`), both OpenAI-compatible endpoints. API
- * keys come from environment variables named by `--api-key-env` / `--judge-api-key-env`, never from flags.
+ * Model flags shared by the judge-based evaluators (`iopo eval trace|cfbench|complexbench`). The model under test
+ * uses the shared LLM flags (`--base-url --model --concurrency --max-retries --cache --max-budget --dry-run ...`);
+ * the judge has its own endpoint and sampling flags (`--judge-base-url --judge-model --judge-temperature ...`).
+ * Both go through the shared stack (scheduler, retries, SQLite response cache, usage/budget), share one cache and
+ * one usage ledger, and take API keys from environment variables only (named by `--api-key-env`/`--judge-api-key-env`).
  */
 export function addGeneratorOptions(cmd: Command): Command {
+  addLlmOptions(cmd);
   return cmd
-    .option("--base-url <url>", "OpenAI-compatible endpoint of the model under test (e.g. http://127.0.0.1:8000/v1)")
-    .option("--model <name>", "model name at --base-url")
     .option("--api-key-env <VAR>", "environment variable holding the API key for --base-url", "OPENAI_API_KEY")
     .option("--max-tokens <n>", "generation max_tokens", parseIntOption)
     .option("--top-p <p>", "generation top_p", parseFloatOption);
@@ -18,7 +19,10 @@ export function addGeneratorOptions(cmd: Command): Command {
 
 export function addJudgeOptions(cmd: Command, defaults: { temperature: number; top_p?: number }): Command {
   return cmd
-    .requiredOption("--judge-base-url <url>", "OpenAI-compatible endpoint of the judge model")
+    .option(
+      "--judge-base-url <url>",
+      "OpenAI-compatible endpoint of the judge (default: --base-url, else $OPENAI_BASE_URL)",
+    )
     .requiredOption("--judge-model <name>", "judge model name (the benchmarks used GPT-4-class judges)")
     .option("--judge-api-key-env <VAR>", "environment variable holding the judge API key", "OPENAI_API_KEY")
     .addOption(
@@ -27,40 +31,63 @@ export function addJudgeOptions(cmd: Command, defaults: { temperature: number; t
         .default(defaults.temperature),
     )
     .addOption(
-      new Option("--judge-top-p <p>", "judge top_p (omitted from requests when unset)")
+      new Option("--judge-top-p <p>", "judge top_p (not sent when unset)")
         .argParser(parseFloatOption)
         .default(defaults.top_p),
     )
-    .option("--judge-max-tokens <n>", "judge max_tokens", parseIntOption)
-    .option("--concurrency <n>", "requests in flight", parseIntOption, 8);
+    .option("--judge-max-tokens <n>", "judge max_tokens", parseIntOption);
 }
 
-export interface ModelFlags {
-  baseUrl?: string;
-  model?: string;
+export interface ModelFlags extends LlmCliValues {
   apiKeyEnv?: string;
-  judgeBaseUrl: string;
+  judgeBaseUrl?: string;
   judgeModel: string;
   judgeApiKeyEnv?: string;
 }
 
-export function judgeModelFrom(flags: ModelFlags): ChatModel {
-  return createInterimChatModel({
-    baseUrl: flags.judgeBaseUrl,
-    model: flags.judgeModel,
-    apiKey: process.env[flags.judgeApiKeyEnv ?? "OPENAI_API_KEY"],
-  });
+export interface EvalModels {
+  judge: ManagedChatModel;
+  /** The model under test, or undefined when no --model was given (scoring an existing responses file). */
+  generator?: ManagedChatModel;
+  /** Counters of both models for the metrics file (never keys or URLs with credentials). */
+  stats(): { judge: LlmStats; generation: LlmStats | null };
+  close(): void;
 }
 
-/** The model under test, or undefined when no endpoint was given (scoring an existing responses file). */
-export function generatorFrom(flags: ModelFlags): ChatModel | undefined {
-  if (!flags.baseUrl && !flags.model) return undefined;
-  if (!flags.baseUrl || !flags.model) throw new Error("--base-url and --model must be given together");
-  return createInterimChatModel({
-    baseUrl: flags.baseUrl,
-    model: flags.model,
-    apiKey: process.env[flags.apiKeyEnv ?? "OPENAI_API_KEY"],
+/** Build the judge and (with --model) the model under test on one shared cache and usage ledger. */
+export function createEvalModels(flags: ModelFlags): EvalModels {
+  const judge = createChatModel({
+    ...chatModelOptionsFromCli(flags, flags.judgeModel),
+    baseUrl: flags.judgeBaseUrl ?? flags.baseUrl,
+    apiKey: process.env[flags.judgeApiKeyEnv ?? "OPENAI_API_KEY"],
   });
+  let generator: ManagedChatModel | undefined;
+  try {
+    if (flags.model) {
+      // --max-budget caps the judge; it also covers the model under test when that model has a known price (a
+      // local vLLM model usually has none, and the budget guard refuses unpriced models).
+      const priced = judge.usage.priceOf(flags.model).known;
+      generator = createChatModel({
+        ...chatModelOptionsFromCli(flags, flags.model),
+        apiKey: process.env[flags.apiKeyEnv ?? "OPENAI_API_KEY"],
+        ledger: judge.usage,
+        ...(judge.cache ? { cache: judge.cache } : {}),
+        ...(priced && judge.budget ? { budget: judge.budget } : { maxBudget: undefined }),
+      });
+    }
+  } catch (err) {
+    judge.close();
+    throw err;
+  }
+  return {
+    judge,
+    generator,
+    stats: () => ({ judge: judge.stats(), generation: generator?.stats() ?? null }),
+    close: () => {
+      generator?.close();
+      judge.close();
+    },
+  };
 }
 
 export function parseIntOption(v: string): number {

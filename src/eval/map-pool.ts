@@ -2,7 +2,7 @@
  * Run `fn` over `items` with at most `concurrency` calls in flight, keeping results in input order.
  * Evaluations issue thousands of judge calls; the LLM layer bounds concurrency too, but the in-process engine
  * and scripted models do not, so the evaluators bound it themselves. After a failure no new item starts, the
- * calls in flight are awaited (so their results still reach the call journal), then the first error is thrown.
+ * calls in flight are awaited (so their answers still reach the response cache), then the first error is thrown.
  */
 export async function mapPool<T, R>(
   items: readonly T[],

@@ -144,10 +144,10 @@ async function judgeOne(
         temperature: options.judge.temperature,
         ...(options.judge.top_p !== undefined ? { top_p: options.judge.top_p } : {}),
         ...(options.judge.max_tokens !== undefined ? { max_tokens: options.judge.max_tokens } : {}),
-        // A re-ask must be a distinct request, or a response cache would replay the rejected answer.
-        ...(round > 0 ? { seed: round } : {}),
       },
-      { templateHash: CFBENCH_JUDGE_TEMPLATE_HASH, stage: "cfbench-judge" },
+      // A re-ask is an independent sample of the same request (`sample`), so the cache cannot replay the rejected
+      // answer while the request body stays exactly upstream's.
+      { templateHash: CFBENCH_JUDGE_TEMPLATE_HASH, stage: "cfbench-judge", ...(round > 0 ? { sample: round } : {}) },
     );
     texts.push(res.text);
     if (options.parseMode === "upstream-exact") {

@@ -85,9 +85,8 @@ async function ask(options: ComplexbenchRunOptions, prompt: string, templateHash
         temperature: options.temperature,
         ...(options.top_p !== undefined ? { top_p: options.top_p } : {}),
         ...(options.max_tokens !== undefined ? { max_tokens: options.max_tokens } : {}),
-        ...(round > 0 ? { seed: round } : {}),
       },
-      { templateHash, stage: "complexbench-judge" },
+      { templateHash, stage: "complexbench-judge", ...(round > 0 ? { sample: round } : {}) },
     );
     text = res.text;
     if (text !== "") break;

@@ -87,10 +87,9 @@ async function judgeOne(
         temperature: options.judgeTemperature,
         ...(options.judgeTopP !== undefined ? { top_p: options.judgeTopP } : {}),
         ...(options.judgeMaxTokens !== undefined ? { max_tokens: options.judgeMaxTokens } : {}),
-        // A re-ask must be a distinct request, or a response cache would replay the unparsable answer.
-        ...(round > 0 ? { seed: round } : {}),
       },
-      { templateHash: options.kit.templateHash(lang), stage: "trace-judge" },
+      // Re-asks are independent samples of the same request (part of the cache key, not of the body).
+      { templateHash: options.kit.templateHash(lang), stage: "trace-judge", ...(round > 0 ? { sample: round } : {}) },
     );
     raws.push(res.text);
     const parsed = options.kit.parse(res.text, record.constraints_num);

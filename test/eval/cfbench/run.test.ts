@@ -104,10 +104,10 @@ describe("runCfbench", () => {
     expect(byIdx.get(2)!.judge_parsing).toBe("0");
     expect(byIdx.get(2)!.judge_score).toEqual(["1"]);
     expect(byIdx.get(2)!.judge_metric).toEqual({ CSR: 1, ISR: 1, PSR: 1 }); // inflated, as upstream
-    // Re-asks are distinct requests (seed = round) so a response cache cannot replay the rejected answer.
+    // Re-asks are independent samples (ChatCallOptions.sample = round) so the cache cannot replay the rejected answer.
     expect(
       judge.requests
-        .map((q) => q.seed)
+        .map((q) => q.sample)
         .filter((s) => s !== undefined)
         .sort(),
     ).toEqual([1, 1, 2]);
@@ -188,6 +188,8 @@ describe("iopo eval cfbench (CLI against a local judge server)", () => {
       "judge",
       "--rounds",
       "2",
+      "--cache",
+      join(dir, "cache.sqlite"),
     ];
     const write = process.stdout.write;
     let printed = "";

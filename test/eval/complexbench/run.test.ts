@@ -129,7 +129,7 @@ describe("iopo eval complexbench (CLI against a local judge server)", () => {
     writeFileSync(gen, responses.map((g, i) => JSON.stringify({ main_id: i, model: "m", generated: g })).join("\n"));
     const out = join(dir, "out");
     const argv = ["node", "iopo", "eval", "complexbench", "--data", data, "--responses", gen, "--out", out];
-    argv.push("--judge-base-url", server.baseUrl, "--judge-model", "judge");
+    argv.push("--judge-base-url", server.baseUrl, "--judge-model", "judge", "--cache", join(dir, "cache.sqlite"));
     const write = process.stdout.write;
     let printed = "";
     process.stdout.write = ((s: string) => {
@@ -146,7 +146,8 @@ describe("iopo eval complexbench (CLI against a local judge server)", () => {
     expect(server.requests.length).toBe(13);
     const metrics = JSON.parse(readFileSync(join(out, "complexbench_metrics.json"), "utf8"));
     expect(metrics.overall_drfr).toBeCloseTo(7 / 13, 12);
-    expect(metrics.calls.judge).toBe(0); // second run: all answers from the journal
+    expect(metrics.llm.judge.scheduler.calls).toBe(0); // second run: all answers from the response cache
+    expect(metrics.llm.judge.usage.cached_calls).toBe(13);
     expect(printed).toContain("DRFR  53.8  (7/13 questions)");
     const results = JSON.parse(readFileSync(join(out, "complexbench_results.json"), "utf8"));
     expect(results[1].point_judges_rely).toEqual([false, false, true]);

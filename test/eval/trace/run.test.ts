@@ -17,6 +17,8 @@ const good = (scores: number[], overall: number) =>
  *   0  (1)                           -> unparsable judge output every time
  *   289 (2)                          -> well formed, one constraint scored 6
  */
+const judgedBefore = new Map<string, number>();
+
 function script(req: ReceivedRequest): string {
   const content = req.messages[req.messages.length - 1].content;
   if (req.model === "under-test") {
@@ -26,8 +28,12 @@ function script(req: ReceivedRequest): string {
     return "普通回答";
   }
   if (content.includes("海洋之歌")) return good([10], 10);
-  if (content.includes("Hello, this answer is in English."))
-    return req.seed ? good([10], 10) : "Constraints Overall Score: [[10]]";
+  if (content.includes("Hello, this answer is in English.")) {
+    // The first judgement of this prompt is malformed (overall only); a re-ask gets a well-formed one.
+    const seen = judgedBefore.get(content) ?? 0;
+    judgedBefore.set(content, seen + 1);
+    return seen > 0 ? good([10], 10) : "Constraints Overall Score: [[10]]";
+  }
   if (content.includes("这不是JSON")) return good([10, 10], 10);
   if (content.includes("排序后的列表")) return good([10, 6], 8);
   return "I think the response is fine.";
@@ -57,7 +63,8 @@ describe("iopo eval trace (CLI against a local scripted server)", () => {
     const out = join(dir, "run");
     const argv = ["node", "iopo", "eval", "trace", "--ids", "0,7,13,289,382", "--out", out, "--reask", "1"];
     argv.push("--base-url", server.baseUrl, "--model", "under-test", "--judge-base-url", server.baseUrl);
-    argv.push("--judge-model", "judge");
+    argv.push("--judge-model", "judge", "--cache", join(dir, "cache-run.sqlite"));
+    judgedBefore.clear();
     const printed = await capture(argv);
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
     expect(metrics.n).toBe(5);
@@ -116,7 +123,8 @@ describe("iopo eval trace (CLI against a local scripted server)", () => {
     const out = join(dir, "noreask");
     const argv = ["node", "iopo", "eval", "trace", "--ids", "13", "--out", out];
     argv.push("--base-url", server.baseUrl, "--model", "under-test", "--judge-base-url", server.baseUrl);
-    argv.push("--judge-model", "judge");
+    argv.push("--judge-model", "judge", "--cache", join(dir, "cache-noreask.sqlite"));
+    judgedBefore.clear();
     await capture(argv);
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
     expect(metrics.IF.followed).toBe(0);
@@ -132,6 +140,7 @@ describe("iopo eval trace (CLI against a local scripted server)", () => {
     await capture([
       ...["node", "iopo", "eval", "trace", "--ids", "7", "--responses", responses, "--out", out],
       ...["--judge-base-url", server.baseUrl, "--judge-model", "judge", "--no-rules"],
+      ...["--cache", join(dir, "cache-scored.sqlite")],
     ]);
     expect(server.requests.slice(before).every((r) => r.model === "judge")).toBe(true);
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
@@ -167,8 +176,9 @@ describe("iopo eval trace resume", () => {
         "1",
       ];
       argv.push("--base-url", server.baseUrl, "--model", "under-test", "--judge-base-url", server.baseUrl);
-      argv.push("--judge-model", "judge", "--reask", "1");
-      await expect(main(argv)).rejects.toThrow(/HTTP 400/);
+      argv.push("--judge-model", "judge", "--reask", "1", "--cache", join(dir, "cache.sqlite"));
+      judgedBefore.clear();
+      await expect(main(argv)).rejects.toThrow(/400/);
       const first = server.requests.length;
       expect(first).toBe(3 + 2); // 3 generations; judge 7, then 13 fails (no judging of 289 starts)
       broken = false;
@@ -202,29 +212,5 @@ describe("TRACE data errors", () => {
     expect(() => readTraceData(file)).toThrow(/bad\.jsonl:2: field "constraints_num": 3 but constraints_splits has 1/);
     writeFileSync(file, `${JSON.stringify({ ...first, messages: "oops" })}\n`);
     expect(() => readTraceData(file)).toThrow(/bad\.jsonl:1: field "messages"/);
-  });
-});
-
-describe("interim OpenAI-compatible client", () => {
-  it("retries 429/5xx and gives up on other 4xx", async () => {
-    const { createInterimChatModel } = await import("../../../src/eval/interim-chat-model.js");
-    let n = 0;
-    const server = await startScriptedServer(() => (++n <= 2 ? (n === 1 ? 429 : 503) : "ok"));
-    try {
-      const model = createInterimChatModel({ baseUrl: server.baseUrl, model: "m", maxRetries: 3 });
-      const res = await model.chat({ messages: [{ role: "user", content: "hi" }] });
-      expect(res.text).toBe("ok");
-      expect(n).toBe(3);
-      const bad = await startScriptedServer(() => 404);
-      try {
-        const m2 = createInterimChatModel({ baseUrl: bad.baseUrl, model: "m", maxRetries: 3 });
-        await expect(m2.chat({ messages: [{ role: "user", content: "hi" }] })).rejects.toThrow(/HTTP 404/);
-        expect(bad.requests).toHaveLength(1);
-      } finally {
-        await bad.close();
-      }
-    } finally {
-      await server.close();
-    }
   });
 });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ChatModel, ChatRequest, ChatResponse } from "../../../src/llm/types.js";
+import type { ChatCallOptions, ChatModel, ChatRequest, ChatResponse } from "../../../src/llm/types.js";
 
 /** One chat-completions request body as received by the scripted server. */
 export interface ReceivedRequest {
@@ -9,6 +9,8 @@ export interface ReceivedRequest {
   temperature?: number;
   top_p?: number;
   seed?: number;
+  /** In-process scripted model only: the ChatCallOptions.sample of the call (re-asks). */
+  sample?: number;
   [k: string]: unknown;
 }
 
@@ -71,8 +73,12 @@ export function scriptedModel(
     get calls() {
       return calls;
     },
-    async chat(request: ChatRequest): Promise<ChatResponse> {
-      const r = { model, ...request } as ReceivedRequest;
+    async chat(request: ChatRequest, options?: ChatCallOptions): Promise<ChatResponse> {
+      const r = {
+        model,
+        ...request,
+        ...(options?.sample !== undefined ? { sample: options.sample } : {}),
+      } as ReceivedRequest;
       requests.push(r);
       const text = script(request.messages[request.messages.length - 1].content, r, calls++);
       return { text, usage: { prompt_tokens: 1, completion_tokens: 1 }, model };
