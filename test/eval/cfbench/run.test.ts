@@ -229,3 +229,54 @@ describe("CFBench data errors", () => {
     expect(() => readCfbenchData(file)).toThrow(/bad\.json \(element 1\): field "criteria\.0"/);
   });
 });
+
+describe("iopo eval cfbench under injected faults", () => {
+  it("429/5xx/reset/truncated replies are retried and the metrics equal a clean run's", async () => {
+    const { startFakeOpenAIServer } = await import("../../helpers/fake-openai-server.js");
+    // Deterministic judge (no dependence on the attempt): items 0 and 1 well formed, item 2 always paraphrased.
+    const reply = (req: { model: string; lastUser: string }) => {
+      if (req.model === "under-test")
+        return req.lastUser.includes("秋天") ? "秋风扫落叶" : req.lastUser.includes("长城") ? "长城" : "Hello";
+      const content = req.lastUser;
+      const crit = criteriaOf(content);
+      const response = content.slice(content.lastIndexOf("[模型答案]: ") + 8, content.lastIndexOf("\n\n[评估标准]"));
+      if (response === "Hello") return `“翻译正确”\t1\n\n只输出译文。\t0`;
+      return crit.map((c, i) => `${c}\t${i === 2 ? 0 : 1}`).join("\n\n");
+    };
+    const dir = mkdtempSync(join(tmpdir(), "iopo-cfbench-faults-"));
+    const data = join(dir, "cfbench_data.json");
+    writeFileSync(data, JSON.stringify(records));
+    const run = async (faultRate: number, name: string) => {
+      const server = await startFakeOpenAIServer({
+        reply,
+        faultRate,
+        faultKinds: ["rate_limit", "server_500", "server_503", "reset", "truncate"],
+        seed: 11,
+      });
+      const write = process.stdout.write;
+      process.stdout.write = (() => true) as typeof process.stdout.write;
+      try {
+        await main([
+          ...["node", "iopo", "eval", "cfbench", "--data", data, "--out", join(dir, name), "--rounds", "3"],
+          ...["--base-url", server.baseUrl, "--model", "under-test", "--judge-model", "judge"],
+          ...["--cache", join(dir, `${name}.sqlite`), "--max-retries", "8", "--concurrency", "4"],
+        ]);
+      } finally {
+        process.stdout.write = write;
+        await server.close();
+      }
+      return {
+        metrics: JSON.parse(readFileSync(join(dir, name, "cfbench_metrics.json"), "utf8")),
+        counts: server.counts,
+      };
+    };
+    const clean = await run(0, "clean");
+    const faulty = await run(0.5, "faulty");
+    const total = (c: typeof faulty.counts) => Object.values(c.faults).reduce((a, b) => a + b, 0);
+    expect(total(faulty.counts)).toBeGreaterThan(0);
+    for (const k of ["CSR", "ISR", "PSR", "CSR_easy", "CSR_hard", "judge_parsing_counts"])
+      expect(faulty.metrics[k], k).toEqual(clean.metrics[k]);
+    expect(clean.metrics.judge_parsing_counts).toEqual({ "1": 2, "0": 1, "-1": 0 });
+    expect(faulty.metrics.llm.judge.scheduler.retries).toBeGreaterThan(0);
+  });
+});
