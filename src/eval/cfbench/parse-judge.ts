@@ -110,7 +110,13 @@ const SCORE_AT_END = /^(.*?)(?:\t+|\s*[:：]\s*|\s{1,})[[(（【]?([01])(?:\.0+)
 
 /** Tolerant parse: scored lines by order when the counts agree, else by fuzzy text match (order-preserving). */
 export function parseTolerant(text: string, criteria: readonly string[]): TolerantParse {
-  const cleaned = text.replace(/\r\n?/g, "\n").replace(/\\t/g, "\t").replace(/\\n/g, "\n");
+  const cleaned = text
+    .replace(/\r\n?/g, "\n")
+    .replace(/\\t/g, "\t")
+    .replace(/\\n/g, "\n")
+    // Code fences and an echoed "[你的评估]:" header are not part of any checkpoint line.
+    .replace(/^\s*```[\w-]*\s*$/gm, "")
+    .replace(/^\s*\[?你的评估\]?\s*[:：]?\s*$/gm, "");
   const entries: { text: string; score: 0 | 1 }[] = [];
   let pending = "";
   for (const line of cleaned.split("\n")) {

@@ -57,6 +57,11 @@ describe("CFBench tolerant parse", () => {
     const c = ["第一段要求\n第二段要求", "其他"];
     expect(parseTolerant(`第一段要求\n第二段要求\t0\n\n其他\t1`, c)).toEqual({ scores: [0, 1], missing: 0, found: 2 });
   });
+  it("ignores code fences and an echoed [你的评估] header", () => {
+    const text = `[你的评估]:\n\`\`\`\n${crit[0]}\t1\n\n${crit[1]}\t0\n\`\`\``;
+    const r = parseTolerant(text, [crit[0], crit[1]]);
+    expect(r).toEqual({ scores: [1, 0], missing: 0, found: 2 });
+  });
   it("returns all-missing on garbage without throwing", () => {
     expect(parseTolerant("I cannot evaluate this.", crit)).toEqual({
       scores: [null, null, null],
