@@ -163,3 +163,43 @@ describe("iopo eval complexbench (CLI against a local judge server)", () => {
     expect(() => readComplexbenchData(data)).toThrow(/bad\.json:1: field "scoring_questions\.1\.dep"/);
   });
 });
+
+describe("iopo eval complexbench generation", () => {
+  it("generates responses (greedy, instruction as one user turn) and writes them in the upstream format", async () => {
+    const server = await startScriptedServer((req: ReceivedRequest) =>
+      req.model === "under-test"
+        ? responses[Number(req.messages[0].content.replace("指令", ""))]
+        : judge(req.messages[0].content),
+    );
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "iopo-cb-gen-"));
+      const data = join(dir, "data_final.json");
+      writeFileSync(data, JSON.stringify(records));
+      const out = join(dir, "out");
+      const write = process.stdout.write;
+      process.stdout.write = (() => true) as typeof process.stdout.write;
+      try {
+        await main([
+          ...["node", "iopo", "eval", "complexbench", "--data", data, "--out", out, "--base-url", server.baseUrl],
+          ...["--model", "under-test", "--judge-model", "judge", "--cache", join(dir, "c.sqlite")],
+        ]);
+      } finally {
+        process.stdout.write = write;
+      }
+      const gens = server.requests.filter((r) => r.model === "under-test");
+      expect(gens).toHaveLength(5);
+      expect(gens.every((g) => g.temperature === 0 && g.messages.length === 1 && g.messages[0].role === "user")).toBe(
+        true,
+      );
+      const written = readFileSync(join(out, "generations.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(written[2]).toEqual({ main_id: 2, model: "under-test", instruction: "指令2", generated: responses[2] });
+      const metrics = JSON.parse(readFileSync(join(out, "complexbench_metrics.json"), "utf8"));
+      expect(metrics.overall_drfr).toBeCloseTo(7 / 13, 12);
+    } finally {
+      await server.close();
+    }
+  });
+});
