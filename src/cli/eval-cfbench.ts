@@ -11,6 +11,7 @@ import {
   type ModelFlags,
   parseFloatOption,
   parseIntOption,
+  reportDryRun,
 } from "../eval/cli-models.js";
 import { writeFileAtomic } from "../util/atomic.js";
 
@@ -100,6 +101,7 @@ export function register(program: Command): void {
             : "") +
           `\nwritten: ${join(flags.out, "cfbench_metrics.json")}\n`,
       );
+      reportDryRun(models, flags.out);
     } finally {
       models.close();
     }

@@ -10,6 +10,7 @@ import {
   type ModelFlags,
   parseFloatOption,
   parseIntOption,
+  reportDryRun,
 } from "../eval/cli-models.js";
 import type { ComplexbenchParseMode } from "../eval/complexbench/parse-judge.js";
 import { type Pairing, readComplexbenchData, readComplexbenchResponses } from "../eval/complexbench/record.js";
@@ -130,6 +131,7 @@ export function register(program: Command): void {
           `rule questions ${result.summary.rule_questions} (errors ${result.summary.rule_errors}, no span ${result.summary.rule_empty_extractions})\n` +
           `written: ${join(flags.out, "complexbench_metrics.json")}\n`,
       );
+      reportDryRun(models, flags.out);
     } finally {
       models.close();
     }

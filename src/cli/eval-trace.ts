@@ -10,6 +10,7 @@ import {
   type ModelFlags,
   parseFloatOption,
   parseIntOption,
+  reportDryRun,
 } from "../eval/cli-models.js";
 import { defaultJudgeKit } from "../eval/trace/judge-kit-default.js";
 import { hybridDisagreements } from "../eval/trace/metrics.js";
@@ -116,6 +117,7 @@ export function register(program: Command): void {
         `judge ${result.provenance.judge_model} (temperature ${result.provenance.judge_temperature}, top_p ${result.provenance.judge_top_p ?? "unset"}, ` +
           `prompt ${result.provenance.judge_template_hash.zh}, kit ${result.provenance.judge_kit})\nwritten: ${join(flags.out, "metrics.json")}\n`,
       );
+      reportDryRun(models, flags.out);
     } finally {
       models.close();
     }

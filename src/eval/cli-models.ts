@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { writeJsonl } from "../data/jsonl.js";
 import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
 import { createChatModel, type LlmStats, type ManagedChatModel } from "../llm/create-chat-model.js";
 
@@ -88,6 +90,24 @@ export function createEvalModels(flags: ModelFlags): EvalModels {
       judge.close();
     },
   };
+}
+
+/**
+ * After a `--dry-run`: write the rendered requests (`dry_run_requests.jsonl` in the output folder) and say on stderr
+ * that nothing was called, so that the placeholder scores are never mistaken for results. No-op otherwise.
+ */
+export function reportDryRun(models: EvalModels, outDir: string): void {
+  const recorded = [
+    ...(models.generator?.dryRun?.requests ?? []).map((r) => ({ role: "generation", ...r })),
+    ...(models.judge.dryRun?.requests ?? []).map((r) => ({ role: "judge", ...r })),
+  ];
+  if (!models.judge.dryRun && !models.generator?.dryRun) return;
+  const file = join(outDir, "dry_run_requests.jsonl");
+  writeJsonl(file, recorded);
+  process.stderr.write(
+    `dry run: ${recorded.length} requests rendered (written to ${file}), no endpoint was called; ` +
+      "the scores above are placeholders\n",
+  );
 }
 
 export function parseIntOption(v: string): number {

@@ -214,3 +214,43 @@ describe("TRACE data errors", () => {
     expect(() => readTraceData(file)).toThrow(/bad\.jsonl:1: field "messages"/);
   });
 });
+
+describe("iopo eval trace --dry-run", () => {
+  it("renders every request without calling and writes them beside the outputs", async () => {
+    const server = await startScriptedServer(script);
+    const dir = mkdtempSync(join(tmpdir(), "iopo-trace-dry-"));
+    const write = process.stderr.write;
+    let err = "";
+    process.stderr.write = ((s: string) => {
+      err += s;
+      return true;
+    }) as typeof process.stderr.write;
+    const out = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      await main([
+        ...["node", "iopo", "eval", "trace", "--ids", "7,13", "--out", join(dir, "out"), "--dry-run"],
+        ...[
+          "--base-url",
+          server.baseUrl,
+          "--model",
+          "under-test",
+          "--judge-model",
+          "judge",
+          "--cache",
+          join(dir, "c.sqlite"),
+        ],
+      ]);
+    } finally {
+      process.stderr.write = write;
+      process.stdout.write = out;
+      await server.close();
+    }
+    expect(server.requests).toHaveLength(0);
+    const recorded = readFileSync(join(dir, "out", "dry_run_requests.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    expect(recorded.map((l) => JSON.parse(l).role)).toEqual(["generation", "generation", "judge", "judge"]);
+    expect(err).toMatch(/dry run: 4 requests rendered/);
+  });
+});
