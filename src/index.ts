@@ -25,6 +25,7 @@ export type { TraceJudgeKit } from "./eval/trace/judge-kit.js";
 export { computeTraceMetrics, type TraceMetrics } from "./eval/trace/metrics.js";
 export { readTraceData, readTraceResponses } from "./eval/trace/responses.js";
 export { formatTraceTable, runTrace, type TraceRunOptions, type TraceRunResult } from "./eval/trace/run.js";
+export * from "./judge/parse-trace-judge.js";
 export {
   type ConstraintCheck,
   checkConstraint,
@@ -36,6 +37,7 @@ export {
   type Rule,
   ruleCoverage,
 } from "./judge/rules/index.js";
+export * from "./judge/trace-judge.js";
 export * from "./llm/budget.js";
 export * from "./llm/create-chat-model.js";
 export * from "./llm/dry-run-chat-model.js";
@@ -49,3 +51,14 @@ export * from "./llm/scheduler.js";
 export * from "./llm/semaphore.js";
 export type * from "./llm/types.js";
 export * from "./llm/usage.js";
+export * from "./taxonomy/index.js";
+export * from "./trace/expand.js";
+export * from "./trace/filter.js";
+export * from "./trace/judge.js";
+export * from "./trace/pipeline.js";
+export * from "./trace/respond.js";
+export type * from "./trace/stage.js";
+export * from "./trace/stage-runner.js";
+export * from "./trace/stats.js";
+export * from "./trace/structure.js";
+export * from "./util/progress.js";
