@@ -1,5 +1,5 @@
-import { interimJudgeKit } from "./interim-judge-kit.js";
 import type { TraceJudgeKit } from "./judge-kit.js";
+import { sharedJudgeKit } from "./shared-judge-kit.js";
 
-/** The judge kit `iopo eval trace` uses. Switch to the shared src/judge + src/taxonomy kit once it is on main. */
-export const defaultJudgeKit: TraceJudgeKit = interimJudgeKit;
+/** The judge kit `iopo eval trace` uses: the shared B.5 judge prompt and parser (src/judge) and taxonomy. */
+export const defaultJudgeKit: TraceJudgeKit = sharedJudgeKit;

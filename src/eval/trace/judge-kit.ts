@@ -1,7 +1,7 @@
 /**
- * What `iopo eval trace` needs from the TRACE judge (prompt + parser) and from the taxonomy. The shared
- * implementations live in src/judge/ (trace-judge.ts, parse-trace-judge.ts) and src/taxonomy/; until they are on
- * main, `interim-judge-kit.ts` provides the same shapes, so switching is a one-line change in `judge-kit-default.ts`.
+ * What `iopo eval trace` needs from the TRACE judge (prompt + parser) and from the taxonomy, as one seam so that a
+ * different judge (another prompt, a stricter parser) can be plugged in and is named in the metrics. The default is
+ * `shared-judge-kit.ts`: src/judge/ (B.5 prompt, tolerant parser) and src/taxonomy/.
  */
 export type JudgeLang = "en" | "zh";
 
@@ -29,7 +29,7 @@ export interface DimensionInfo {
 }
 
 export interface TraceJudgeKit {
-  /** "shared" (src/judge) or "interim" (this folder). Recorded in metrics. */
+  /** Which kit ("shared" = src/judge + src/taxonomy). Recorded in metrics. */
   source: string;
   templateHash(lang: JudgeLang): string;
   buildPrompt(input: TraceJudgeInput, lang: JudgeLang): string;
