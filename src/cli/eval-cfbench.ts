@@ -8,6 +8,7 @@ import {
   addJudgeOptions,
   createEvalModels,
   evalGroup,
+  evalProgress,
   type ModelFlags,
   parseFloatOption,
   parseIntOption,
@@ -57,6 +58,7 @@ export function register(program: Command): void {
     mkdirSync(flags.out, { recursive: true });
     const models = createEvalModels(flags);
     const { judge, generator } = models;
+    const progress = evalProgress();
     try {
       const result = await runCfbench({
         records,
@@ -76,11 +78,9 @@ export function register(program: Command): void {
         parseMode: flags.parse,
         rounds: flags.rounds,
         concurrency: flags.concurrency,
-        onProgress: (stage, done, total) => {
-          if (process.stderr.isTTY) process.stderr.write(`\r${stage} ${done}/${total}`);
-        },
+        onProgress: (stage, done, total) => progress.onProgress(stage, done, total),
       });
-      if (process.stderr.isTTY) process.stderr.write("\n");
+      progress.stop();
       writeFileAtomic(join(flags.out, "cfbench_results.json"), `${JSON.stringify(result.items, null, 2)}\n`);
       const metrics = {
         ...result.scores,
@@ -103,6 +103,7 @@ export function register(program: Command): void {
       );
       reportDryRun(models, flags.out);
     } finally {
+      progress.stop();
       models.close();
     }
   });

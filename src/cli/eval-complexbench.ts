@@ -7,6 +7,7 @@ import {
   addJudgeOptions,
   createEvalModels,
   evalGroup,
+  evalProgress,
   type ModelFlags,
   parseFloatOption,
   parseIntOption,
@@ -72,11 +73,13 @@ export function register(program: Command): void {
     mkdirSync(flags.out, { recursive: true });
     const models = createEvalModels(flags);
     const { judge, generator } = models;
+    const progress = evalProgress();
     try {
       let responses: (string | null)[];
       if (flags.responses) responses = readComplexbenchResponses(flags.responses, records, flags.pairBy);
       else {
         if (!generator) throw new Error("give --responses FILE, or --base-url and --model to generate responses");
+        let generated = 0;
         responses = await mapPool(records, flags.concurrency, async (r) => {
           const res = await generator.chat(
             {
@@ -87,6 +90,7 @@ export function register(program: Command): void {
             },
             { stage: "complexbench-generate" },
           );
+          progress.onProgress("generate", ++generated, records.length);
           return res.text;
         });
         writeJsonl(
@@ -110,11 +114,9 @@ export function register(program: Command): void {
         language: flags.language,
         reask: flags.reask,
         concurrency: flags.concurrency,
-        onProgress: (done, total) => {
-          if (process.stderr.isTTY) process.stderr.write(`\rjudge ${done}/${total}`);
-        },
+        onProgress: (done, total) => progress.onProgress("judge", done, total),
       });
-      if (process.stderr.isTTY) process.stderr.write("\n");
+      progress.stop();
       writeFileAtomic(join(flags.out, "complexbench_results.json"), `${JSON.stringify(result.records, null, 2)}\n`);
       const metrics = {
         ...result.metrics,
@@ -133,6 +135,7 @@ export function register(program: Command): void {
       );
       reportDryRun(models, flags.out);
     } finally {
+      progress.stop();
       models.close();
     }
   });

@@ -7,6 +7,7 @@ import {
   addJudgeOptions,
   createEvalModels,
   evalGroup,
+  evalProgress,
   type ModelFlags,
   parseFloatOption,
   parseIntOption,
@@ -73,6 +74,7 @@ export function register(program: Command): void {
     mkdirSync(flags.out, { recursive: true });
     const models = createEvalModels(flags);
     const { judge, generator } = models;
+    const progress = evalProgress();
     try {
       const result = await runTrace({
         records,
@@ -91,11 +93,9 @@ export function register(program: Command): void {
         kit: defaultJudgeKit,
         rules: flags.rules,
         concurrency: flags.concurrency,
-        onProgress: (stage, done, total) => {
-          if (process.stderr.isTTY) process.stderr.write(`\r${stage} ${done}/${total}`);
-        },
+        onProgress: (stage, done, total) => progress.onProgress(stage, done, total),
       });
-      if (process.stderr.isTTY) process.stderr.write("\n");
+      progress.stop();
       writeJsonl(join(flags.out, "results.jsonl"), result.items);
       const byId = new Map(records.map((r) => [r.id, r.constraints_splits]));
       writeJsonl(
@@ -119,6 +119,7 @@ export function register(program: Command): void {
       );
       reportDryRun(models, flags.out);
     } finally {
+      progress.stop();
       models.close();
     }
   });

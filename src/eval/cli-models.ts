@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { writeJsonl } from "../data/jsonl.js";
 import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
 import { createChatModel, type LlmStats, type ManagedChatModel } from "../llm/create-chat-model.js";
+import { Progress } from "../util/progress.js";
 
 /**
  * Model flags shared by the judge-based evaluators (`iopo eval trace|cfbench|complexbench`). The model under test
@@ -108,6 +109,22 @@ export function reportDryRun(models: EvalModels, outDir: string): void {
     `dry run: ${recorded.length} requests rendered (written to ${file}), no endpoint was called; ` +
       "the scores above are placeholders\n",
   );
+}
+
+/**
+ * Progress of an evaluation's stages on the shared display (bars on a TTY, JSON lines on stderr otherwise); the
+ * evaluators report `(stage, done, total)` and each stage becomes one task.
+ */
+export function evalProgress(): { onProgress: (stage: string, done: number, total: number) => void; stop(): void } {
+  const progress = new Progress();
+  return {
+    onProgress: (stage, done, total) => {
+      const task = progress.task(stage) ?? progress.start(stage, total, done - 1);
+      task.advance(1);
+      if (done >= total) task.finish();
+    },
+    stop: () => progress.stop(),
+  };
 }
 
 export function parseIntOption(v: string): number {
