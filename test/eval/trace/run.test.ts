@@ -254,3 +254,42 @@ describe("iopo eval trace --dry-run", () => {
     expect(err).toMatch(/dry run: 4 requests rendered/);
   });
 });
+
+describe("iopo eval trace against the shared fake server (faults and garbled replies)", () => {
+  it("retries transport faults; a garbled judge reply is a counted parse failure with its raw text kept", async () => {
+    const { startFakeOpenAIServer } = await import("../../helpers/fake-openai-server.js");
+    const server = await startFakeOpenAIServer({
+      reply: (req) => script({ model: req.model, messages: req.messages } as ReceivedRequest),
+      faultRate: 0.4,
+      faultKinds: ["rate_limit", "server_500", "reset"],
+      seed: 5,
+      fault: (req) => (req.model === "judge" && req.lastUser.includes("海洋之歌") ? "malformed" : undefined),
+    });
+    const dir = mkdtempSync(join(tmpdir(), "iopo-trace-fake-"));
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      judgedBefore.clear();
+      await main([
+        ...["node", "iopo", "eval", "trace", "--ids", "7,289,382", "--out", join(dir, "out")],
+        ...["--base-url", server.baseUrl, "--model", "under-test", "--judge-model", "judge"],
+        ...["--cache", join(dir, "c.sqlite"), "--max-retries", "10"],
+      ]);
+    } finally {
+      process.stdout.write = write;
+      await server.close();
+    }
+    expect(server.counts.faults.malformed).toBeGreaterThan(0);
+    const metrics = JSON.parse(readFileSync(join(dir, "out", "metrics.json"), "utf8"));
+    // 7: garbled judgement -> not followed; 289: 6/10 -> not followed; 382: 10/10 -> followed.
+    expect(metrics.IF).toEqual({ n: 3, followed: 1, pct: 33.33 });
+    expect(metrics.parse_failures.fine_grained).toBe(1);
+    const r7 = readFileSync(join(dir, "out", "results.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .find((r) => r.id === "7");
+    expect(r7.judge.raw.length).toBeGreaterThan(0);
+    expect(r7.judge.parse_error).toBeDefined();
+  });
+});
