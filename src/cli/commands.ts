@@ -1,7 +1,10 @@
 import type { Command } from "commander";
+import { register as registerCache } from "./cache.js";
 
 /**
  * The command table. One line per command module; each module adds its command (and subcommands) to the program.
- * Order here is the order of `iopo --help`.
+ * Order here is the order of `iopo --help`: the data flow seed -> trace -> pairs -> train -> eval, then utilities.
  */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerCache(program);
+}
