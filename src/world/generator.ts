@@ -96,6 +96,8 @@ export interface ConstraintSetOptions {
   prefer?: readonly ConstraintKind[];
   /** Add one deliberately contradictory pair. */
   contradiction?: boolean;
+  /** Constraints the instruction already has: kept first, new ones are drawn to fit them. */
+  base?: readonly Constraint[];
 }
 
 /**
@@ -109,28 +111,36 @@ export function generateConstraints(
   opts: ConstraintSetOptions = {},
 ): Constraint[] {
   const want = opts.contradiction ? Math.max(1, count - 1) : count;
+  const base = opts.base ?? [];
+  // A base that is already unsatisfiable cannot be repaired by adding constraints: then do not insist.
+  const verify = respond({ task, constraints: [...base] }, "verify").failed.length === 0;
   for (let attempt = 0; attempt < 20; attempt++) {
-    const prefer = shuffled(opts.prefer ?? [], rand);
+    const taken = new Set<ConstraintKind>(base.map((c) => c.kind).filter((k) => k !== "include" && k !== "exclude"));
+    const prefer = shuffled(
+      (opts.prefer ?? []).filter((k) => !taken.has(k)),
+      rand,
+    );
     const rest = shuffled(
-      CONSTRAINT_KINDS.filter((k) => !prefer.includes(k)),
+      CONSTRAINT_KINDS.filter((k) => !prefer.includes(k) && !taken.has(k)),
       rand,
     );
     const kinds = [...new Set([...prefer, ...rest, "include", "exclude"] as ConstraintKind[])];
     const chosen: ConstraintKind[] = [];
     for (const k of kinds) {
       if (chosen.length >= want) break;
-      if (ORDER_LAST.includes(k) && chosen.some((c) => ORDER_LAST.includes(c))) continue;
+      if (ORDER_LAST.includes(k) && [...chosen, ...taken].some((c) => ORDER_LAST.includes(c))) continue;
       chosen.push(k);
     }
     if (chosen.length < want) chosen.push(...(["include", "exclude"] as const).slice(0, want - chosen.length));
     const ordered = [...chosen.filter((k) => !ORDER_LAST.includes(k)), ...chosen.filter((k) => ORDER_LAST.includes(k))];
-    const set: Constraint[] = [];
+    const set: Constraint[] = [...base];
     for (const k of ordered) {
       const c = draw(k, task, set, rand);
       if (c) set.push(c);
     }
-    if (set.length < want || respond({ task, constraints: set }, "verify").failed.length > 0) continue;
-    const shuffledSet = shuffled(set, rand);
+    if (set.length < base.length + want) continue;
+    if (verify && respond({ task, constraints: set }, "verify").failed.length > 0) continue;
+    const shuffledSet = [...base, ...shuffled(set.slice(base.length), rand)];
     return opts.contradiction ? withContradiction(shuffledSet, rand) : shuffledSet;
   }
   throw new Error(`world: could not draw ${count} satisfiable constraints for "${task.category.plural}"`);
