@@ -127,9 +127,9 @@ export function stripLineNumber(line: string): string {
   return line.replace(/^\s*(?:\(?\d+[.)、．:：]\)?|[-*•])\s*/, "").trim();
 }
 
-/** A whole constraint line (numbering tolerated), or undefined when it is not a world constraint. */
+/** A whole constraint line (numbering and a trailing `[dimension]` tag tolerated), or undefined when it is not one. */
 export function parseConstraint(line: string): Constraint | undefined {
-  const text = stripLineNumber(line);
+  const text = stripLineNumber(line).replace(/\s*\[[^\]\n]*\]$/, "");
   const p = parseConstraintAt(text, 0);
   return p && p.length === text.length ? p.constraint : undefined;
 }

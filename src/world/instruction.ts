@@ -70,12 +70,33 @@ export function renderUserMessage(ins: WorldInstruction): string {
   return renderInstruction(s.description, s.constraints_splits, s.input);
 }
 
-/** Read a user message rendered by `renderInstruction` (first line the task, then constraint lines, `# Inputs:`). */
-export function parseUserMessage(text: string): WorldInstruction | undefined {
+function splitUserMessage(text: string): StructuredForm | undefined {
   const at = text.indexOf("\n# Inputs:\n");
   const head = at < 0 ? text : text.slice(0, at);
   const input = at < 0 ? NULL_INPUT : text.slice(at + "\n# Inputs:\n".length).trim();
   const lines = head.split("\n").filter((l) => l.trim() !== "");
   if (lines.length === 0) return undefined;
-  return fromStructured({ description: lines[0].trim(), constraints_splits: lines.slice(1), input });
+  return { description: lines[0].trim(), constraints_splits: lines.slice(1), input };
+}
+
+/** Read a user message rendered by `renderInstruction` (first line the task, then constraint lines, `# Inputs:`). */
+export function parseUserMessage(text: string): WorldInstruction | undefined {
+  const s = splitUserMessage(text);
+  return s && fromStructured(s);
+}
+
+/**
+ * Like parseUserMessage, but constraint lines that are not world language are set aside instead of failing the
+ * whole message (a responder follows the constraints it understands). Undefined only when the task is not a
+ * world task.
+ */
+export function parseUserMessageLenient(text: string): { ins: WorldInstruction; unknown: string[] } | undefined {
+  const s = splitUserMessage(text);
+  const task = s && parseTask(s.description, s.input);
+  if (!s || !task) return undefined;
+  const parsed = s.constraints_splits.map((line) => ({ line, c: parseConstraint(line) }));
+  return {
+    ins: { task, constraints: parsed.flatMap((p) => (p.c ? [p.c] : [])) },
+    unknown: parsed.flatMap((p) => (p.c ? [] : [p.line])),
+  };
 }

@@ -39,6 +39,8 @@ describe("constraint rendering and parsing", () => {
     // As TRACE constraint lines carry them: numbered, and with surrounding spaces.
     expect(parseConstraint(`3. ${text}`)).toEqual(c);
     expect(parseConstraint(`  12) ${text}  `)).toEqual(c);
+    // With the taxonomy tag the structurer may append.
+    expect(parseConstraint(`1. ${text} [Numerical]`)).toEqual(c);
   });
 
   it("reads constraints inside running prose at a position", () => {
