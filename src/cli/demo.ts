@@ -112,8 +112,10 @@ function whatHappened(r: WorldDemoResult, out: string, ms: number): string {
     ...files,
     "",
     "Next: the same chain against any OpenAI-compatible endpoint, e.g.",
-    `  OPENAI_API_KEY=... iopo trace build --input ${shown(r.seedsFile)} --output-dir runs/trace \\`,
-    "      --base-url http://localhost:8000/v1 --model Qwen2-72B-Instruct --judge-model gpt-4o",
+    "  export OPENAI_BASE_URL=http://localhost:8000/v1 OPENAI_API_KEY=...",
+    `  iopo trace build --input ${shown(r.seedsFile)} --output-dir runs/trace --model Qwen2-72B-Instruct --judge-model gpt-4o`,
+    "  iopo pairs iopo --input runs/trace/trace.jsonl --output-dir runs/iopo --model Qwen2-72B-Instruct --judge-model gpt-4o",
+    "  iopo pairs dpo --input runs/trace/trace.jsonl --output-dir runs/dpo --model Qwen2-72B-Instruct --judge-model gpt-4o",
   ].join("\n");
 }
 
