@@ -62,3 +62,4 @@ export * from "./trace/stage-runner.js";
 export * from "./trace/stats.js";
 export * from "./trace/structure.js";
 export * from "./util/progress.js";
+export * as world from "./world/index.js";
