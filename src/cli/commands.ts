@@ -25,14 +25,14 @@ export function registerCommands(program: Command): void {
   registerStats(program);
   registerPairs(program);
   registerTrain(program);
-  registerEvalTrace(program);
-  registerEvalCfbench(program);
-  registerEvalComplexbench(program);
   registerLogprobs(program);
   registerGenerate(program);
   registerInspect(program);
+  registerTinyModel(program);
+  registerEvalTrace(program);
+  registerEvalCfbench(program);
+  registerEvalComplexbench(program);
   registerExport(program);
   registerConvert(program);
-  registerTinyModel(program);
   registerCache(program);
 }
