@@ -112,6 +112,20 @@ export class Graph {
     return v;
   }
 
+  /** Make a symbolic dim resolvable at run time from axis `axis` of any value (e.g. a Reshape with -1). */
+  defineDim(name: string, value: Value, axis: number): void {
+    if (!this.dimSources.has(name)) this.dimSources.set(name, { value, axis });
+  }
+
+  /** Reshape whose target may contain one -1; `dims` names the resulting (symbolic) shape. */
+  reshapeInfer(x: Value, target: number[], dims: Dim[]): Value {
+    const y = this.one("Reshape", [x, this.ints(target)], {}, x.dtype, [...dims]);
+    dims.forEach((d, i) => {
+      if (typeof d === "string") this.defineDim(d, y, i);
+    });
+    return y;
+  }
+
   output(name: string, value: Value): void {
     this.outputs.push({ name, value });
   }
