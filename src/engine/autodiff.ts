@@ -260,29 +260,51 @@ export function gradients(g: Graph, y: Value, wrt: Value[], seed?: Value): Value
   const last = y.producer?.index ?? -1;
   for (let i = 0; i <= last; i++) {
     const node = g.nodes[i]!;
-    if (node.inputs.some((v) => requires.has(v)) && rules[node.op]) {
-      for (const o of node.outputs) if (o.dtype === "float32") requires.add(o);
+    for (const o of node.outputs) {
+      if (o.dtype !== "float32" || requires.has(o)) continue;
+      const srcs = o.custom ? o.custom.inputs : rules[node.op] ? node.inputs : [];
+      if (srcs.some((v) => requires.has(v))) requires.add(o);
     }
   }
-  // Nodes y depends on through differentiable paths.
+  // What y depends on through differentiable paths: primitive nodes, and values with a custom VJP (whose internal
+  // nodes are then skipped unless reached by another path).
   const onPath = new Set<GraphNode>();
+  const customOnPath = new Set<Value>();
   const stack: Value[] = [y];
   const seen = new Set<Value>();
   while (stack.length) {
     const v = stack.pop()!;
     if (seen.has(v) || !requires.has(v) || !v.producer) continue;
     seen.add(v);
-    onPath.add(v.producer);
-    for (const inp of v.producer.inputs) stack.push(inp);
+    if (v.custom) {
+      customOnPath.add(v);
+      stack.push(...v.custom.inputs);
+    } else {
+      onPath.add(v.producer);
+      stack.push(...v.producer.inputs);
+    }
   }
   const grads = new Map<Value, Value>();
   const accumulate = (v: Value, d: Value) => {
     const prev = grads.get(v);
     grads.set(v, prev ? g.add(prev, d) : d);
   };
+  const route = (inputs: Value[], gin: (Value | undefined)[], needs: boolean[]) => {
+    inputs.forEach((v, k) => {
+      const d = gin[k];
+      if (d && needs[k]) accumulate(v, d);
+    });
+  };
   accumulate(y, seed ?? (y.rank === 0 ? g.scalar(1) : g.expand(g.scalar(1), [...y.shape])));
   for (let i = last; i >= 0; i--) {
     const node = g.nodes[i]!;
+    for (const o of node.outputs) {
+      if (!customOnPath.has(o)) continue;
+      const gy = grads.get(o);
+      if (!gy) continue;
+      const needs = o.custom!.inputs.map((v) => requires.has(v));
+      route(o.custom!.inputs, o.custom!.vjp(g, gy, needs), needs);
+    }
     if (!onPath.has(node)) continue;
     if (node.outputs.length !== 1) throw new Error(`no VJP for multi-output op ${node.op}`);
     const gy = grads.get(node.outputs[0]!);
@@ -290,11 +312,7 @@ export function gradients(g: Graph, y: Value, wrt: Value[], seed?: Value): Value
     const rule = rules[node.op];
     if (!rule) throw new Error(`no VJP rule for ${node.op}`);
     const needs = node.inputs.map((v) => requires.has(v));
-    const gin = rule(g, node, gy, needs);
-    node.inputs.forEach((v, k) => {
-      const d = gin[k];
-      if (d && needs[k]) accumulate(v, d);
-    });
+    route(node.inputs, rule(g, node, gy, needs), needs);
   }
   return wrt.map((w) => grads.get(w) ?? g.zeros([...w.shape]));
 }

@@ -20,7 +20,19 @@ const DTYPE_CODE: Record<DType, DataTypeCode> = {
 
 export const OPSET = 18;
 
+/**
+ * A hand-written VJP attached to a value computed by a composite block of primitive nodes (RMSNorm, SwiGLU, ...):
+ * autodiff routes the gradient of the value straight to `inputs` with `vjp` and never differentiates the block's
+ * internal nodes, which yields fewer, fused backward nodes than op-by-op differentiation.
+ */
+export interface CustomGradient {
+  inputs: Value[];
+  vjp: (g: Graph, gy: Value, needs: boolean[]) => (Value | undefined)[];
+}
+
 export class Value {
+  /** set by `Graph.withGradient` */
+  custom?: CustomGradient;
   constructor(
     readonly graph: Graph,
     readonly name: string,
@@ -124,6 +136,13 @@ export class Graph {
       if (typeof d === "string") this.defineDim(d, y, i);
     });
     return y;
+  }
+
+  /** Attach a hand-written VJP to `value` (computed from `inputs` by primitive nodes). Returns `value`. */
+  withGradient(value: Value, inputs: Value[], vjp: CustomGradient["vjp"]): Value {
+    if (!value.producer) throw new Error("withGradient: value must be computed by a node");
+    value.custom = { inputs, vjp };
+    return value;
   }
 
   output(name: string, value: Value): void {

@@ -17,6 +17,8 @@ export interface EngineOptions {
   optimization?: OptimizationLevel;
   /** Execution providers passed through to ORT (default ["cpu"]; e.g. ["cuda", "cpu"] on a GPU build). */
   executionProviders?: string[];
+  /** Write an ORT profile (chrome trace JSON) with this file prefix (diagnostics). */
+  profilePrefix?: string;
 }
 
 export type FeedValue =
@@ -31,8 +33,9 @@ export interface RunOutput {
 
 const cache = new Map<string, Promise<ort.InferenceSession>>();
 
-function resolveOptions(o: EngineOptions = {}): Required<EngineOptions> {
+function resolveOptions(o: EngineOptions = {}): Required<Omit<EngineOptions, "profilePrefix">> & EngineOptions {
   return {
+    profilePrefix: o.profilePrefix,
     threads: o.threads ?? availableParallelism(),
     optimization: o.optimization ?? "all",
     executionProviders: o.executionProviders ?? ["cpu"],
@@ -50,7 +53,7 @@ export class CompiledGraph {
   static async create(graph: Graph, options?: EngineOptions): Promise<CompiledGraph> {
     const bytes = graph.toOnnx();
     const o = resolveOptions(options);
-    const key = `${sha256(Buffer.from(bytes))}|${o.threads}|${o.optimization}|${o.executionProviders.join(",")}`;
+    const key = `${sha256(Buffer.from(bytes))}|${o.threads}|${o.optimization}|${o.executionProviders.join(",")}|${o.profilePrefix ?? ""}`;
     let pending = cache.get(key);
     if (!pending) {
       pending = ort.InferenceSession.create(bytes, {
@@ -59,6 +62,7 @@ export class CompiledGraph {
         graphOptimizationLevel: o.optimization,
         executionProviders: o.executionProviders,
         executionMode: "sequential",
+        ...(o.profilePrefix ? { enableProfiling: true, profileFilePrefix: o.profilePrefix } : {}),
       });
       cache.set(key, pending);
       pending.catch(() => cache.delete(key));
@@ -69,6 +73,11 @@ export class CompiledGraph {
       graph.inputs.map((v) => v.name),
       graph.outputs.map((v) => v.name),
     );
+  }
+
+  /** Stop profiling and return the profile file name (when created with profilePrefix). */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   /** Run with named feeds; returns the requested outputs (all by default). */

@@ -9,6 +9,7 @@
  * responses that do not see each other. Rotary embeddings come in as per-token cos and signed sin tables, so that
  * rotate_half(x) * sin == swap_halves(x) * [-sin, sin] needs only Slice + Concat.
  */
+import { rmsNorm, swiglu, tokenLogprob } from "../engine/blocks.js";
 import type { Graph, Value } from "../engine/graph.js";
 import type { ModelConfig } from "./config.js";
 
@@ -33,12 +34,6 @@ export interface DecoderGraphOutputs {
   hidden: Value;
   /** new keys/values per layer ([B, KV, S, hd]) for the KV cache */
   present: { k: Value; v: Value }[];
-}
-
-export function rmsNorm(g: Graph, x: Value, weight: Value, eps: number): Value {
-  const ms = g.reduceMean(g.mul(x, x), [-1], true);
-  const inv = g.reciprocal(g.sqrt(g.add(ms, g.scalar(eps))));
-  return g.mul(g.mul(x, inv), weight);
 }
 
 /** x [.., hd] -> x * cos + swap_halves(x) * signedSin */
@@ -103,7 +98,7 @@ export function buildDecoder(
     const h2 = rmsNorm(g, x, w(`${p}.post_attention_layernorm.weight`), eps);
     const gate = linear(g, h2, w, `${p}.mlp.gate_proj`, cfg.mlp_bias);
     const up = linear(g, h2, w, `${p}.mlp.up_proj`, cfg.mlp_bias);
-    const act = g.mul(g.mul(gate, g.sigmoid(gate)), up);
+    const act = swiglu(g, gate, up);
     x = g.add(x, linear(g, act, w, `${p}.mlp.down_proj`, cfg.mlp_bias));
   }
   return { hidden: rmsNorm(g, x, w("model.norm.weight"), eps), present };
@@ -129,6 +124,6 @@ export function sequenceLogprobGraph(
 ): Value {
   const sel = g.gather(hidden, predIndex, 0); // [R, D]
   const logits = g.gemm(sel, lmHeadWeight(cfg, w), undefined, { transB: true }); // [R, V]
-  const tok = g.gatherElements(g.logSoftmax(logits, -1), targets, 1); // [R, 1]
+  const tok = tokenLogprob(g, logits, targets); // [R, 1]
   return g.reshape(g.matmul(segments, tok), [segments.shape[0]!]); // [N]
 }
