@@ -127,7 +127,12 @@ async function child(mode: string, shape: string, iters: number, threads: number
   const out: Record<string, unknown> = { engine: "iopo-onnx", mode, shape, threads };
   if (mode === "step") {
     const t0 = performance.now();
-    const step = await createTrainingStep(cfg, { trainable: () => true, loss: iopoLoss(0.1), threads });
+    const step = await createTrainingStep(cfg, {
+      trainable: () => true,
+      loss: iopoLoss(0.1),
+      threads,
+      memoryArena: process.env.IOPO_ARENA !== "0",
+    });
     out.setup_s = (performance.now() - t0) / 1000;
     const state = new Map<string, [Float32Array, Float32Array]>();
     const once = async (t: number) => {

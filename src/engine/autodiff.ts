@@ -242,6 +242,34 @@ const rules: Record<string, Rule> = {
   },
 };
 
+/** A ScatterND/ScatterElements-add into zeros (the Gather/GatherElements VJPs), as [indices, updates, axis]. */
+function sparseGrad(v: Value): { op: string; indices: Value; updates: Value; axis?: number } | undefined {
+  const n = v.producer;
+  if (!n || (n.op !== "ScatterND" && n.op !== "ScatterElements") || n.inputs[0]!.producer?.op !== "ConstantOfShape") {
+    return undefined;
+  }
+  return { op: n.op, indices: n.inputs[1]!, updates: n.inputs[2]!, axis: n.attrs.axis?.value as number | undefined };
+}
+
+/**
+ * Sum two gradients. A sparse (scatter-into-zeros) gradient is scattered straight into the other one, so e.g. a tied
+ * embedding's gradient never materialises a zero [V, D] buffer plus an extra [V, D] Add.
+ */
+function addGradients(g: Graph, a: Value, b: Value): Value {
+  for (const [dense, sparse] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const s = sparseGrad(sparse);
+    if (s && dense.rank === sparse.rank && dense.shape.every((d, i) => d === sparse.shape[i])) {
+      return s.op === "ScatterND"
+        ? g.scatterNDAdd(dense, s.indices, s.updates)
+        : g.scatterElementsAdd(dense, s.indices, s.updates, s.axis ?? 0);
+    }
+  }
+  return g.add(a, b);
+}
+
 /** Register or override a VJP rule (e.g. for a fused composite op). */
 export function registerVjp(op: string, rule: Rule): void {
   rules[op] = rule;
@@ -287,7 +315,7 @@ export function gradients(g: Graph, y: Value, wrt: Value[], seed?: Value): Value
   const grads = new Map<Value, Value>();
   const accumulate = (v: Value, d: Value) => {
     const prev = grads.get(v);
-    grads.set(v, prev ? g.add(prev, d) : d);
+    grads.set(v, prev ? addGradients(g, prev, d) : d);
   };
   const route = (inputs: Value[], gin: (Value | undefined)[], needs: boolean[]) => {
     inputs.forEach((v, k) => {

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { releaseSessions } from "../../src/engine/session.js";
 import type { ModelConfig } from "../../src/model/config.js";
 import { createLogprobRunner, createTrainingStep, dpoLoss, iopoLoss, sftLoss } from "../../src/model/decoder.js";
+import { isLoraParameter, loraTransform, mergeLora } from "../../src/model/decoder-lora.js";
 import type { Weights } from "../../src/model/weights.js";
 import { rng } from "../engine/harness.js";
 import { randomIds, randomWeights, referenceLogprob, tinyConfig, toFloat64 } from "./decoder-fixtures.js";
@@ -108,6 +109,39 @@ describe.each(MODELS)("decoder: $name", ({ cfg }) => {
       expect([...res.grads.keys()].every(trainable)).toBe(true);
       await checkGradients(weights, res.grads, refLoss, 2, 202);
     }
+  });
+});
+
+describe("LoRA through transformWeight", () => {
+  it("adapter gradients match finite differences of the merged float64 model; base weights get none", async () => {
+    const cfg = MODELS[0]!.cfg;
+    const lora = { targets: ["q_proj", "v_proj", "down_proj"], rank: 2, alpha: 4 };
+    const weights = randomWeights(cfg, 13);
+    const r = rng(17);
+    for (const name of [...weights.keys()]) {
+      const m = /^(.*\.(q_proj|v_proj|down_proj))\.weight$/.exec(name);
+      if (!m) continue;
+      const [o, i] = weights.get(name)!.shape as [number, number];
+      const rand = (n: number) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * 0.3);
+      weights.set(`${m[1]}.lora_A.weight`, { shape: [2, i], data: rand(2 * i) });
+      weights.set(`${m[1]}.lora_B.weight`, { shape: [o, 2], data: rand(o * 2) });
+    }
+    const batch = sampleBatch(cfg, 19);
+    const step = await createTrainingStep(cfg, {
+      trainable: isLoraParameter,
+      transformWeight: loraTransform(lora),
+      loss: sftLoss,
+      threads: 2,
+    });
+    expect(step.trainableNames.length).toBe(2 * 3 * cfg.num_hidden_layers);
+    const res = await step.run(weights, batch);
+    const refLoss = (w: Weights) => {
+      const merged = mergeLora(w, lora);
+      const sums = batch.ids.map((ids, i) => referenceLogprob(cfg, merged, ids, batch.responseStart[i]!));
+      return -sums.reduce((s, x) => s + x.sum, 0) / sums.reduce((s, x) => s + x.count, 0);
+    };
+    expect(Math.abs(res.loss - refLoss(weights))).toBeLessThan(1e-4);
+    await checkGradients(weights, res.grads, refLoss, 2, 303);
   });
 });
 
