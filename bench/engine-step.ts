@@ -13,6 +13,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type ModelConfig, parseModelConfig } from "../src/model/config.js";
 import { createLogprobRunner, createTrainingStep, iopoLoss, parameterShapes } from "../src/model/decoder.js";
@@ -140,6 +141,9 @@ async function child(mode: string, shape: string, iters: number, threads: number
       const res = await step.run(weights, group);
       const b = performance.now();
       adamw(weights, res.grads, state, t);
+      res.grads.clear();
+      // Free this step's gradient buffers before the next step allocates new ones (as torch's zero_grad(None)).
+      (globalThis as { gc?: () => void }).gc?.();
       return [(b - a) / 1000, (performance.now() - b) / 1000] as const;
     };
     await once(1);
@@ -259,6 +263,7 @@ async function main() {
       }
       const ours = runJson(process.execPath, [
         ...process.execArgv,
+        "--expose-gc",
         self,
         "--child",
         mode,

@@ -16,7 +16,8 @@
  *     ctx.count [N], ctx.refLogp [N] (fed from `refLogp`), ctx.input(name, dims) for extra inputs fed from `extra`).
  *     Ready-made losses: sftLoss (mean token NLL), dpoLoss(beta) (rows chosen, rejected, ...), iopoLoss(beta)
  *     (rows (x1,y1) (x1,y2) (x2,y2) (x2,y1), ...). `transformWeight(name, w, g, param)` rewrites a weight before
- *     use (e.g. LoRA: w + scale * B @ A, with A/B declared via `param` and fed from the same weights map).
+ *     use (e.g. LoRA: w + scale * B @ A, with A/B declared via `param` and fed from the same weights map; see
+ *     decoder-lora.ts: loraTransform({ targets, rank, alpha }) with trainable: isLoraParameter).
  *
  *   createGenerator(config, weights, options?) -> Generator   (see generate.ts)
  *     gen.generate(prompts: Int32Array[], { max_new_tokens, temperature, top_p, seed, eos_token_ids })
