@@ -4,7 +4,7 @@ import type { ModelConfig } from "../../src/model/config.js";
 import { createLogprobRunner, createTrainingStep, dpoLoss, iopoLoss, sftLoss } from "../../src/model/decoder.js";
 import { isLoraParameter, loraTransform, mergeLora } from "../../src/model/decoder-lora.js";
 import type { Weights } from "../../src/model/weights.js";
-import { rng } from "../engine/harness.js";
+import { relErr, rng } from "../engine/harness.js";
 import { randomIds, randomWeights, referenceLogprob, tinyConfig, toFloat64 } from "./decoder-fixtures.js";
 
 afterAll(releaseSessions);
@@ -79,6 +79,16 @@ describe.each(MODELS)("decoder: $name", ({ cfg }) => {
     expect(Math.abs(res.loss - refLoss(weights))).toBeLessThan(1e-4);
     expect(step.trainableNames.sort()).toEqual([...weights.keys()].sort());
     await checkGradients(weights, res.grads, refLoss, 3, 101);
+    // The same graph with ORT's optimiser off (engine.md gotcha 1: the optimiser can mis-rewrite backward graphs).
+    const plain = await createTrainingStep(cfg, {
+      trainable: () => true,
+      loss: sftLoss,
+      threads: 2,
+      optimization: "disabled",
+    });
+    const res2 = await plain.run(weights, batch);
+    expect(Math.abs(res2.loss - res.loss)).toBeLessThan(1e-5);
+    for (const [name, grad] of res.grads) expect(relErr(res2.grads.get(name)!, grad), name).toBeLessThan(1e-4);
   });
 
   it("a DPO-style sigmoid loss and the IOPO loss give finite-difference-exact gradients through the model", async () => {
