@@ -115,8 +115,7 @@ export async function createGenerator(
 
   return {
     async generate(prompts, opts) {
-      const B = prompts.length;
-      if (B === 0) return [];
+      if (prompts.length === 0) return [];
       const maxNew = opts.max_new_tokens;
       const temperature = opts.temperature ?? 0;
       const topP = opts.top_p ?? 1;
@@ -128,16 +127,20 @@ export async function createGenerator(
       const P = Math.max(...lens);
       const C = P + maxNew;
       const rands = prompts.map((_, i) => mulberry32(((opts.seed ?? 0) * 1000003 + i * 7919 + 1) >>> 0));
-      const cacheK = Array.from({ length: L }, () => new Float32Array(B * KV * C * hd));
-      const cacheV = Array.from({ length: L }, () => new Float32Array(B * KV * C * hd));
-      const done = new Array<boolean>(B).fill(false);
+      const done = new Array<boolean>(prompts.length).fill(false);
       const pos = [...lens];
+      // Batch slot -> prompt index; finished rows are dropped from the batch (and their cache rows compacted away).
+      let rows = prompts.map((_, i) => i);
+      const rowSize = KV * C * hd;
+      let cacheK = Array.from({ length: L }, () => new Float32Array(rows.length * rowSize));
+      let cacheV = Array.from({ length: L }, () => new Float32Array(rows.length * rowSize));
 
       const run = async (S: number, tokenIds: BigInt64Array, maskData: Float32Array, lastIdx: BigInt64Array) => {
+        const B = rows.length;
         const c = new Float32Array(B * S * hd);
         const s = new Float32Array(B * S * hd);
         for (let b = 0; b < B; b++)
-          for (let t = 0; t < S; t++) writeRotary(inv, S === 1 ? pos[b]! : t, c, s, (b * S + t) * hd);
+          for (let t = 0; t < S; t++) writeRotary(inv, S === 1 ? pos[rows[b]!]! : t, c, s, (b * S + t) * hd);
         const feeds: Record<string, FeedValue> = {
           ...weightFeeds,
           input_ids: { dtype: "int64", data: tokenIds, dims: [B, S] },
@@ -160,7 +163,7 @@ export async function createGenerator(
             for (let b = 0; b < B; b++)
               for (let h = 0; h < KV; h++)
                 for (let t = 0; t < S; t++) {
-                  const slot = S === 1 ? pos[b]! : t;
+                  const slot = S === 1 ? pos[rows[b]!]! : t;
                   const from = ((b * KV + h) * S + t) * hd;
                   dst.set(src.subarray(from, from + hd), ((b * KV + h) * C + slot) * hd);
                 }
@@ -169,23 +172,44 @@ export async function createGenerator(
         return out.logits!.data as Float32Array;
       };
 
-      const choose = (logits: Float32Array, b: number): number | undefined => {
-        const tok = pickToken(logits.subarray(b * V, (b + 1) * V), temperature, topP, rands[b]!);
-        if (eos.has(tok)) {
-          done[b] = true;
-          return undefined;
+      /** Pick each active row's token; returns the tokens of the rows still active afterwards. */
+      const chooseAll = (logits: Float32Array): number[] => {
+        const next: number[] = [];
+        const keep: number[] = [];
+        rows.forEach((i, b) => {
+          const tok = pickToken(logits.subarray(b * V, (b + 1) * V), temperature, topP, rands[i]!);
+          if (eos.has(tok)) done[i] = true;
+          else {
+            outputs[i]!.push(tok);
+            if (outputs[i]!.length >= maxNew) done[i] = true;
+          }
+          if (!done[i]) {
+            keep.push(b);
+            next.push(tok);
+          }
+        });
+        if (keep.length < rows.length) {
+          const compact = (cache: Float32Array) => {
+            const out = new Float32Array(keep.length * rowSize);
+            keep.forEach((b, k) => {
+              out.set(cache.subarray(b * rowSize, (b + 1) * rowSize), k * rowSize);
+            });
+            return out;
+          };
+          cacheK = cacheK.map(compact);
+          cacheV = cacheV.map(compact);
+          rows = keep.map((b) => rows[b]!);
         }
-        outputs[b]!.push(tok);
-        if (outputs[b]!.length >= maxNew) done[b] = true;
-        return tok;
+        return next;
       };
 
       // Prefill: right-padded prompts, all cache slots masked.
+      const B0 = rows.length;
       const K0 = C + P;
-      const prefIds = new BigInt64Array(B * P);
-      const prefMask = new Float32Array(B * P * K0).fill(MASKED);
-      const prefLast = new BigInt64Array(B);
-      for (let b = 0; b < B; b++) {
+      const prefIds = new BigInt64Array(B0 * P);
+      const prefMask = new Float32Array(B0 * P * K0).fill(MASKED);
+      const prefLast = new BigInt64Array(B0);
+      for (let b = 0; b < B0; b++) {
         for (let t = 0; t < lens[b]!; t++) prefIds[b * P + t] = BigInt(prompts[b]![t]!);
         for (let i = 0; i < P; i++) {
           const row = (b * P + i) * K0 + C;
@@ -194,21 +218,25 @@ export async function createGenerator(
         }
         prefLast[b] = BigInt(b * P + lens[b]! - 1);
       }
-      let logits = await run(P, prefIds, prefMask, prefLast);
-      let next = prompts.map((_, b) => choose(logits, b) ?? 0);
+      let next = chooseAll(await run(P, prefIds, prefMask, prefLast));
 
-      const stepLast = BigInt64Array.from(prompts, (_, b) => BigInt(b));
-      while (done.some((d) => !d)) {
+      while (rows.length > 0) {
+        const B = rows.length;
         const stepIds = BigInt64Array.from(next, (t) => BigInt(t));
         const stepMask = new Float32Array(B * (C + 1)).fill(MASKED);
         for (let b = 0; b < B; b++) {
           const row = b * (C + 1);
-          for (let j = 0; j < pos[b]!; j++) stepMask[row + j] = 0;
+          for (let j = 0; j < pos[rows[b]!]!; j++) stepMask[row + j] = 0;
           stepMask[row + C] = 0;
         }
-        logits = await run(1, stepIds, stepMask, stepLast);
-        for (let b = 0; b < B; b++) pos[b]!++;
-        next = prompts.map((_, b) => (done[b] ? 0 : (choose(logits, b) ?? 0)));
+        const logits = await run(
+          1,
+          stepIds,
+          stepMask,
+          BigInt64Array.from(rows, (_, b) => BigInt(b)),
+        );
+        for (const i of rows) pos[i]!++;
+        next = chooseAll(logits);
       }
       return outputs.map((o) => Int32Array.from(o));
     },

@@ -48,6 +48,12 @@ describe.each([
     const stopped = await gen.generate([prompts[0]!], { max_new_tokens: 5, eos_token_ids: [eos] });
     const firstEos = [...batched[0]!].indexOf(eos);
     expect([...stopped[0]!]).toEqual([...batched[0]!.slice(0, firstEos)]);
+    // Rows that stop early leave the batch; the others continue unchanged.
+    const stopAll = await gen.generate(prompts, { max_new_tokens: 5, eos_token_ids: [eos] });
+    prompts.forEach((_, i) => {
+      const k = [...batched[i]!].indexOf(eos);
+      expect([...stopAll[i]!]).toEqual([...(k >= 0 ? batched[i]!.slice(0, k) : batched[i]!)]);
+    });
   });
 
   it("sampling is deterministic for a seed, and top_p -> 0 reduces to greedy", async () => {
