@@ -3,7 +3,7 @@
  * same invocation (the machine is noisy; compare ratios, not absolute times).
  *
  *   npx tsx bench/engine-step.ts [--shapes tiny,small,medium] [--modes step,fwd,gen] [--iters 3] [--threads 2]
- *                                [--no-peer] [--peer-script PATH]
+ *                                [--arena on|off] [--no-peer] [--peer-script PATH]
  *
  * step: IOPO training step per group (4 sequences (x1,y1) (x1,y2) (x2,y2) (x2,y1), 160 prompt + 96 response tokens,
  *       forward + backward + AdamW in JS) vs peer `step --loss iopo`.
@@ -15,6 +15,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { mallocEnv } from "../src/engine/memory.js";
 import { type ModelConfig, parseModelConfig } from "../src/model/config.js";
 import { createLogprobRunner, createTrainingStep, iopoLoss, parameterShapes } from "../src/model/decoder.js";
 import { createGenerator } from "../src/model/generate.js";
@@ -133,6 +134,7 @@ async function child(mode: string, shape: string, iters: number, threads: number
       loss: iopoLoss(0.1),
       threads,
       memoryArena: process.env.IOPO_ARENA !== "0",
+      memoryPattern: process.env.IOPO_MEMPATTERN !== "0",
     });
     out.setup_s = (performance.now() - t0) / 1000;
     const state = new Map<string, [Float32Array, Float32Array]>();
@@ -203,9 +205,10 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1]! : fallback;
 }
 
-function runJson(cmd: string, args: string[]): Record<string, unknown> | undefined {
+function runJson(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Record<string, unknown> | undefined {
   try {
     const text = execFileSync(cmd, args, {
+      env,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
       maxBuffer: 1 << 24,
@@ -239,6 +242,8 @@ async function main() {
   const modes = arg("modes", "step,fwd,gen").split(",");
   const iters = Number(arg("iters", "3"));
   const threads = Number(arg("threads", "2"));
+  // --arena off: training without ORT's CPU arena, in a child started with the glibc settings of src/engine/memory.ts
+  const arena = arg("arena", "on");
   const python = arg("python", "/usr/bin/python3");
   const candidates = [
     fileURLToPath(new URL("../../shared/bench/torch_baseline.py", import.meta.url)),
@@ -261,16 +266,11 @@ async function main() {
                 .concat(mode === "step" ? ["--loss", "iopo"] : []);
         peer = runJson(python, peerArgs);
       }
-      const ours = runJson(process.execPath, [
-        ...process.execArgv,
-        "--expose-gc",
-        self,
-        "--child",
-        mode,
-        shape,
-        String(iters),
-        String(threads),
-      ]);
+      const ours = runJson(
+        process.execPath,
+        [...process.execArgv, "--expose-gc", self, "--child", mode, shape, String(iters), String(threads)],
+        arena === "off" ? { ...mallocEnv(), IOPO_ARENA: "0" } : process.env,
+      );
       const row: Record<string, unknown> = {
         shape,
         mode,

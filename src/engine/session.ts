@@ -22,6 +22,8 @@ export interface EngineOptions {
    * training graphs, at some page-fault cost per run.
    */
   memoryArena?: boolean;
+  /** ORT's memory-pattern planning (default true). */
+  memoryPattern?: boolean;
   /** Write an ORT profile (chrome trace JSON) with this file prefix (diagnostics). */
   profilePrefix?: string;
 }
@@ -42,6 +44,7 @@ function resolveOptions(o: EngineOptions = {}): Required<Omit<EngineOptions, "pr
   return {
     profilePrefix: o.profilePrefix,
     memoryArena: o.memoryArena ?? true,
+    memoryPattern: o.memoryPattern ?? true,
     threads: o.threads ?? availableParallelism(),
     optimization: o.optimization ?? "all",
     executionProviders: o.executionProviders ?? ["cpu"],
@@ -59,7 +62,7 @@ export class CompiledGraph {
   static async create(graph: Graph, options?: EngineOptions): Promise<CompiledGraph> {
     const bytes = graph.toOnnx();
     const o = resolveOptions(options);
-    const key = `${sha256(Buffer.from(bytes))}|${o.threads}|${o.optimization}|${o.executionProviders.join(",")}|${o.profilePrefix ?? ""}|${o.memoryArena}`;
+    const key = `${sha256(Buffer.from(bytes))}|${o.threads}|${o.optimization}|${o.executionProviders.join(",")}|${o.profilePrefix ?? ""}|${o.memoryArena}|${o.memoryPattern}`;
     let pending = cache.get(key);
     if (!pending) {
       pending = ort.InferenceSession.create(bytes, {
@@ -69,6 +72,7 @@ export class CompiledGraph {
         executionProviders: o.executionProviders,
         executionMode: "sequential",
         enableCpuMemArena: o.memoryArena,
+        enableMemPattern: o.memoryPattern,
         ...(o.profilePrefix ? { enableProfiling: true, profileFilePrefix: o.profilePrefix } : {}),
       });
       cache.set(key, pending);
