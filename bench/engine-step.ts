@@ -134,7 +134,7 @@ async function child(mode: string, shape: string, iters: number, threads: number
       loss: iopoLoss(0.1),
       threads,
       memoryArena: process.env.IOPO_ARENA !== "0",
-      memoryPattern: process.env.IOPO_MEMPATTERN !== "0",
+      memoryPattern: process.env.IOPO_MEMPATTERN === "1",
     });
     out.setup_s = (performance.now() - t0) / 1000;
     const state = new Map<string, [Float32Array, Float32Array]>();

@@ -1,6 +1,9 @@
 /**
  * Memory settings for training processes.
  *
+ * The training step turns ORT's memory-pattern planning off by default, which alone brings the medium shape's peak
+ * RSS below the peer's (11.5 vs 11.7 GiB) at full speed. The settings below go further, for tight machines.
+ *
  * ORT's CPU arena grows in power-of-two regions and keeps its peak, which on training graphs costs ~1.25x the
  * PyTorch peer's peak RSS (medium shape: 14.5 vs 11.7 GiB). With the arena off (`memoryArena: false`) the peak drops
  * below the peer's (10.4 GiB), but glibc then returns freed blocks to the OS and every step page-faults its

@@ -327,7 +327,9 @@ export async function createTrainingStep(config: ModelConfig, opts: TrainingStep
   trainable.forEach(([name], i) => {
     g.output(`grad:${name}`, grads[i]!);
   });
-  const compiled = await CompiledGraph.create(g, opts);
+  // ORT's memory-pattern block costs more peak memory than it saves time on training graphs (medium shape: 11.5 GiB
+  // without vs 14.5 GiB with, at no loss of speed), so it is off unless asked for.
+  const compiled = await CompiledGraph.create(g, { memoryPattern: false, ...opts });
   const share = opts.sharePrompts ?? true;
 
   return {
