@@ -4,7 +4,7 @@
  * incoming gradients with Add. Only nodes that lie on a path from a `wrt` value to `y` are differentiated, and only the
  * requested gradients are materialised, so unused branches are never emitted.
  */
-import { type Dim, type Graph, type GraphNode, Value } from "./graph.js";
+import type { Dim, Graph, GraphNode, Value } from "./graph.js";
 
 type Rule = (g: Graph, node: GraphNode, gy: Value, needs: boolean[]) => (Value | undefined)[];
 
@@ -344,5 +344,3 @@ export function gradients(g: Graph, y: Value, wrt: Value[], seed?: Value): Value
   }
   return wrt.map((w) => grads.get(w) ?? g.zeros([...w.shape]));
 }
-
-export { Value };

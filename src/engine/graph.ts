@@ -67,10 +67,6 @@ function toAttr(v: AttrInput): AttributeValue {
   return v;
 }
 
-export function dimEq(a: Dim, b: Dim): boolean {
-  return a === b;
-}
-
 /** Numpy broadcasting of two static shapes. */
 export function broadcastShapes(a: readonly Dim[], b: readonly Dim[]): Dim[] {
   const r = Math.max(a.length, b.length);
@@ -79,7 +75,7 @@ export function broadcastShapes(a: readonly Dim[], b: readonly Dim[]): Dim[] {
     const da = a[a.length - r + i] ?? 1;
     const db = b[b.length - r + i] ?? 1;
     if (da === 1) out.push(db);
-    else if (db === 1 || dimEq(da, db)) out.push(da);
+    else if (db === 1 || da === db) out.push(da);
     else if (typeof da === "number" && typeof db === "number") {
       throw new Error(`cannot broadcast [${a}] with [${b}]`);
     } else out.push(typeof da === "number" ? da : db);
@@ -89,11 +85,6 @@ export function broadcastShapes(a: readonly Dim[], b: readonly Dim[]): Dim[] {
 
 function normAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
-}
-
-export interface TypedArrayLike {
-  length: number;
-  [i: number]: number | bigint;
 }
 
 export class Graph {
