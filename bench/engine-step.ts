@@ -3,7 +3,7 @@
  * same invocation (the machine is noisy; compare ratios, not absolute times).
  *
  *   npx tsx bench/engine-step.ts [--shapes tiny,small,medium] [--modes step,fwd,gen] [--iters 3] [--threads 2]
- *                                [--arena on|off] [--no-peer] [--peer-script PATH]
+ *                                [--rounds 1] [--arena on|off] [--no-peer] [--peer-script PATH]
  *
  * step: IOPO training step per group (4 sequences (x1,y1) (x1,y2) (x2,y2) (x2,y1), 160 prompt + 96 response tokens,
  *       forward + backward + AdamW in JS) vs peer `step --loss iopo`.
@@ -254,36 +254,71 @@ async function main() {
   if (!usePeer)
     console.log("peer: PyTorch not available (apt-get install -y python3-torch libopenblas0-openmp); engine only");
   const self = fileURLToPath(import.meta.url);
+  const rounds = Number(arg("rounds", "1"));
+  const timeOf = (mode: string, r: Record<string, unknown>) =>
+    (mode === "step" ? r.sec_per_group : mode === "fwd" ? r.sec_per_step : r.sec) as number;
   for (const shape of shapes) {
     for (const mode of modes) {
-      let peer: Record<string, unknown> | undefined;
-      if (usePeer) {
-        const peerArgs =
-          mode === "gen"
-            ? [script, "gen", shape, "--prompt", "64", "--new", "64", "--threads", String(threads)]
-            : [script, mode, shape, "--batch", "4", "--seq", String(PROMPT + RESPONSE), "--response", String(RESPONSE)]
-                .concat(["--steps", String(iters), "--threads", String(threads)])
-                .concat(mode === "step" ? ["--loss", "iopo"] : []);
-        peer = runJson(python, peerArgs);
+      // Peer and engine alternate `rounds` times; the summary compares the best (least disturbed) run of each.
+      const peerTimes: number[] = [];
+      const ourTimes: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        let peer: Record<string, unknown> | undefined;
+        if (usePeer) {
+          const peerArgs =
+            mode === "gen"
+              ? [script, "gen", shape, "--prompt", "64", "--new", "64", "--threads", String(threads)]
+              : [
+                  script,
+                  mode,
+                  shape,
+                  "--batch",
+                  "4",
+                  "--seq",
+                  String(PROMPT + RESPONSE),
+                  "--response",
+                  String(RESPONSE),
+                ]
+                  .concat(["--steps", String(iters), "--threads", String(threads)])
+                  .concat(mode === "step" ? ["--loss", "iopo"] : []);
+          peer = runJson(python, peerArgs);
+        }
+        const ours = runJson(
+          process.execPath,
+          [...process.execArgv, "--expose-gc", self, "--child", mode, shape, String(iters), String(threads)],
+          arena === "off" ? { ...mallocEnv(), IOPO_ARENA: "0" } : process.env,
+        );
+        const row: Record<string, unknown> = {
+          shape,
+          mode,
+          round,
+          arena,
+          // the machine is shared: report its load (PyTorch/OpenMP degrades far more than ORT under contention)
+          loadavg_1m: fmt(loadavg()[0]),
+          ours: ours && Object.fromEntries(Object.entries(ours).map(([k, v]) => [k, fmt(v)])),
+        };
+        if (peer) row.peer = Object.fromEntries(Object.entries(peer).map(([k, v]) => [k, fmt(v)]));
+        if (ours) ourTimes.push(timeOf(mode, ours));
+        if (peer) peerTimes.push(timeOf(mode, peer));
+        if (ours && peer) {
+          row.speedup = fmt(timeOf(mode, peer) / timeOf(mode, ours));
+          row.rss_ratio = fmt((ours.peak_rss_gib as number) / (peer.peak_rss_gib as number));
+        }
+        console.log(JSON.stringify(row));
       }
-      const ours = runJson(
-        process.execPath,
-        [...process.execArgv, "--expose-gc", self, "--child", mode, shape, String(iters), String(threads)],
-        arena === "off" ? { ...mallocEnv(), IOPO_ARENA: "0" } : process.env,
-      );
-      const row: Record<string, unknown> = {
-        shape,
-        mode,
-        ours: ours && Object.fromEntries(Object.entries(ours).map(([k, v]) => [k, fmt(v)])),
-      };
-      if (peer) row.peer = Object.fromEntries(Object.entries(peer).map(([k, v]) => [k, fmt(v)]));
-      if (ours && peer) {
-        if (mode === "step") row.speedup = fmt((peer.sec_per_group as number) / (ours.sec_per_group as number));
-        if (mode === "fwd") row.speedup = fmt((peer.sec_per_step as number) / (ours.sec_per_step as number));
-        if (mode === "gen") row.speedup = fmt((peer.sec as number) / (ours.sec as number));
-        row.rss_ratio = fmt((ours.peak_rss_gib as number) / (peer.peak_rss_gib as number));
+      if (rounds > 1 && ourTimes.length && peerTimes.length) {
+        const best = (xs: number[]) => Math.min(...xs);
+        console.log(
+          JSON.stringify({
+            shape,
+            mode,
+            summary: `best of ${rounds}`,
+            ours_s: fmt(best(ourTimes)),
+            peer_s: fmt(best(peerTimes)),
+            speedup: fmt(best(peerTimes) / best(ourTimes)),
+          }),
+        );
       }
-      console.log(JSON.stringify(row));
     }
   }
 }
