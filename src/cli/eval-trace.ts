@@ -17,6 +17,7 @@ import { defaultJudgeKit } from "../eval/trace/judge-kit-default.js";
 import { hybridDisagreements } from "../eval/trace/metrics.js";
 import { readTraceData, readTraceResponses } from "../eval/trace/responses.js";
 import { formatTraceTable, runTrace } from "../eval/trace/run.js";
+import { EngineChatModel } from "../model/engine-chat-model.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { bundledDataPath } from "../util/paths.js";
 
@@ -65,15 +66,11 @@ export function register(program: Command): void {
     const responses = flags.responses
       ? readTraceResponses(flags.responses, new Set(readTraceData(dataFile).map((r) => r.id)))
       : undefined;
-    if (flags.modelDir)
-      // The in-process engine's generation (src/model) has not landed on main yet; say so instead of guessing.
-      throw new Error(
-        "--model-dir: in-process generation is not available in this build yet; serve the model with an " +
-          "OpenAI-compatible server (--base-url/--model) or pass --responses",
-      );
     mkdirSync(flags.out, { recursive: true });
     const models = createEvalModels(flags);
-    const { judge, generator } = models;
+    const { judge } = models;
+    // A model folder runs in-process on the engine (chat template of the model, KV-cache decoding, batched).
+    const generator = flags.modelDir ? new EngineChatModel(flags.modelDir) : models.generator;
     const progress = evalProgress();
     try {
       const result = await runTrace({
