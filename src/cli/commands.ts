@@ -1,7 +1,10 @@
 import type { Command } from "commander";
+import { register as registerEvalIfeval } from "./eval-ifeval.js";
 
 /**
  * The command table. One line per command module; each module adds its command (and subcommands) to the program.
  * Order here is the order of `iopo --help`.
  */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerEvalIfeval(program);
+}

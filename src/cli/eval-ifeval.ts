@@ -1,0 +1,190 @@
+import { join, resolve } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { BUNDLED_INPUT_DATA, matchResponses, readPrompts, readResponses } from "../eval/ifeval/data.js";
+import { EndpointChatModel } from "../eval/ifeval/endpoint-chat-model.js";
+import { generateResponses } from "../eval/ifeval/generate.js";
+import { buildMetrics, DEVIATIONS, type IfevalScores, scoreResponses, writeOutputs } from "../eval/ifeval/score.js";
+
+export interface EvalIfevalOptions {
+  responses?: string;
+  inputData?: string;
+  outputDir?: string;
+  json?: boolean;
+  langdetectSeed?: number;
+  /** A model folder (in-process engine) or, with `endpoint`, the served model's name. */
+  model?: string;
+  endpoint?: string;
+  apiKeyEnv?: string;
+  maxNewTokens?: number;
+  concurrency?: number;
+}
+
+/** A command-line usage problem (bad flag combination), reported with the command's help hint. */
+export class UsageError extends Error {}
+
+export interface Output {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const stdio: Output = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+const pct = (x: number) => (100 * x).toFixed(2).padStart(6);
+
+function report(scores: IfevalScores, files: string[], io: Output): void {
+  const m = scores.metrics;
+  io.out(`IFEval: ${m.num_responses} responses, ${m.num_instructions} instructions\n\n`);
+  for (const name of [
+    "prompt_level_strict_acc",
+    "inst_level_strict_acc",
+    "prompt_level_loose_acc",
+    "inst_level_loose_acc",
+  ] as const)
+    io.out(`${name.padEnd(24)} ${m[name].toFixed(4)}  (${pct(m[name]).trim()}%)\n`);
+  io.out(`\n${"instruction id".padEnd(46)} ${"n".padStart(4)} ${"strict".padStart(7)} ${"loose".padStart(7)}\n`);
+  for (const [id, s] of Object.entries(m.strict.per_instruction)) {
+    const l = m.loose.per_instruction[id];
+    io.out(`${id.padEnd(46)} ${String(s.total).padStart(4)} ${pct(s.accuracy)}% ${pct(l.accuracy)}%\n`);
+  }
+  if (m.missing_responses.length)
+    io.err(
+      `warning: ${m.missing_responses.length} prompt(s) have no response and are not scored (keys: ` +
+        `${m.missing_responses.map((p) => p.key ?? "?").join(", ")})\n`,
+    );
+  if (m.unmatched_responses.length)
+    io.err(
+      `warning: ${m.unmatched_responses.length} response(s) match no prompt of the input data and are not scored ` +
+        `(lines: ${m.unmatched_responses.map((r) => r.line).join(", ")})\n`,
+    );
+  if (m.duplicate_responses.length)
+    io.err(
+      `warning: ${m.duplicate_responses.length} response(s) answer a prompt already answered (all scored; lines: ` +
+        `${m.duplicate_responses.map((r) => r.line).join(", ")})\n`,
+    );
+  if (m.matched_by_key) io.err(`note: ${m.matched_by_key} response(s) matched by key (prompt text not found)\n`);
+  io.out(`\nwrote ${files.join(", ")}\n`);
+}
+
+/** `iopo eval ifeval`: optionally generate responses, then score them strict and loose and write the result files. */
+export async function evalIfeval(options: EvalIfevalOptions, io: Output = stdio): Promise<IfevalScores> {
+  const inputData = options.inputData ?? BUNDLED_INPUT_DATA;
+  const outputDir = options.outputDir ?? "ifeval-results";
+  const context = { langdetectSeed: options.langdetectSeed ?? 0 };
+  let responsesFile = options.responses;
+
+  if (options.endpoint !== undefined || options.model !== undefined) {
+    if (options.endpoint === undefined)
+      throw new UsageError(
+        "--model DIR (in-process generation) requires the inference engine, which is not available in this build; " +
+          "serve the model with an OpenAI-compatible server and pass --endpoint URL --model NAME, or score existing " +
+          "responses with --responses FILE",
+      );
+    if (options.model === undefined) throw new UsageError("--endpoint needs --model NAME (the served model's name)");
+    const prompts = readPrompts(inputData);
+    responsesFile ??= join(outputDir, "responses.jsonl");
+    const apiKeyEnv = options.apiKeyEnv ?? "OPENAI_API_KEY";
+    const model = new EndpointChatModel({
+      baseURL: options.endpoint,
+      model: options.model,
+      apiKey: process.env[apiKeyEnv],
+    });
+    const { generated, reused } = await generateResponses(prompts, model, responsesFile, {
+      maxTokens: options.maxNewTokens ?? 1280,
+      concurrency: options.concurrency ?? 4,
+      onResponse: (done, total) => {
+        if (done % 25 === 0 || done === total) io.err(`generated ${done}/${total}\n`);
+      },
+    });
+    io.err(`responses: ${generated} generated, ${reused} reused from ${responsesFile}\n`);
+  }
+  if (responsesFile === undefined)
+    throw new UsageError("give --responses FILE, or --endpoint URL --model NAME to generate the responses first");
+
+  const prompts = readPrompts(inputData);
+  const responses = readResponses(responsesFile);
+  const matching = matchResponses(prompts, responses);
+  if (matching.matched.length === 0)
+    throw new UsageError(
+      `no response in ${responsesFile} matches a prompt of ${inputData} (by prompt text or key), and none carries ` +
+        "its own instruction_id_list and kwargs",
+    );
+  const { strict, loose } = scoreResponses(matching.matched, context);
+  const scores: IfevalScores = { strict, loose, metrics: buildMetrics(matching, strict, loose, context) };
+  const files = writeOutputs(resolve(outputDir), scores);
+  if (options.json) io.out(`${JSON.stringify(scores.metrics, null, 2)}\n`);
+  else report(scores, files, io);
+  return scores;
+}
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+const HELP_AFTER = `
+Responses file (JSONL), one object per line:
+  {"prompt": "...", "response": "..."}     matched by exact prompt text, as the reference does
+  {"key": 1000, "response": "..."}         matched by key
+  A row may also carry its own "instruction_id_list" and "kwargs", which then take precedence over --input-data.
+Prompts with no response, and responses that match no prompt, are reported (stderr and metrics.json), not scored.
+
+Output files in --output-dir:
+  eval_results_strict.jsonl, eval_results_loose.jsonl   one line per scored response, in input order, in the
+      reference's format (follow_all_instructions, follow_instruction_list, instruction_id_list, prompt, response)
+  metrics.json   prompt_level_strict_acc, inst_level_strict_acc, prompt_level_loose_acc, inst_level_loose_acc,
+      per-instruction-id and per-group accuracy, missing/unmatched responses, deviations
+  responses.jsonl   (with --endpoint, unless --responses names the file) the generated responses; reruns resume
+
+Strict: the instruction holds on the response itself (an empty response fails everything). Loose: it holds on
+one of 8 variants (first/last line removed, "*" removed), as in the reference.
+
+Deliberate deviations from the reference implementation:
+${DEVIATIONS.map((d) => `  - ${d}`).join("\n")}
+`;
+
+export function register(program: Command): void {
+  const evalGroup =
+    program.commands.find((c) => c.name() === "eval") ??
+    program.command("eval").description("evaluate models and responses (IFEval, TRACE, CFBench, ComplexBench)");
+  evalGroup
+    .command("ifeval")
+    .description(
+      "score responses on IFEval (strict and loose, prompt and instruction level), optionally generating them",
+    )
+    .option("--responses <file>", "responses to score (JSONL of {prompt|key, response})")
+    .option("--input-data <file>", "IFEval prompts with instruction ids and kwargs (default: the bundled 541 prompts)")
+    .option("--output-dir <dir>", "where to write the result files", "ifeval-results")
+    .option("--json", "print metrics.json to stdout instead of the table")
+    .option("--langdetect-seed <n>", "seed of the language detector", integer("--langdetect-seed", 0), 0)
+    .option(
+      "--endpoint <url>",
+      "generate responses first with this OpenAI-compatible server (base URL, e.g. http://127.0.0.1:8000/v1)",
+    )
+    .option(
+      "--model <dir|name>",
+      "with --endpoint: the served model name; alone: a model folder for in-process generation",
+    )
+    .option("--api-key-env <var>", "environment variable holding the endpoint's API key", "OPENAI_API_KEY")
+    .option(
+      "--max_new_tokens, --max-new-tokens <n>",
+      "completion token limit per response",
+      integer("--max_new_tokens", 1),
+      1280,
+    )
+    .option("--concurrency <n>", "requests in flight at once", integer("--concurrency", 1), 4)
+    .addHelpText("after", HELP_AFTER)
+    .action(async (opts: EvalIfevalOptions, cmd: Command) => {
+      try {
+        await evalIfeval(opts);
+      } catch (err) {
+        if (err instanceof UsageError) cmd.error(`error: ${err.message}`, { exitCode: 2 });
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,249 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evalIfeval, type Output, UsageError } from "../../src/cli/eval-ifeval.js";
+import { buildProgram } from "../../src/cli/main.js";
+import { DataError } from "../../src/data/errors.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "iopo-ifeval-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+const write = (name: string, text: string) => {
+  const f = join(tmp, name);
+  writeFileSync(f, text);
+  return f;
+};
+const capture = (): Output & { stdout: string; stderr: string } => {
+  const o = {
+    stdout: "",
+    stderr: "",
+    out: (t: string) => {
+      o.stdout += t;
+    },
+    err: (t: string) => {
+      o.stderr += t;
+    },
+  };
+  return o;
+};
+
+// Three prompts with checks that need no language tools; key 3 repeats an id (counts twice).
+const PROMPTS = [
+  { key: 1, prompt: "Say hi without commas.", instruction_id_list: ["punctuation:no_comma"], kwargs: [{}] },
+  {
+    key: 2,
+    prompt: "Quote a title.",
+    instruction_id_list: ["startend:quotation", "detectable_format:title"],
+    kwargs: [{}, {}],
+  },
+  {
+    key: 3,
+    prompt: "Mention cats and dogs.",
+    instruction_id_list: ["keywords:existence", "keywords:existence"],
+    kwargs: [{ keywords: ["cat"] }, { keywords: ["dog"] }],
+  },
+  { key: 4, prompt: "Never answered.", instruction_id_list: ["punctuation:no_comma"], kwargs: [{}] },
+];
+const inputData = write("input.jsonl", jsonl(PROMPTS));
+
+describe("iopo eval ifeval --responses", () => {
+  it("scores by prompt and by key, reports missing/unmatched, writes the reference's files", async () => {
+    const responses = write(
+      "responses.jsonl",
+      jsonl([
+        { prompt: "Quote a title.", response: '"<<Title>> here"' },
+        { key: 3, response: "Sure, a cat." },
+        { prompt: "Unknown prompt", response: "x" },
+        { prompt: "Say hi without commas.", response: "Hi there, friend" },
+      ]),
+    );
+    const outputDir = join(tmp, "out1");
+    const io = capture();
+    const scores = await evalIfeval({ responses, inputData, outputDir }, io);
+
+    // 3 scored prompts: [T,T] all; [T,F] not; [F] not -> 1/3 prompts; 3/5 instructions (key 3 counts twice).
+    const m = JSON.parse(readFileSync(join(outputDir, "metrics.json"), "utf8"));
+    expect(m.prompt_level_strict_acc).toBeCloseTo(1 / 3, 12);
+    expect(m.inst_level_strict_acc).toBeCloseTo(3 / 5, 12);
+    // Loose: dropping lines cannot help these one-line responses, so loose == strict here.
+    expect(m.prompt_level_loose_acc).toBeCloseTo(1 / 3, 12);
+    expect(m.inst_level_loose_acc).toBeCloseTo(3 / 5, 12);
+    expect(m.strict.per_instruction["keywords:existence"]).toEqual({ total: 2, correct: 1, accuracy: 0.5 });
+    expect(m.missing_responses).toEqual([{ key: 4, prompt: "Never answered." }]);
+    expect(m.unmatched_responses).toEqual([{ line: 3, prompt: "Unknown prompt" }]);
+    expect(m.matched_by_key).toBe(1);
+    expect(m.deviations.join(" ")).toMatch(/letter_frequency/);
+    expect(scores.metrics.num_responses).toBe(3);
+
+    // Result files: one line per scored response, responses-file order, Python json.dumps format.
+    const strict = readFileSync(join(outputDir, "eval_results_strict.jsonl"), "utf8").trimEnd().split("\n");
+    expect(strict).toHaveLength(3);
+    expect(strict[0]).toBe(
+      '{"follow_all_instructions": true, "follow_instruction_list": [true, true], "instruction_id_list": ' +
+        '["startend:quotation", "detectable_format:title"], "prompt": "Quote a title.", "response": "\\"<<Title>> here\\""}',
+    );
+    expect(JSON.parse(strict[1]).follow_instruction_list).toEqual([true, false]);
+    expect(JSON.parse(strict[2]).prompt).toBe("Say hi without commas.");
+    expect(existsSync(join(outputDir, "eval_results_loose.jsonl"))).toBe(true);
+
+    for (const name of [
+      "prompt_level_strict_acc",
+      "inst_level_strict_acc",
+      "prompt_level_loose_acc",
+      "inst_level_loose_acc",
+    ])
+      expect(io.stdout).toContain(name);
+    expect(io.stdout).toMatch(/keywords:existence\s+2\s+50\.00%\s+50\.00%/);
+    expect(io.stderr).toMatch(/1 prompt\(s\) have no response.*keys: 4/);
+    expect(io.stderr).toMatch(/1 response\(s\) match no prompt.*lines: 3/);
+  });
+
+  it("a row's own instruction_id_list and kwargs take precedence; --json prints the metrics", async () => {
+    const responses = write(
+      "own.jsonl",
+      jsonl([
+        {
+          prompt: "Say hi without commas.",
+          response: "hi, you",
+          instruction_id_list: ["keywords:existence"],
+          kwargs: [{ keywords: ["hi"] }],
+        },
+      ]),
+    );
+    const io = capture();
+    await evalIfeval({ responses, inputData, outputDir: join(tmp, "out2"), json: true }, io);
+    const m = JSON.parse(io.stdout);
+    expect(m.inst_level_strict_acc).toBe(1); // no_comma of the input data would have failed
+    expect(m.strict.per_instruction).toHaveProperty(["keywords:existence"]);
+  });
+
+  it("names file, line and field of bad kwargs, and writes nothing", async () => {
+    const bad = write("bad.jsonl", jsonl([PROMPTS[0], { ...PROMPTS[2], kwargs: [{ keywords: "cat" }, {}] }]));
+    const responses = write("r.jsonl", jsonl([{ key: 1, response: "x" }]));
+    const outputDir = join(tmp, "out3");
+    const err = await evalIfeval({ responses, inputData: bad, outputDir }, capture()).catch((e) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toContain(`${bad}:2: field "kwargs.0.keywords"`);
+    expect(existsSync(outputDir)).toBe(false);
+  });
+
+  it("runs through the CLI program with the bundled prompts as default input", async () => {
+    const responses = write("bundled.jsonl", jsonl([{ key: 1000, response: "no commas at all" }]));
+    const outputDir = join(tmp, "out4");
+    const log: string[] = [];
+    const orig = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((t: string) => log.push(t) > 0) as typeof process.stdout.write;
+    try {
+      await buildProgram().parseAsync([
+        "node",
+        "iopo",
+        "eval",
+        "ifeval",
+        "--responses",
+        responses,
+        "--output-dir",
+        outputDir,
+        "--json",
+      ]);
+    } finally {
+      process.stdout.write = orig;
+    }
+    const m = JSON.parse(log.join(""));
+    expect(m.num_responses).toBe(1);
+    expect(m.missing_responses).toHaveLength(540);
+    // key 1000: no_comma holds, 3 highlights and 300 words do not.
+    expect(m.inst_level_strict_acc).toBeCloseTo(1 / 3, 12);
+  });
+
+  it("--model DIR alone fails clearly: in-process generation needs the engine", async () => {
+    const err = await evalIfeval({ model: tmp, inputData, outputDir: join(tmp, "out5") }, capture()).catch((e) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toMatch(/requires the inference engine/);
+  });
+});
+
+describe("iopo eval ifeval --endpoint (OpenAI-compatible server on 127.0.0.1)", () => {
+  let server: Server;
+  let url: string;
+  const requests: {
+    model: string;
+    temperature: number;
+    max_tokens: number;
+    messages: { role: string; content: string }[];
+  }[] = [];
+  let failNext = 0;
+  const REPLIES: Record<string, string> = {
+    "Say hi without commas.": "Hi there friend",
+    "Quote a title.": "<<No quotes>>",
+    "Mention cats and dogs.": "cats and dogs",
+    "Never answered.": "Now, answered",
+  };
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => {
+        body += c;
+      });
+      req.on("end", () => {
+        if (failNext > 0) {
+          failNext--;
+          res.writeHead(500, { "content-type": "application/json" }).end('{"error":{"message":"boom"}}');
+          return;
+        }
+        const r = JSON.parse(body);
+        requests.push(r);
+        const prompt = r.messages[0].content;
+        res.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            id: "x",
+            object: "chat.completion",
+            created: 0,
+            model: r.model,
+            choices: [{ index: 0, message: { role: "assistant", content: REPLIES[prompt] }, finish_reason: "stop" }],
+            usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  });
+  afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+
+  it("generates greedy responses (retrying a 500), saves them in prompt order, scores them; a rerun reuses them", async () => {
+    const outputDir = join(tmp, "gen");
+    failNext = 1;
+    const io = capture();
+    const scores = await evalIfeval(
+      { endpoint: url, model: "tiny-chat", inputData, outputDir, maxNewTokens: 64, concurrency: 2 },
+      io,
+    );
+    expect(requests).toHaveLength(4);
+    for (const r of requests) {
+      expect(r.model).toBe("tiny-chat");
+      expect(r.temperature).toBe(0);
+      expect(r.max_tokens).toBe(64);
+      expect(r.messages).toHaveLength(1);
+      expect(r.messages[0].role).toBe("user");
+    }
+    const saved = readFileSync(join(outputDir, "responses.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(saved.map((r) => r.key)).toEqual([1, 2, 3, 4]);
+    expect(saved[2]).toMatchObject({ prompt: "Mention cats and dogs.", response: "cats and dogs", model: "tiny-chat" });
+    // key 1 ok; key 2 quotation fails, title ok; key 3 both ok; key 4 has a comma -> 2/4 prompts, 4/6 instructions.
+    expect(scores.metrics.prompt_level_strict_acc).toBe(0.5);
+    expect(scores.metrics.inst_level_strict_acc).toBeCloseTo(4 / 6, 12);
+    expect(scores.metrics.missing_responses).toEqual([]);
+
+    const again = await evalIfeval({ endpoint: url, model: "tiny-chat", inputData, outputDir }, capture());
+    expect(requests).toHaveLength(4);
+    expect(again.metrics.inst_level_strict_acc).toBe(scores.metrics.inst_level_strict_acc);
+  });
+});
