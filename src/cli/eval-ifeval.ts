@@ -1,9 +1,11 @@
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { BUNDLED_INPUT_DATA, matchResponses, readPrompts, readResponses } from "../eval/ifeval/data.js";
 import { EndpointChatModel } from "../eval/ifeval/endpoint-chat-model.js";
 import { generateResponses } from "../eval/ifeval/generate.js";
 import { buildMetrics, DEVIATIONS, type IfevalScores, scoreResponses, writeOutputs } from "../eval/ifeval/score.js";
+import { sha256 } from "../util/hash.js";
 
 export interface EvalIfevalOptions {
   responses?: string;
@@ -48,6 +50,11 @@ function report(scores: IfevalScores, files: string[], io: Output): void {
   for (const [id, s] of Object.entries(m.strict.per_instruction)) {
     const l = m.loose.per_instruction[id];
     io.out(`${id.padEnd(46)} ${String(s.total).padStart(4)} ${pct(s.accuracy)}% ${pct(l.accuracy)}%\n`);
+  }
+  io.out(`\n${"instruction group".padEnd(46)} ${"n".padStart(4)} ${"strict".padStart(7)} ${"loose".padStart(7)}\n`);
+  for (const [group, s] of Object.entries(m.strict.per_group)) {
+    const l = m.loose.per_group[group];
+    io.out(`${group.padEnd(46)} ${String(s.total).padStart(4)} ${pct(s.accuracy)}% ${pct(l.accuracy)}%\n`);
   }
   if (m.missing_responses.length)
     io.err(
@@ -112,7 +119,10 @@ export async function evalIfeval(options: EvalIfevalOptions, io: Output = stdio)
         "its own instruction_id_list and kwargs",
     );
   const { strict, loose } = scoreResponses(matching.matched, context);
-  const scores: IfevalScores = { strict, loose, metrics: buildMetrics(matching, strict, loose, context) };
+  const metrics = buildMetrics(matching, strict, loose, context);
+  metrics.input_data = { file: resolve(inputData), sha256: sha256(readFileSync(inputData)) };
+  metrics.responses = { file: resolve(responsesFile), sha256: sha256(readFileSync(responsesFile)) };
+  const scores: IfevalScores = { strict, loose, metrics };
   const files = writeOutputs(resolve(outputDir), scores);
   if (options.json) io.out(`${JSON.stringify(scores.metrics, null, 2)}\n`);
   else report(scores, files, io);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evalIfeval, type Output, UsageError } from "../../src/cli/eval-ifeval.js";
 import { buildProgram } from "../../src/cli/main.js";
 import { DataError } from "../../src/data/errors.js";
+import { sha256 } from "../../src/util/hash.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "iopo-ifeval-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -78,6 +79,8 @@ describe("iopo eval ifeval --responses", () => {
     expect(m.matched_by_key).toBe(1);
     expect(m.deviations.join(" ")).toMatch(/letter_frequency/);
     expect(scores.metrics.num_responses).toBe(3);
+    expect(m.input_data).toEqual({ file: inputData, sha256: sha256(readFileSync(inputData)) });
+    expect(m.responses.file).toBe(responses);
 
     // Result files: one line per scored response, responses-file order, Python json.dumps format.
     const strict = readFileSync(join(outputDir, "eval_results_strict.jsonl"), "utf8").trimEnd().split("\n");

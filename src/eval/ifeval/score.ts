@@ -35,6 +35,9 @@ export interface IfevalMetrics {
   matched_by_key: number;
   langdetect_seed: number;
   deviations: readonly string[];
+  /** Provenance, filled in by the command: the files scored and their sha256. */
+  input_data?: { file: string; sha256: string };
+  responses?: { file: string; sha256: string };
 }
 
 /** Score every matched response in strict and loose mode, in input order. */
