@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DataError } from "../../src/data/errors.js";
+import { renderInstruction } from "../../src/data/instruction.js";
 import { JsonlJournal, readJournal, readJsonl, writeJsonl } from "../../src/data/jsonl.js";
 import { IopoGroupSchema, TraceRecordSchema } from "../../src/data/schemas.js";
-import { renderInstruction } from "../../src/data/instruction.js";
 
 const dir = mkdtempSync(join(tmpdir(), "iopo-jsonl-"));
 const file = (name: string, content: string | Buffer) => {
