@@ -18,29 +18,52 @@ export function isPySpace(ch: string): boolean {
   return WHITESPACE_RE.test(ch);
 }
 
+// Every Python whitespace character is in the BMP, so the default strip can scan UTF-16 units.
+const WHITESPACE_UNITS = new Set(
+  Array.from({ length: 0x3001 }, (_, c) => String.fromCharCode(c)).filter((ch) => WHITESPACE_RE.test(ch)),
+);
+
 function isInSet(ch: string, chars: string | undefined): boolean {
   return chars === undefined ? isPySpace(ch) : chars.includes(ch);
 }
 
-/** Python `s.lstrip(chars)`; with no `chars`, strips Python whitespace. `chars` is a set of code points. */
-export function pyLstrip(s: string, chars?: string): string {
+/** A strip whose set can be tested one UTF-16 unit at a time (no surrogates in it): the fast path. */
+function unitSet(chars: string | undefined): Set<string> | undefined {
+  if (chars === undefined) return WHITESPACE_UNITS;
+  return /[\ud800-\udfff]/.test(chars) ? undefined : new Set(chars);
+}
+
+function stripSide(s: string, chars: string | undefined, left: boolean, right: boolean): string {
+  const units = unitSet(chars);
+  if (units) {
+    let i = 0;
+    let j = s.length;
+    if (left) while (i < j && units.has(s[i])) i++;
+    if (right) while (j > i && units.has(s[j - 1])) j--;
+    return s.slice(i, j);
+  }
+  // Reference path for sets with astral characters: work on code points.
   const cps = Array.from(s);
   let i = 0;
-  while (i < cps.length && isInSet(cps[i], chars)) i++;
-  return cps.slice(i).join("");
+  let j = cps.length;
+  if (left) while (i < j && isInSet(cps[i], chars)) i++;
+  if (right) while (j > i && isInSet(cps[j - 1], chars)) j--;
+  return cps.slice(i, j).join("");
+}
+
+/** Python `s.lstrip(chars)`; with no `chars`, strips Python whitespace. `chars` is a set of code points. */
+export function pyLstrip(s: string, chars?: string): string {
+  return stripSide(s, chars, true, false);
 }
 
 /** Python `s.rstrip(chars)`. */
 export function pyRstrip(s: string, chars?: string): string {
-  const cps = Array.from(s);
-  let j = cps.length;
-  while (j > 0 && isInSet(cps[j - 1], chars)) j--;
-  return cps.slice(0, j).join("");
+  return stripSide(s, chars, false, true);
 }
 
 /** Python `s.strip(chars)`. */
 export function pyStrip(s: string, chars?: string): string {
-  return pyRstrip(pyLstrip(s, chars), chars);
+  return stripSide(s, chars, true, true);
 }
 
 /** Python `s.split()` (no separator): split on runs of Python whitespace, dropping empty pieces. */
@@ -54,29 +77,21 @@ export function pyLower(s: string): string {
 }
 
 // Python's "cased" tests: Uppercase/Lowercase are the derived properties (Lu/Ll plus Other_Uppercase/Other_Lowercase),
-// titlecase letters (Lt) count as "not lower" and "not upper".
+// titlecase letters (Lt) count as neither upper nor lower. `isupper` is "no lowercase or titlecase character and at
+// least one uppercase one", which two scans express.
+const NOT_UPPER_RE = /[\p{Lowercase}\p{Lt}]/u;
+const NOT_LOWER_RE = /[\p{Uppercase}\p{Lt}]/u;
 const UPPER_RE = /\p{Uppercase}/u;
 const LOWER_RE = /\p{Lowercase}/u;
-const TITLE_RE = /\p{Lt}/u;
 
 /** Python `s.isupper()`: no lowercase or titlecase character, and at least one uppercase one. */
 export function pyIsUpper(s: string): boolean {
-  let cased = false;
-  for (const ch of s) {
-    if (LOWER_RE.test(ch) || TITLE_RE.test(ch)) return false;
-    if (!cased && UPPER_RE.test(ch)) cased = true;
-  }
-  return cased;
+  return !NOT_UPPER_RE.test(s) && UPPER_RE.test(s);
 }
 
 /** Python `s.islower()`: no uppercase or titlecase character, and at least one lowercase one. */
 export function pyIsLower(s: string): boolean {
-  let cased = false;
-  for (const ch of s) {
-    if (UPPER_RE.test(ch) || TITLE_RE.test(ch)) return false;
-    if (!cased && LOWER_RE.test(ch)) cased = true;
-  }
-  return cased;
+  return !NOT_LOWER_RE.test(s) && LOWER_RE.test(s);
 }
 
 /** Python `len(s)`: code points, not UTF-16 units. */

@@ -52,6 +52,30 @@ describe("Python str semantics", () => {
     expect(pyLen("😀a")).toBe(2);
     expect(removePrefix("```json{}", "```json")).toBe("{}");
     expect(removeSuffix("abc", "")).toBe("abc");
+    expect(pyStrip("😀a😀b😀", "😀")).toBe("a😀b");
+  });
+
+  it("fast strip agrees with a plain code-point strip on random strings", () => {
+    const alphabet = [" ", "\t", "\n", "\x1c", "\x85", "\ufeff", "\u3000", "a", "*", '"', "😀", "\u2028"];
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const slow = (s: string, chars?: string) => {
+      const cps = Array.from(s);
+      const inSet = (c: string) => (chars === undefined ? isPySpace(c) : chars.includes(c));
+      let i = 0;
+      let j = cps.length;
+      while (i < j && inSet(cps[i])) i++;
+      while (j > i && inSet(cps[j - 1])) j--;
+      return cps.slice(i, j).join("");
+    };
+    for (let k = 0; k < 2000; k++) {
+      const s = Array.from(
+        { length: Math.floor(rand() * 10) },
+        () => alphabet[Math.floor(rand() * alphabet.length)],
+      ).join("");
+      expect(pyStrip(s)).toBe(slow(s));
+      expect(pyStrip(s, '*"')).toBe(slow(s, '*"'));
+    }
   });
 });
 
