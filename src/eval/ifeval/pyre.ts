@@ -1,4 +1,6 @@
 import { PY_WHITESPACE_CLASS } from "./pystr.js";
+// Python `str`-pattern `\w`: `str.isalnum()` characters and `_`, i.e. letters and numbers (no combining marks).
+import { PY_WORD_CHARS } from "./text/python-chars.js";
 
 /**
  * Python `re` patterns run on JavaScript's RegExp engine. IFEval inserts user kwargs (keywords, forbidden words,
@@ -14,8 +16,6 @@ export interface PyReFlags {
   dotAll?: boolean;
 }
 
-/** Python `str`-pattern `\w`: `str.isalnum()` characters and `_`, i.e. letters and numbers (no combining marks). */
-export const PY_WORD_CHARS = "\\p{L}\\p{N}_";
 const WORD = `[${PY_WORD_CHARS}]`;
 const BOUNDARY = `(?:(?<=${WORD})(?!${WORD})|(?<!${WORD})(?=${WORD}))`;
 const NOT_BOUNDARY = `(?:(?<=${WORD})(?=${WORD})|(?<!${WORD})(?!${WORD}))`;

@@ -4,12 +4,14 @@
  * Every helper here reproduces CPython 3 behaviour for `str` (not `bytes`).
  */
 
+import { PY_SPACE_CHARS } from "./text/python-chars.js";
+
 /**
  * Characters for which Python's `str.isspace()` is true; also exactly what `re`'s `\s` matches in a `str` pattern.
- * Unlike JavaScript's `\s`/`trim()` it includes U+001C..U+001F and U+0085, and excludes U+FEFF.
+ * Unlike JavaScript's `\s`/`trim()` it includes U+001C..U+001F and U+0085, and excludes U+FEFF. (One definition,
+ * shared with the text utilities.)
  */
-export const PY_WHITESPACE_CLASS =
-  "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+export const PY_WHITESPACE_CLASS = PY_SPACE_CHARS;
 
 const WHITESPACE_RE = new RegExp(`^[${PY_WHITESPACE_CLASS}]$`, "u");
 
@@ -78,7 +80,8 @@ export function pyLower(s: string): string {
 
 // Python's "cased" tests: Uppercase/Lowercase are the derived properties (Lu/Ll plus Other_Uppercase/Other_Lowercase),
 // titlecase letters (Lt) count as neither upper nor lower. `isupper` is "no lowercase or titlecase character and at
-// least one uppercase one", which two scans express.
+// least one uppercase one", which two whole-string scans express; text/python-chars.ts has the per-character
+// reference loop these are tested against.
 const NOT_UPPER_RE = /[\p{Lowercase}\p{Lt}]/u;
 const NOT_LOWER_RE = /[\p{Uppercase}\p{Lt}]/u;
 const UPPER_RE = /\p{Uppercase}/u;

@@ -13,6 +13,7 @@ import {
   removePrefix,
   removeSuffix,
 } from "../../../src/eval/ifeval/pystr.js";
+import { pyIsLower as refIsLower, pyIsUpper as refIsUpper } from "../../../src/eval/ifeval/text/python-chars.js";
 
 describe("Python str semantics", () => {
   it("isupper/islower need a cased character and treat titlecase as neither", () => {
@@ -34,6 +35,16 @@ describe("Python str semantics", () => {
       false,
       false,
     ]);
+  });
+
+  it("whole-string isupper/islower agree with the per-character reference loop", () => {
+    const pool = Array.from("aBcD1 .ǅǈᵃªⓐⒶⅧⅷİıßẞΣσςÀàǄǆ_-😀𝐀𝐚");
+    let seed = 11;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let k = 0; k < 5000; k++) {
+      const s = Array.from({ length: Math.floor(rand() * 5) }, () => pool[Math.floor(rand() * pool.length)]).join("");
+      expect([s, pyIsUpper(s), pyIsLower(s)]).toEqual([s, refIsUpper(s), refIsLower(s)]);
+    }
   });
 
   it("strip/split use Python's whitespace set: \\x1c-\\x1f and \\x85 yes, \\ufeff no", () => {
