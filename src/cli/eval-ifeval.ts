@@ -137,6 +137,20 @@ function integer(name: string, min: number) {
   };
 }
 
+/** Wrap a paragraph at `width` columns: the first line starts with `prefix`, the others with `indent`. */
+function wrap(prefix: string, text: string, width: number, indent: string): string {
+  const [first, ...rest] = text.split(" ");
+  const lines: string[] = [];
+  let line = prefix + first;
+  for (const word of rest) {
+    if (line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else line += ` ${word}`;
+  }
+  return [...lines, line].join("\n");
+}
+
 const HELP_AFTER = `
 Responses file (JSONL), one object per line:
   {"prompt": "...", "response": "..."}     matched by exact prompt text, as the reference does
@@ -155,7 +169,7 @@ Strict: the instruction holds on the response itself (an empty response fails ev
 one of 8 variants (first/last line removed, "*" removed), as in the reference.
 
 Deliberate deviations from the reference implementation:
-${DEVIATIONS.map((d) => `  - ${d}`).join("\n")}
+${DEVIATIONS.map((d) => wrap("  - ", d, 116, "    ")).join("\n")}
 `;
 
 export function register(program: Command): void {
