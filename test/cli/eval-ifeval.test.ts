@@ -162,6 +162,26 @@ describe("iopo eval ifeval --responses", () => {
     expect(m.inst_level_strict_acc).toBeCloseTo(1 / 3, 12);
   });
 
+  it("--help documents the flags, the files and the deliberate deviations", () => {
+    const program = buildProgram();
+    const cmd = program.commands.find((c) => c.name() === "eval")!.commands.find((c) => c.name() === "ifeval")!;
+    let text = "";
+    cmd.configureOutput({ writeOut: (t) => (text += t) });
+    cmd.outputHelp();
+    for (const s of [
+      "--responses",
+      "--input-data",
+      "--output-dir",
+      "--json",
+      "--endpoint",
+      "--model",
+      "eval_results_strict.jsonl",
+      "metrics.json",
+    ])
+      expect(text).toContain(s);
+    expect(text).toMatch(/Deliberate deviations[\s\S]*letter_frequency[\s\S]*literal[\s\S]*random letter/);
+  });
+
   it("--model DIR alone fails clearly: in-process generation needs the engine", async () => {
     const err = await evalIfeval({ model: tmp, inputData, outputDir: join(tmp, "out5") }, capture()).catch((e) => e);
     expect(err).toBeInstanceOf(UsageError);
