@@ -156,6 +156,7 @@ Responses file (JSONL), one object per line:
   {"prompt": "...", "response": "..."}     matched by exact prompt text, as the reference does
   {"key": 1000, "response": "..."}         matched by key
   A row may also carry its own "instruction_id_list" and "kwargs", which then take precedence over --input-data.
+  lm-evaluation-harness sample logs ({"doc": {...}, "filtered_resps": [...]}) are read as well.
 Prompts with no response, and responses that match no prompt, are reported (stderr and metrics.json), not scored.
 
 Output files in --output-dir:

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DataError } from "../../data/errors.js";
-import { readJsonl } from "../../data/jsonl.js";
+import { readJsonl, validate } from "../../data/jsonl.js";
 import { bundledDataPath } from "../../util/paths.js";
 import type { IfevalPrompt } from "./evaluate.js";
 import { KwargsError } from "./kwargs.js";
@@ -74,9 +74,26 @@ export interface ResponseRow {
   kwargs?: Record<string, unknown>[];
 }
 
-/** Read a responses file: `{prompt, response}` or `{key, response}` per line, optionally with its own instructions. */
+/**
+ * lm-evaluation-harness `--log_samples` rows (`{doc: {key, prompt, ...}, filtered_resps: [...], ...}`) read as
+ * `{key, prompt, response}`; any other row is returned unchanged.
+ */
+function fromHarnessSample(row: unknown): unknown {
+  if (typeof row !== "object" || row === null || !("doc" in row)) return row;
+  const { doc, filtered_resps, resps } = row as { doc: unknown; filtered_resps?: unknown; resps?: unknown };
+  if (typeof doc !== "object" || doc === null) return row;
+  const first = (v: unknown): unknown => (Array.isArray(v) ? first(v[0]) : v);
+  const { key, prompt } = doc as { key?: unknown; prompt?: unknown };
+  return { key, prompt, response: first(filtered_resps ?? resps) };
+}
+
+/**
+ * Read a responses file: `{prompt, response}` or `{key, response}` per line, optionally with its own instructions;
+ * lm-evaluation-harness sample logs (`{doc, filtered_resps}`) are read too.
+ */
 export function readResponses(file: string): ResponseRow[] {
-  return readJsonl(file, ResponseRowSchema).map(({ line, value }) => {
+  return readJsonl(file).map(({ line, value: raw }) => {
+    const value = validate(ResponseRowSchema, fromHarnessSample(raw), file, line);
     if (value.prompt === undefined && value.key === undefined)
       throw new DataError(file, line, "prompt", "each response needs a prompt or a key to match it to its prompt");
     if ((value.instruction_id_list === undefined) !== (value.kwargs === undefined))

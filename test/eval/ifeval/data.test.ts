@@ -110,6 +110,23 @@ describe("readResponses / matchResponses", () => {
     expect(matchResponses(prompts, rows.slice(1)).missing).toEqual([]);
   });
 
+  it("reads lm-evaluation-harness sample logs ({doc, filtered_resps})", () => {
+    const rows = readResponses(
+      file([
+        {
+          doc_id: 0,
+          doc: { key: 11, prompt: "beta", instruction_id_list: [], kwargs: [] },
+          resps: [["raw"]],
+          filtered_resps: ["kept"],
+        },
+      ]),
+    );
+    expect(rows).toEqual([
+      { line: 1, key: 11, prompt: "beta", response: "kept", instruction_id_list: undefined, kwargs: undefined },
+    ]);
+    expect(matchResponses(prompts, rows).matched[0].input.key).toBe(11);
+  });
+
   it("rejects rows that cannot be matched or scored", () => {
     for (const [row, field] of [
       [{ response: "x" }, "prompt"],
