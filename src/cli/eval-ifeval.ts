@@ -1,24 +1,26 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { BUNDLED_INPUT_DATA, matchResponses, readPrompts, readResponses } from "../eval/ifeval/data.js";
-import { EndpointChatModel } from "../eval/ifeval/endpoint-chat-model.js";
-import { generateResponses } from "../eval/ifeval/generate.js";
+import { generateResponses, pendingPrompts } from "../eval/ifeval/generate.js";
 import { buildMetrics, DEVIATIONS, type IfevalScores, scoreResponses, writeOutputs } from "../eval/ifeval/score.js";
+import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
+import { createChatModel } from "../llm/create-chat-model.js";
 import { sha256 } from "../util/hash.js";
 
-export interface EvalIfevalOptions {
+export interface EvalIfevalOptions extends LlmCliValues {
   responses?: string;
   inputData?: string;
   outputDir?: string;
   json?: boolean;
   langdetectSeed?: number;
-  /** A model folder (in-process engine) or, with `endpoint`, the served model's name. */
+  /** A model folder (in-process engine) or, with an endpoint, the served model's name. */
   model?: string;
+  /** OpenAI-compatible base URL; same as `baseUrl` (--base-url). */
   endpoint?: string;
-  apiKeyEnv?: string;
   maxNewTokens?: number;
-  concurrency?: number;
+  /** Environment for defaults such as OPENAI_BASE_URL and OPENAI_API_KEY (tests). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A command-line usage problem (bad flag combination), reported with the command's help hint. */
@@ -75,37 +77,92 @@ function report(scores: IfevalScores, files: string[], io: Output): void {
   io.out(`\nwrote ${files.join(", ")}\n`);
 }
 
-/** `iopo eval ifeval`: optionally generate responses, then score them strict and loose and write the result files. */
-export async function evalIfeval(options: EvalIfevalOptions, io: Output = stdio): Promise<IfevalScores> {
-  const inputData = options.inputData ?? BUNDLED_INPUT_DATA;
-  const outputDir = options.outputDir ?? "ifeval-results";
-  const context = { langdetectSeed: options.langdetectSeed ?? 0 };
-  let responsesFile = options.responses;
+const ENGINE_MISSING =
+  "--model DIR (in-process generation) requires the inference engine, which is not available in this build; " +
+  "serve the model with an OpenAI-compatible server (vLLM, SGLang, llama.cpp, Ollama...) and pass --endpoint URL " +
+  "--model NAME, or score existing responses with --responses FILE";
 
-  if (options.endpoint !== undefined || options.model !== undefined) {
-    if (options.endpoint === undefined)
-      throw new UsageError(
-        "--model DIR (in-process generation) requires the inference engine, which is not available in this build; " +
-          "serve the model with an OpenAI-compatible server and pass --endpoint URL --model NAME, or score existing " +
-          "responses with --responses FILE",
+/**
+ * Generate the missing responses through an OpenAI-compatible endpoint (the project's LLM stack: scheduler with
+ * retries, response cache, usage accounting), appending them to `responsesFile`. Returns the generation record for
+ * metrics.json, or undefined for a dry run (which only reports the requests it would send).
+ */
+async function generate(
+  options: EvalIfevalOptions & { model: string },
+  baseUrl: string,
+  inputData: string,
+  responsesFile: string,
+  io: Output,
+): Promise<Record<string, unknown> | undefined> {
+  const prompts = readPrompts(inputData);
+  const maxTokens = options.maxNewTokens ?? 1280;
+  const env = options.env ?? process.env;
+  const llm = createChatModel({ ...chatModelOptionsFromCli(options, options.model), baseUrl, env });
+  try {
+    if (options.dryRun) {
+      const todo = pendingPrompts(prompts, responsesFile);
+      for (const p of todo)
+        await llm.chat({ messages: [{ role: "user", content: p.prompt }], temperature: 0, max_tokens: maxTokens });
+      io.out(
+        `dry run: ${todo.length} chat request(s) would be sent to ${baseUrl} (model ${options.model}, temperature 0, ` +
+          `max_tokens ${maxTokens}); ${prompts.length - todo.length} already answered in ${responsesFile}\n`,
       );
-    if (options.model === undefined) throw new UsageError("--endpoint needs --model NAME (the served model's name)");
-    const prompts = readPrompts(inputData);
-    responsesFile ??= join(outputDir, "responses.jsonl");
-    const apiKeyEnv = options.apiKeyEnv ?? "OPENAI_API_KEY";
-    const model = new EndpointChatModel({
-      baseURL: options.endpoint,
-      model: options.model,
-      apiKey: process.env[apiKeyEnv],
-    });
-    const { generated, reused } = await generateResponses(prompts, model, responsesFile, {
-      maxTokens: options.maxNewTokens ?? 1280,
-      concurrency: options.concurrency ?? 4,
+      if (todo.length) io.out(`first request: ${JSON.stringify(llm.dryRun?.requests[0]?.request)}\n`);
+      return undefined;
+    }
+    const { generated, reused } = await generateResponses(prompts, llm, responsesFile, {
+      maxTokens,
+      concurrency: options.concurrency ?? 8,
       onResponse: (done, total) => {
         if (done % 25 === 0 || done === total) io.err(`generated ${done}/${total}\n`);
       },
     });
-    io.err(`responses: ${generated} generated, ${reused} reused from ${responsesFile}\n`);
+    const stats = llm.stats();
+    io.err(
+      `responses: ${generated} generated, ${reused} reused from ${responsesFile}; ${stats.scheduler.calls} call(s), ` +
+        `${stats.scheduler.retries} retries, ${stats.cache.hits} cache hit(s)\n`,
+    );
+    return {
+      model: options.model,
+      base_url: baseUrl,
+      temperature: 0,
+      max_new_tokens: maxTokens,
+      generated,
+      reused,
+      usage: stats.usage,
+      scheduler: stats.scheduler,
+      cache: stats.cache,
+    };
+  } finally {
+    llm.close();
+  }
+}
+
+/** `iopo eval ifeval`: optionally generate responses, then score them strict and loose and write the result files. */
+export async function evalIfeval(options: EvalIfevalOptions, io: Output = stdio): Promise<IfevalScores | undefined> {
+  const inputData = options.inputData ?? BUNDLED_INPUT_DATA;
+  const outputDir = options.outputDir ?? "ifeval-results";
+  const context = { langdetectSeed: options.langdetectSeed ?? 0 };
+  const env = options.env ?? process.env;
+  const explicitUrl = options.endpoint ?? options.baseUrl;
+  const baseUrl = explicitUrl ?? env.OPENAI_BASE_URL;
+  let responsesFile = options.responses;
+  let generation: Record<string, unknown> | undefined;
+
+  if (options.model === undefined && explicitUrl !== undefined)
+    throw new UsageError("--endpoint needs --model NAME (the served model's name)");
+  if (options.model !== undefined) {
+    if (baseUrl === undefined) {
+      const isDir = statSync(options.model, { throwIfNoEntry: false })?.isDirectory() ?? false;
+      throw new UsageError(
+        isDir
+          ? ENGINE_MISSING
+          : `--model ${options.model}: no model folder there, and no endpoint (--endpoint URL or $OPENAI_BASE_URL)`,
+      );
+    }
+    responsesFile ??= join(outputDir, "responses.jsonl");
+    generation = await generate({ ...options, model: options.model }, baseUrl, inputData, responsesFile, io);
+    if (generation === undefined) return undefined;
   }
   if (responsesFile === undefined)
     throw new UsageError("give --responses FILE, or --endpoint URL --model NAME to generate the responses first");
@@ -122,6 +179,7 @@ export async function evalIfeval(options: EvalIfevalOptions, io: Output = stdio)
   const metrics = buildMetrics(matching, strict, loose, context);
   metrics.input_data = { file: resolve(inputData), sha256: sha256(readFileSync(inputData)) };
   metrics.responses = { file: resolve(responsesFile), sha256: sha256(readFileSync(responsesFile)) };
+  if (generation) metrics.generation = generation;
   const scores: IfevalScores = { strict, loose, metrics };
   const files = writeOutputs(resolve(outputDir), scores);
   if (options.json) io.out(`${JSON.stringify(scores.metrics, null, 2)}\n`);
@@ -164,7 +222,12 @@ Output files in --output-dir:
       reference's format (follow_all_instructions, follow_instruction_list, instruction_id_list, prompt, response)
   metrics.json   prompt_level_strict_acc, inst_level_strict_acc, prompt_level_loose_acc, inst_level_loose_acc,
       per-instruction-id and per-group accuracy, missing/unmatched responses, deviations
-  responses.jsonl   (with --endpoint, unless --responses names the file) the generated responses; reruns resume
+  responses.jsonl   (when generating, unless --responses names the file) the generated responses
+
+Generation (--endpoint URL --model NAME, or $OPENAI_BASE_URL): each prompt is sent as one user message, greedy
+(temperature 0), through the shared LLM stack (concurrency, retries with backoff, response cache, usage counters in
+metrics.json); the API key comes from $OPENAI_API_KEY. Responses are saved as they arrive, so a rerun only asks for
+the missing ones. --model DIR (a model folder, in-process generation) needs the inference engine.
 
 Strict: the instruction holds on the response itself (an empty response fails everything). Loose: it holds on
 one of 8 variants (first/last line removed, "*" removed), as in the reference.
@@ -177,34 +240,30 @@ export function register(program: Command): void {
   const evalGroup =
     program.commands.find((c) => c.name() === "eval") ??
     program.command("eval").description("evaluate models and responses (IFEval, TRACE, CFBench, ComplexBench)");
-  evalGroup
+  const cmd = evalGroup
     .command("ifeval")
     .description(
       "score responses on IFEval (strict and loose, prompt and instruction level), optionally generating them",
     )
-    .option("--responses <file>", "responses to score (JSONL of {prompt|key, response})")
+    .option(
+      "--responses <file>",
+      "responses to score (JSONL of {prompt|key, response}); with generation, where to save them",
+    )
     .option("--input-data <file>", "IFEval prompts with instruction ids and kwargs (default: the bundled 541 prompts)")
     .option("--output-dir <dir>", "where to write the result files", "ifeval-results")
     .option("--json", "print metrics.json to stdout instead of the table")
     .option("--langdetect-seed <n>", "seed of the language detector", integer("--langdetect-seed", 0), 0)
-    .option(
-      "--endpoint <url>",
-      "generate responses first with this OpenAI-compatible server (base URL, e.g. http://127.0.0.1:8000/v1)",
-    )
-    .option(
-      "--model <dir|name>",
-      "with --endpoint: the served model name; alone: a model folder for in-process generation",
-    )
-    .option("--api-key-env <var>", "environment variable holding the endpoint's API key", "OPENAI_API_KEY")
+    .option("--endpoint <url>", "generate the responses first with this OpenAI-compatible server (same as --base-url)")
     .option(
       "--max_new_tokens, --max-new-tokens <n>",
-      "completion token limit per response",
+      "completion token limit per generated response",
       integer("--max_new_tokens", 1),
       1280,
-    )
-    .option("--concurrency <n>", "requests in flight at once", integer("--concurrency", 1), 4)
+    );
+  // The flags every model-calling command shares: --base-url, --model, --concurrency, retries, cache, budget, dry run.
+  addLlmOptions(cmd)
     .addHelpText("after", HELP_AFTER)
-    .action(async (opts: EvalIfevalOptions, cmd: Command) => {
+    .action(async (opts: EvalIfevalOptions) => {
       try {
         await evalIfeval(opts);
       } catch (err) {

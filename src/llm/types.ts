@@ -10,6 +10,11 @@ export interface ChatRequest {
   max_tokens?: number;
   seed?: number;
   stop?: string[];
+  /**
+   * Extra body fields sent as-is to the endpoint (e.g. vLLM's `chat_template_kwargs`, `response_format`).
+   * Part of the request body, hence of the cache key.
+   */
+  extra_body?: Record<string, unknown>;
 }
 
 export interface TokenUsage {
@@ -25,6 +30,8 @@ export interface ChatResponse {
   finish_reason?: string;
   /** True when served from the response cache (no API call was made). */
   cached?: boolean;
+  /** True when produced by the dry-run model: the text is empty and no endpoint was called. */
+  dry_run?: boolean;
 }
 
 export interface ChatCallOptions {
@@ -33,6 +40,11 @@ export interface ChatCallOptions {
   templateHash?: string;
   /** Stage name for usage accounting and progress. */
   stage?: string;
+  /**
+   * Identical requests are one call (cached, merged in flight). To draw several independent samples of the same
+   * request (temperature > 0), give each a distinct sample index; it is part of the cache key, not of the body.
+   */
+  sample?: number;
 }
 
 /**

@@ -78,7 +78,7 @@ describe("iopo eval ifeval --responses", () => {
     expect(m.unmatched_responses).toEqual([{ line: 3, prompt: "Unknown prompt" }]);
     expect(m.matched_by_key).toBe(1);
     expect(m.deviations.join(" ")).toMatch(/letter_frequency/);
-    expect(scores.metrics.num_responses).toBe(3);
+    expect(scores!.metrics.num_responses).toBe(3);
     expect(m.input_data).toEqual({ file: inputData, sha256: sha256(readFileSync(inputData)) });
     expect(m.responses.file).toBe(responses);
 
@@ -240,12 +240,11 @@ describe("iopo eval ifeval --endpoint (OpenAI-compatible server on 127.0.0.1)", 
 
   it("generates greedy responses (retrying a 500), saves them in prompt order, scores them; a rerun reuses them", async () => {
     const outputDir = join(tmp, "gen");
+    const cache = join(tmp, "llm-cache.sqlite");
+    const base = { model: "tiny-chat", inputData, outputDir, maxNewTokens: 64, concurrency: 2, cache, env: {} };
     failNext = 1;
     const io = capture();
-    const scores = await evalIfeval(
-      { endpoint: url, model: "tiny-chat", inputData, outputDir, maxNewTokens: 64, concurrency: 2 },
-      io,
-    );
+    const scores = (await evalIfeval({ ...base, endpoint: url }, io))!;
     expect(requests).toHaveLength(4);
     for (const r of requests) {
       expect(r.model).toBe("tiny-chat");
@@ -264,9 +263,37 @@ describe("iopo eval ifeval --endpoint (OpenAI-compatible server on 127.0.0.1)", 
     expect(scores.metrics.prompt_level_strict_acc).toBe(0.5);
     expect(scores.metrics.inst_level_strict_acc).toBeCloseTo(4 / 6, 12);
     expect(scores.metrics.missing_responses).toEqual([]);
+    expect(scores.metrics.generation).toMatchObject({ model: "tiny-chat", base_url: url, generated: 4, reused: 0 });
+    expect((scores.metrics.generation!.scheduler as { retries: number }).retries).toBe(1);
+    expect(io.stderr).toMatch(/4 generated, 0 reused/);
 
-    const again = await evalIfeval({ endpoint: url, model: "tiny-chat", inputData, outputDir }, capture());
+    // Rerun: every prompt is already answered in responses.jsonl, nothing is asked.
+    const again = (await evalIfeval({ ...base, baseUrl: url }, capture()))!;
     expect(requests).toHaveLength(4);
     expect(again.metrics.inst_level_strict_acc).toBe(scores.metrics.inst_level_strict_acc);
+
+    // A fresh output folder with the same cache: answered from the response cache, still no request.
+    const cached = (await evalIfeval({ ...base, endpoint: url, outputDir: join(tmp, "gen2") }, capture()))!;
+    expect(requests).toHaveLength(4);
+    expect((cached.metrics.generation!.cache as { hits: number }).hits).toBe(4);
+    expect(cached.metrics.inst_level_strict_acc).toBe(scores.metrics.inst_level_strict_acc);
+  });
+
+  it("--dry-run reports the requests it would send and scores nothing", async () => {
+    const outputDir = join(tmp, "dry");
+    const io = capture();
+    const result = await evalIfeval(
+      { endpoint: url, model: "tiny-chat", inputData, outputDir, dryRun: true, cache: false, env: {} },
+      io,
+    );
+    expect(result).toBeUndefined();
+    expect(io.stdout).toMatch(/dry run: 4 chat request\(s\) would be sent/);
+    expect(io.stdout).toContain('"temperature":0');
+    expect(existsSync(join(outputDir, "metrics.json"))).toBe(false);
+    expect(requests).toHaveLength(4);
+  });
+
+  it("an endpoint without --model is a usage error", async () => {
+    await expect(evalIfeval({ endpoint: url, inputData, env: {} }, capture())).rejects.toThrow(UsageError);
   });
 });

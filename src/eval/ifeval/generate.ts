@@ -23,6 +23,12 @@ export interface GeneratedRow {
   completion_tokens: number;
 }
 
+/** Prompts not yet answered in `file` (a previous, possibly interrupted, generation run). */
+export function pendingPrompts(prompts: readonly IfevalPrompt[], file: string): IfevalPrompt[] {
+  const done = new Set(existsSync(file) ? readJournal<GeneratedRow>(file).map((r) => r.prompt) : []);
+  return prompts.filter((p) => !done.has(p.prompt));
+}
+
 /**
  * Generate one greedy response (temperature 0) per prompt, the prompt sent as a single user message. Every response
  * is appended to `file` as soon as it arrives, so an interrupted run resumes where it stopped: prompts already

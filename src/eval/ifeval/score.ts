@@ -38,6 +38,8 @@ export interface IfevalMetrics {
   /** Provenance, filled in by the command: the files scored and their sha256. */
   input_data?: { file: string; sha256: string };
   responses?: { file: string; sha256: string };
+  /** When the responses were generated first: model, endpoint, settings and the LLM stack's counters. */
+  generation?: Record<string, unknown>;
 }
 
 /** Score every matched response in strict and loose mode, in input order. */

@@ -1,0 +1,93 @@
+import { type Command, InvalidArgumentError } from "commander";
+import type { CreateChatModelOptions } from "./create-chat-model.js";
+
+/**
+ * The LLM flags shared by every command that calls a model (`iopo trace build`, its single stages, judges...), so they
+ * are spelled and documented the same everywhere. Usage:
+ *
+ *   addLlmOptions(cmd);                    // then in the action:
+ *   const llm = createChatModel(chatModelOptionsFromCli(opts, opts.model));
+ */
+export function addLlmOptions(command: Command): Command {
+  return command
+    .option("--base-url <url>", "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL)")
+    .option("--model <name>", "model name sent to the endpoint")
+    .option("--concurrency <n>", "requests in flight at once", positiveInt, 8)
+    .option(
+      "--max-retries <n>",
+      "retries per call for 429/5xx/timeouts/resets (exponential backoff)",
+      nonNegativeInt,
+      6,
+    )
+    .option("--fail-fast", "no retries: the first failed call stops the run")
+    .option("--timeout <ms>", "per-request timeout in milliseconds", positiveInt, 300_000)
+    .option("--cache <path>", "response cache file (default: $IOPO_CACHE, else .iopo-cache/llm.sqlite)")
+    .option("--no-cache", "neither read nor write the response cache")
+    .option(
+      "--max-budget <usd>",
+      "stop before a call that could push estimated spending past this many USD",
+      nonNegative,
+    )
+    .option("--price-input <usd>", "price per 1M prompt tokens in USD (overrides the built-in table)", nonNegative)
+    .option("--price-output <usd>", "price per 1M completion tokens in USD", nonNegative)
+    .option("--price-file <path>", 'JSON price table {"<model>": {"input": usd, "output": usd}} per 1M tokens')
+    .option("--dry-run", "render and record the prompts without calling any endpoint");
+}
+
+/** Commander's parsed values of `addLlmOptions` (property names as commander derives them). */
+export interface LlmCliValues {
+  baseUrl?: string;
+  model?: string;
+  concurrency?: number;
+  maxRetries?: number;
+  failFast?: boolean;
+  timeout?: number;
+  /** `--cache <path>` gives a string, `--no-cache` gives false. */
+  cache?: string | boolean;
+  maxBudget?: number;
+  priceInput?: number;
+  priceOutput?: number;
+  priceFile?: string;
+  dryRun?: boolean;
+}
+
+/** Map parsed flags to factory options. `model` lets a command pick e.g. its --judge-model instead of --model. */
+export function chatModelOptionsFromCli(values: LlmCliValues, model = values.model): CreateChatModelOptions {
+  if (!model) throw new Error("--model is required");
+  const prices =
+    values.priceInput !== undefined || values.priceOutput !== undefined
+      ? { input: values.priceInput, output: values.priceOutput }
+      : undefined;
+  return {
+    model,
+    baseUrl: values.baseUrl,
+    concurrency: values.concurrency,
+    maxRetries: values.maxRetries,
+    failFast: values.failFast,
+    timeoutMs: values.timeout,
+    cachePath: typeof values.cache === "string" ? values.cache : undefined,
+    noCache: values.cache === false,
+    maxBudget: values.maxBudget,
+    prices,
+    priceFile: values.priceFile,
+    dryRun: values.dryRun,
+  };
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected an integer >= 1");
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected an integer >= 0");
+  return n;
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number >= 0");
+  return n;
+}
