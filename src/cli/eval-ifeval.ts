@@ -152,14 +152,13 @@ export async function evalIfeval(options: EvalIfevalOptions, io: Output = stdio)
   if (options.model === undefined && explicitUrl !== undefined)
     throw new UsageError("--endpoint needs --model NAME (the served model's name)");
   if (options.model !== undefined) {
-    if (baseUrl === undefined) {
-      const isDir = statSync(options.model, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    // A model folder without an explicit endpoint means in-process generation (even if $OPENAI_BASE_URL is set).
+    const isDir = statSync(options.model, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    if (isDir && explicitUrl === undefined) throw new UsageError(ENGINE_MISSING);
+    if (baseUrl === undefined)
       throw new UsageError(
-        isDir
-          ? ENGINE_MISSING
-          : `--model ${options.model}: no model folder there, and no endpoint (--endpoint URL or $OPENAI_BASE_URL)`,
+        `--model ${options.model}: no model folder there, and no endpoint (--endpoint URL or $OPENAI_BASE_URL)`,
       );
-    }
     responsesFile ??= join(outputDir, "responses.jsonl");
     generation = await generate({ ...options, model: options.model }, baseUrl, inputData, responsesFile, io);
     if (generation === undefined) return undefined;

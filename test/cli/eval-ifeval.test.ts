@@ -183,9 +183,14 @@ describe("iopo eval ifeval --responses", () => {
   });
 
   it("--model DIR alone fails clearly: in-process generation needs the engine", async () => {
-    const err = await evalIfeval({ model: tmp, inputData, outputDir: join(tmp, "out5") }, capture()).catch((e) => e);
+    const env = { OPENAI_BASE_URL: "http://127.0.0.1:9/v1" }; // a folder wins over the default endpoint
+    const err = await evalIfeval({ model: tmp, inputData, outputDir: join(tmp, "out5"), env }, capture()).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(/requires the inference engine/);
+    const missing = await evalIfeval({ model: join(tmp, "nope"), inputData, env: {} }, capture()).catch((e) => e);
+    expect(missing.message).toMatch(/no model folder there, and no endpoint/);
   });
 });
 
