@@ -204,6 +204,7 @@ describe("iopo eval ifeval --endpoint (OpenAI-compatible server on 127.0.0.1)", 
     messages: { role: string; content: string }[];
   }[] = [];
   let failNext = 0;
+  let rejectPrompt: string | undefined;
   const REPLIES: Record<string, string> = {
     "Say hi without commas.": "Hi there friend",
     "Quote a title.": "<<No quotes>>",
@@ -224,6 +225,10 @@ describe("iopo eval ifeval --endpoint (OpenAI-compatible server on 127.0.0.1)", 
           return;
         }
         const r = JSON.parse(body);
+        if (r.messages[0].content === rejectPrompt) {
+          res.writeHead(400, { "content-type": "application/json" }).end('{"error":{"message":"bad request"}}');
+          return;
+        }
         requests.push(r);
         const prompt = r.messages[0].content;
         res.writeHead(200, { "content-type": "application/json" }).end(
@@ -284,8 +289,24 @@ describe("iopo eval ifeval --endpoint (OpenAI-compatible server on 127.0.0.1)", 
     expect(cached.metrics.inst_level_strict_acc).toBe(scores.metrics.inst_level_strict_acc);
   });
 
+  it("a failed call stops the run but keeps what was generated; the rerun asks only for the rest", async () => {
+    const outputDir = join(tmp, "fail");
+    const base = { endpoint: url, model: "tiny-chat", inputData, outputDir, concurrency: 1, cache: false, env: {} };
+    const before = requests.length;
+    rejectPrompt = "Never answered.";
+    await expect(evalIfeval(base, capture())).rejects.toThrow(/400/);
+    const kept = readFileSync(join(outputDir, "responses.jsonl"), "utf8").trimEnd().split("\n");
+    expect(kept).toHaveLength(3);
+    expect(existsSync(join(outputDir, "metrics.json"))).toBe(false);
+    rejectPrompt = undefined;
+    const scores = (await evalIfeval(base, capture()))!;
+    expect(requests.length - before).toBe(4); // 3 in the first run, 1 in the second
+    expect(scores.metrics.num_responses).toBe(4);
+  });
+
   it("--dry-run reports the requests it would send and scores nothing", async () => {
     const outputDir = join(tmp, "dry");
+    const before = requests.length;
     const io = capture();
     const result = await evalIfeval(
       { endpoint: url, model: "tiny-chat", inputData, outputDir, dryRun: true, cache: false, env: {} },
@@ -295,7 +316,7 @@ describe("iopo eval ifeval --endpoint (OpenAI-compatible server on 127.0.0.1)", 
     expect(io.stdout).toMatch(/dry run: 4 chat request\(s\) would be sent/);
     expect(io.stdout).toContain('"temperature":0');
     expect(existsSync(join(outputDir, "metrics.json"))).toBe(false);
-    expect(requests).toHaveLength(4);
+    expect(requests.length).toBe(before);
   });
 
   it("an endpoint without --model is a usage error", async () => {
