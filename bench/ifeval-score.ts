@@ -1,15 +1,11 @@
 // Times IFEval scoring of the 541 GPT-4 conformance responses, strict and loose (the 8 loose variants make loose
 // the expensive mode), and where the time goes per instruction id. Run: npx tsx bench/ifeval-score.ts [repeats]
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { evaluateResponse, type IfevalPrompt, looseVariants, type Mode } from "../src/eval/ifeval/evaluate.js";
 import { buildInstruction } from "../src/eval/ifeval/registry.js";
-import { packageRoot } from "../src/util/paths.js";
+import { sharedPath } from "../test/helpers/shared-data.js";
 
-const file = [join(packageRoot, ".."), join(packageRoot, "..", "..")]
-  .map((root) => join(root, "shared", "data", "ifeval", "conformance", "gpt4_verdicts.jsonl"))
-  .find(existsSync);
-if (!file) throw new Error("conformance data not found under ../shared/data/ifeval/conformance");
+const file = sharedPath("data", "ifeval", "conformance", "gpt4_verdicts.jsonl");
 const records: (IfevalPrompt & { response: string })[] = readFileSync(file, "utf8")
   .split("\n")
   .filter((l) => l.trim())

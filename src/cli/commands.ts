@@ -1,12 +1,26 @@
 import type { Command } from "commander";
 import { register as registerCache } from "./cache.js";
+import { register as registerConvert } from "./convert.js";
+import { register as registerDemo } from "./demo.js";
 import { register as registerEvalIfeval } from "./eval-ifeval.js";
+import { register as registerExport } from "./export.js";
+import { register as registerPairs } from "./pairs.js";
+import { register as registerStats } from "./stats.js";
+import { register as registerTrace } from "./trace.js";
+import { register as registerTrain } from "./train.js";
 
 /**
  * The command table. One line per command module; each module adds its command (and subcommands) to the program.
  * Order here is the order of `iopo --help`: the data flow seed -> trace -> pairs -> train -> eval, then utilities.
  */
 export function registerCommands(program: Command): void {
+  registerDemo(program);
+  registerTrace(program);
+  registerStats(program);
+  registerPairs(program);
+  registerTrain(program);
   registerEvalIfeval(program);
+  registerExport(program);
+  registerConvert(program);
   registerCache(program);
 }

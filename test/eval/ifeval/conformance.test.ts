@@ -1,11 +1,11 @@
 // THE ACCEPTANCE TEST of the IFEval port: the reference implementation's own verdicts on the 541 GPT-4 responses
 // (shared conformance set). Every stable per-instruction verdict must agree, strict and loose, and the headline
 // numbers must fall inside the range the reference itself produces over its randomness.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateResponse, type Mode, type PromptResult, summarize } from "../../../src/eval/ifeval/evaluate.js";
-import { packageRoot } from "../../../src/util/paths.js";
+import { sharedPath } from "../../helpers/shared-data.js";
 
 interface Verdicts {
   follow_all_instructions: boolean;
@@ -22,16 +22,7 @@ interface Record_ {
   loose: Verdicts;
 }
 
-function conformanceDir(): string {
-  // Tests read the shared data at ../shared relative to the repo root (../../shared from a /work/wt/<name> worktree).
-  const candidates = [join(packageRoot, ".."), join(packageRoot, "..", "..")];
-  for (const d of candidates.map((root) => join(root, "shared", "data", "ifeval", "conformance"))) {
-    if (existsSync(join(d, "gpt4_headline.json"))) return d;
-  }
-  throw new Error("conformance data not found under ../shared/data/ifeval/conformance");
-}
-
-const dir = conformanceDir();
+const dir = sharedPath("data", "ifeval", "conformance");
 const records: Record_[] = readFileSync(join(dir, "gpt4_verdicts.jsonl"), "utf8")
   .split("\n")
   .filter((l) => l.trim() !== "")

@@ -1,0 +1,33 @@
+import { validate } from "../jsonl.js";
+import { type ChatMessage, type IopoGroup, IopoGroupSchema, SftRowSchema } from "../schemas.js";
+import { checkPromptTurns, fail, splitSystem } from "./messages.js";
+import type { RowSource, SftExample } from "./types.js";
+
+/** Project IOPO group (DESIGN.md section 4), validated; both prompts must end with a user turn. */
+export function importIopoGroup(value: unknown, src: RowSource): IopoGroup {
+  const g = validate(IopoGroupSchema, value, src.file, src.line);
+  for (const x of ["x1", "x2"] as const) checkPromptTurns(splitSystem(g[x].messages).turns, src, `${x}.messages`);
+  return g;
+}
+
+/** Project SFT row: TRL `messages` (last turn = the assistant completion) or prompt/completion strings. */
+export function importSftRow(value: unknown, src: RowSource): SftExample {
+  const row = validate(SftRowSchema, value, src.file, src.line) as Record<string, unknown>;
+  const id = row.id === undefined ? undefined : String(row.id);
+  if ("messages" in row) {
+    const messages = row.messages as ChatMessage[];
+    const last = messages[messages.length - 1];
+    if (last.role !== "assistant") fail(src, `messages.${messages.length - 1}.role`, "last message must be assistant");
+    const prompt = messages.slice(0, -1);
+    checkPromptTurns(splitSystem(prompt).turns, src, "messages");
+    return { id, prompt, completion: last.content };
+  }
+  return { id, prompt: [{ role: "user", content: row.prompt as string }], completion: row.completion as string };
+}
+
+export function exportSftRow(row: SftExample): Record<string, unknown> {
+  return {
+    ...(row.id !== undefined ? { id: row.id } : {}),
+    messages: [...row.prompt, { role: "assistant", content: row.completion }],
+  };
+}

@@ -1,0 +1,240 @@
+import { existsSync } from "node:fs";
+import { isMap, isScalar, LineCounter, parseDocument, parse as parseYamlValue } from "yaml";
+import { z } from "zod";
+import { DataError } from "../data/errors.js";
+import { FORMATS } from "../data/formats/types.js";
+import { readUtf8 } from "../data/jsonl.js";
+import { METHODS } from "./losses/index.js";
+import { LR_SCHEDULERS } from "./schedule.js";
+
+/**
+ * Training configuration: one YAML file in LLaMA-Factory's commented sections (### model, ### method,
+ * ### dataset, ### output, ### train, ### eval). Keys use Hugging Face `TrainingArguments` names where one exists
+ * and TRL's for the preference knobs; LLaMA-Factory's names are accepted as aliases. Defaults follow the paper's
+ * recipe (the official example yaml: LoRA, lr 5e-6, 3 epochs, cosine, warmup 0.1, batch 1 x 8, beta 0.1) where it
+ * sets a value, else Hugging Face / TRL. Every key can be overridden on the command line (`--learning_rate 1e-5`).
+ */
+export const TrainConfigSchema = z.strictObject({
+  // ### model
+  model_name_or_path: z.string().min(1),
+  // ### method
+  method: z.enum(METHODS),
+  finetuning_type: z.enum(["full", "lora"]).default("lora"),
+  lora_rank: z.number().int().positive().default(8),
+  /** LLaMA-Factory default: 2 * lora_rank. */
+  lora_alpha: z.number().positive().optional(),
+  lora_dropout: z.number().min(0).max(1).default(0),
+  /** `all` (every linear layer of the decoder blocks) or a comma-separated list of module names (q_proj,v_proj). */
+  lora_target: z.string().default("all"),
+  beta: z.number().positive().default(0.1),
+  loss_type: z.enum(["sigmoid", "hinge", "ipo"]).default("sigmoid"),
+  label_smoothing: z.number().min(0).max(0.5).default(0),
+  pref_ftx: z.number().min(0).default(0),
+  simpo_gamma: z.number().default(0.5),
+  /** Reference log-probs are computed once before training and cached on disk (data hash + weights hash). */
+  precompute_ref_log_probs: z.boolean().default(true),
+  // ### dataset
+  dataset: z.string().min(1),
+  dataset_format: z.enum(FORMATS).optional(),
+  /** Max tokens of prompt + response; every sequence of a group is truncated the same way (LLaMA-Factory infer_seqlen). */
+  max_length: z.number().int().positive().default(2048),
+  val_size: z.number().min(0).default(0),
+  // ### output
+  output_dir: z.string().min(1),
+  logging_steps: z.number().int().positive().default(10),
+  save_steps: z.number().int().positive().default(500),
+  // ### train
+  per_device_train_batch_size: z.number().int().positive().default(1),
+  gradient_accumulation_steps: z.number().int().positive().default(8),
+  learning_rate: z.number().positive().default(5e-6),
+  num_train_epochs: z.number().positive().default(3),
+  max_steps: z.number().int().default(-1),
+  lr_scheduler_type: z.enum(LR_SCHEDULERS).default("cosine"),
+  warmup_ratio: z.number().min(0).max(1).default(0.1),
+  warmup_steps: z.number().int().min(0).default(0),
+  weight_decay: z.number().min(0).default(0),
+  adam_beta1: z.number().min(0).lt(1).default(0.9),
+  adam_beta2: z.number().min(0).lt(1).default(0.999),
+  adam_epsilon: z.number().positive().default(1e-8),
+  /** Global-norm clipping; 0 turns it off. */
+  max_grad_norm: z.number().min(0).default(1),
+  seed: z.number().int().default(42),
+  // ### eval
+  per_device_eval_batch_size: z.number().int().positive().default(1),
+  /** Evaluate every N optimizer steps (default: at the end only). */
+  eval_steps: z.number().int().positive().optional(),
+});
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+export const CONFIG_KEYS = Object.keys(TrainConfigSchema.shape) as (keyof TrainConfig)[];
+
+/** LLaMA-Factory / official IOPO trainer names accepted for our keys. */
+export const CONFIG_ALIASES: Record<string, keyof TrainConfig> = {
+  pref_beta: "beta",
+  pref_loss: "loss_type",
+  cutoff_len: "max_length",
+  stage: "method",
+  iopo_label_smoothing: "label_smoothing",
+  dpo_label_smoothing: "label_smoothing",
+  model: "model_name_or_path",
+};
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length];
+}
+
+export function suggestKey(key: string): string | undefined {
+  const candidates = [...CONFIG_KEYS, ...Object.keys(CONFIG_ALIASES)];
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const dist = editDistance(key, c);
+    if (dist < bestD) [best, bestD] = [c, dist];
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+/** A raw config layer (YAML file or command line) with, for errors, where each key came from. */
+export interface ConfigLayer {
+  source: string;
+  values: Record<string, unknown>;
+  lines: Record<string, number | undefined>;
+}
+
+/** Normalise keys (kebab-case, aliases) and reject unknown ones with a suggestion. */
+function normaliseLayer(layer: ConfigLayer): ConfigLayer {
+  const values: Record<string, unknown> = {};
+  const lines: Record<string, number | undefined> = {};
+  for (const [rawKey, v] of Object.entries(layer.values)) {
+    const k = rawKey.replace(/-/g, "_");
+    const key = (CONFIG_ALIASES[k] ?? k) as string;
+    if (!(CONFIG_KEYS as string[]).includes(key)) {
+      const hint = suggestKey(k);
+      throw new DataError(
+        layer.source,
+        layer.lines[rawKey],
+        rawKey,
+        `unknown key${hint ? ` (did you mean "${hint}"?)` : ""}`,
+      );
+    }
+    if (key in values && key !== k)
+      throw new DataError(layer.source, layer.lines[rawKey], rawKey, `"${key}" is given twice (alias "${rawKey}")`);
+    values[key] = v;
+    lines[key] = layer.lines[rawKey];
+  }
+  return { source: layer.source, values, lines };
+}
+
+/** Read a YAML config file into a layer, with the line of every top-level key. */
+export function readConfigFile(file: string): ConfigLayer {
+  if (!existsSync(file)) throw new DataError(file, undefined, undefined, "config file not found");
+  const text = readUtf8(file);
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    throw new DataError(file, e.linePos?.[0].line, undefined, `invalid YAML: ${e.message.split("\n")[0]}`);
+  }
+  if (doc.contents === null) return { source: file, values: {}, lines: {} };
+  if (!isMap(doc.contents)) throw new DataError(file, undefined, undefined, "expected a mapping of key: value");
+  const lines: Record<string, number | undefined> = {};
+  for (const item of doc.contents.items) {
+    if (isScalar(item.key) && item.key.range) lines[String(item.key.value)] = counter.linePos(item.key.range[0]).line;
+  }
+  return { source: file, values: doc.toJS() as Record<string, unknown>, lines };
+}
+
+/**
+ * Parse `--key value` / `--key=value` pairs from the command line into a layer. Values are read as YAML scalars
+ * (so `1e-5` is a number, `true` a boolean); a flag with no value is `true`.
+ */
+export function parseOverrides(args: readonly string[]): ConfigLayer {
+  const values: Record<string, unknown> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith("--")) throw new DataError("command line", undefined, undefined, `unexpected argument "${a}"`);
+    const eq = a.indexOf("=");
+    let key: string;
+    let raw: string;
+    if (eq >= 0) [key, raw] = [a.slice(2, eq), a.slice(eq + 1)];
+    else if (i + 1 < args.length && !args[i + 1].startsWith("--")) [key, raw] = [a.slice(2), args[++i]];
+    else [key, raw] = [a.slice(2), "true"];
+    values[key] = parseScalar(raw);
+  }
+  return { source: "command line", values, lines: {} };
+}
+
+function parseScalar(raw: string): unknown {
+  try {
+    const v = parseYamlValue(raw);
+    return v === null ? raw : v;
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Merge layers (later wins), apply defaults and validate. Errors are DataErrors naming the layer that set the
+ * offending key (file and line, or "command line") and the key.
+ */
+export function resolveConfig(layers: readonly ConfigLayer[]): TrainConfig {
+  const merged: Record<string, unknown> = {};
+  const origin: Record<string, { source: string; line?: number }> = {};
+  for (const layer of layers.map(normaliseLayer)) {
+    for (const [k, v] of Object.entries(layer.values)) {
+      merged[k] = v;
+      origin[k] = { source: layer.source, line: layer.lines[k] };
+    }
+  }
+  // LLaMA-Factory selects ORPO/SimPO as `stage: dpo` + `pref_loss: orpo|simpo`.
+  if (merged.method === "dpo" && (merged.loss_type === "orpo" || merged.loss_type === "simpo")) {
+    merged.method = merged.loss_type;
+    merged.loss_type = "sigmoid";
+  }
+  const result = TrainConfigSchema.safeParse(merged);
+  const sources = layers.map((l) => l.source).join(" + ");
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = issue.path.length ? String(issue.path[0]) : undefined;
+    const where = key && origin[key] ? origin[key] : { source: sources, line: undefined };
+    const detail = key && !(key in merged) ? `required key is missing (${issue.message})` : issue.message;
+    throw new DataError(where.source, where.line, key, detail);
+  }
+  const cfg = result.data;
+  const bad = (key: keyof TrainConfig, detail: string): never => {
+    const o = origin[key] ?? { source: sources };
+    throw new DataError(o.source, o.line, key, detail);
+  };
+  if (cfg.label_smoothing > 0 && cfg.loss_type !== "sigmoid")
+    bad("label_smoothing", "only allowed with loss_type sigmoid");
+  if ((cfg.method === "simpo" || cfg.method === "orpo") && cfg.loss_type === "ipo")
+    bad("loss_type", `${cfg.method} supports sigmoid or hinge`);
+  if (cfg.val_size >= 1 && !Number.isInteger(cfg.val_size))
+    bad("val_size", "a fraction in [0, 1) or a whole number of examples");
+  if (cfg.max_steps === 0 || cfg.max_steps < -1) bad("max_steps", "a positive number of steps, or -1 for epochs");
+  return cfg;
+}
+
+/** Load a training config: optional YAML file, then command-line overrides. */
+export function loadTrainConfig(file: string | undefined, overrides: readonly string[] = []): TrainConfig {
+  const layers: ConfigLayer[] = [];
+  if (file) layers.push(readConfigFile(file));
+  layers.push(parseOverrides(overrides));
+  return resolveConfig(layers);
+}
+
+/** LoRA alpha with LLaMA-Factory's default (2 x rank). */
+export function loraAlpha(cfg: TrainConfig): number {
+  return cfg.lora_alpha ?? 2 * cfg.lora_rank;
+}

@@ -1,0 +1,36 @@
+import { DataError } from "../data/errors.js";
+import { loadDataset, toKind } from "../data/formats/load.js";
+import type { Dataset } from "../data/formats/types.js";
+import type { TrainConfig } from "./config.js";
+import { methodDataKind } from "./losses/index.js";
+import { trainValSplit } from "./rng.js";
+
+export interface TrainingData {
+  /** Format the file was read as (detected or `dataset_format`). */
+  format: string;
+  /** Kind of the file's rows before conversion. */
+  sourceKind: Dataset["kind"];
+  train: Dataset;
+  eval: Dataset;
+}
+
+function subset(ds: Dataset, idx: readonly number[]): Dataset {
+  return { kind: ds.kind, rows: idx.map((i) => ds.rows[i]) } as Dataset;
+}
+
+/**
+ * Load the training file for a method: IOPO-family methods need groups; DPO/SimPO/ORPO take pairs (groups become
+ * their DPO* pairs); SFT takes SFT rows (groups -> SFT*, pairs -> chosen). Then the seeded `val_size` split.
+ */
+export function loadTrainingData(cfg: TrainConfig): TrainingData {
+  const { format, dataset } = loadDataset(cfg.dataset, cfg.dataset_format);
+  const kind = methodDataKind(cfg.method);
+  let ds: Dataset;
+  try {
+    ds = toKind(dataset, kind);
+  } catch (err) {
+    throw new DataError(cfg.dataset, undefined, undefined, `method ${cfg.method}: ${(err as Error).message}`);
+  }
+  const split = trainValSplit(ds.rows.length, cfg.val_size, cfg.seed);
+  return { format, sourceKind: dataset.kind, train: subset(ds, split.train), eval: subset(ds, split.val) };
+}

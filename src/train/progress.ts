@@ -1,0 +1,44 @@
+import cliProgress from "cli-progress";
+
+/** One-line summary of a trainer_log.jsonl row (non-TTY output and the progress bar's payload). */
+export function formatLogRow(row: Record<string, unknown>): string {
+  const n = (k: string, digits = 4) => (typeof row[k] === "number" ? (row[k] as number).toFixed(digits) : undefined);
+  const parts = [`step ${row.step}/${row.total_steps}`];
+  if ("eval_loss" in row) parts.push(`eval_loss ${n("eval_loss")}`);
+  if ("loss" in row) parts.push(`loss ${n("loss")}`);
+  const acc = row["rewards/accuracies"] ?? row["rewards/accuracies_v1"];
+  if (typeof acc === "number") parts.push(`acc ${acc.toFixed(3)}`);
+  const margin = row["rewards/margins"] ?? row["rewards/margins_v1"];
+  if (typeof margin === "number") parts.push(`margin ${margin.toFixed(4)}`);
+  if (typeof row.learning_rate === "number") parts.push(`lr ${(row.learning_rate as number).toExponential(2)}`);
+  if (typeof row.tokens_per_second === "number") parts.push(`${Math.round(row.tokens_per_second as number)} tok/s`);
+  if (typeof row.remaining_time === "number") parts.push(`eta ${Math.round(row.remaining_time as number)}s`);
+  return parts.join("  ");
+}
+
+/** Progress display: a bar on a TTY, one line per logged row otherwise (logs stay readable in files). */
+export class TrainingProgress {
+  private bar: cliProgress.SingleBar | undefined;
+
+  constructor(
+    totalSteps: number,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    if (stream.isTTY) {
+      this.bar = new cliProgress.SingleBar(
+        { format: "{bar} {percentage}% | {status}", stream, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(totalSteps, 0, { status: "starting" });
+    }
+  }
+
+  update(row: Record<string, unknown>): void {
+    if (this.bar) this.bar.update(Number(row.step), { status: formatLogRow(row) });
+    else this.stream.write(`${formatLogRow(row)}\n`);
+  }
+
+  stop(): void {
+    this.bar?.stop();
+  }
+}

@@ -1,0 +1,208 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { ModelConfig } from "../model/config.js";
+import type { Weights } from "../model/weights.js";
+import type { TrainConfig } from "./config.js";
+import { loraAlpha } from "./config.js";
+import { loadTrainingData } from "./dataset.js";
+import { EngineModel, type EngineTrainingStep, ReferenceTable } from "./engine-model.js";
+import { buildGraphLoss, type LossGraph, type LossGraphContext } from "./graph-losses.js";
+import { initLora, LORA_ALL_MODULES, type LoraSpec, loraTargets, mergeLora, saveLoraAdapter } from "./lora.js";
+import { type LossOptions, type Method, usesReference } from "./losses/index.js";
+import { rowSequences, type SequenceEncoder, type TokenSequence, type TrainRow } from "./sequences.js";
+import { readF32Tensors } from "./tensor-file.js";
+import { runTraining, type TrainRunResult } from "./trainer.js";
+
+/*
+ * Wiring of `iopo train` to the model folder (src/model: config, weights, tokenizer, chat template, reference
+ * log-prob cache) and the ONNX Runtime engine (src/model/decoder.ts). Those modules are loaded lazily by path,
+ * through the structural interfaces below, so that data/config commands never start ONNX Runtime.
+ */
+
+interface ModelFolderLike {
+  dir: string;
+  config: ModelConfig;
+  tokenizer: unknown;
+  chatTemplate: unknown;
+  checkpoint: { weights: Weights } | undefined;
+}
+interface ModelModules {
+  loadModelFolder(dir: string, options?: { loadWeights?: boolean }): ModelFolderLike;
+  saveModelFolder(source: ModelFolderLike, outDir: string, weights: Weights): unknown;
+  readCheckpoint(dir: string): { weights: Weights };
+  encodeExample(
+    codec: { tokenizer: unknown; chatTemplate: unknown },
+    example: { conversation: { role: string; content: string }[]; response: string },
+  ): { ids: Int32Array; responseStart: number };
+  computeSequenceLogprobs(
+    runner: LogprobRunnerLike,
+    config: ModelConfig,
+    weights: Weights,
+    examples: TokenSequence[],
+    options?: { cacheDir?: string; batchSize?: number },
+  ): Promise<{ sum: Float64Array; count: Int32Array }>;
+  defaultCacheDir(): string;
+}
+interface LogprobRunnerLike {
+  sequenceLogprobs(
+    weights: Weights,
+    batch: { ids: Int32Array[]; responseStart: number[] },
+  ): Promise<{ sum: Float64Array; count: Int32Array }>;
+}
+interface EngineModules {
+  createLogprobRunner(config: ModelConfig, options?: object): Promise<LogprobRunnerLike>;
+  createTrainingStep(
+    config: ModelConfig,
+    options: { trainable: (name: string) => boolean; loss: unknown; transformWeight?: unknown },
+  ): Promise<EngineTrainingStep>;
+  loraTransform(options: { targets: string[]; rank: number; alpha: number }): unknown;
+}
+
+const MODULES = {
+  folder: "../model/model-folder.js",
+  checkpoint: "../model/checkpoint.js",
+  chat: "../model/chat-encoding.js",
+  logprobs: "../model/logprobs.js",
+  cache: "../model/logprob-cache.js",
+  decoder: "../model/decoder.js",
+  lora: "../model/decoder-lora.js",
+};
+
+async function importAll(): Promise<{ model: ModelModules; engine: EngineModules }> {
+  try {
+    const [folder, checkpoint, chat, logprobs, cache, decoder, lora] = await Promise.all(
+      Object.values(MODULES).map((m) => import(m)),
+    );
+    return {
+      model: { ...folder, ...checkpoint, ...chat, ...logprobs, ...cache } as ModelModules,
+      engine: { ...decoder, ...lora } as EngineModules,
+    };
+  } catch (err) {
+    throw new Error(
+      `the training engine is not available in this build (${(err as Error).message}); ` +
+        "use --dry-run to validate, or `iopo export llamafactory` to train with LLaMA-Factory",
+    );
+  }
+}
+
+export interface TrainFromConfigOptions {
+  resume?: boolean;
+  onLog?: (row: Record<string, unknown>) => void;
+  onStatus?: (message: string) => void;
+  /** Stop after this many optimizer steps of this invocation, as if killed (tests of resume). */
+  stopAfter?: number;
+}
+
+/** `iopo train`: data, model folder, reference log-probs (cached), engine step, training loop, saving. */
+export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOptions = {}): Promise<TrainRunResult> {
+  const status = o.onStatus ?? (() => {});
+  if (cfg.lora_dropout > 0 && cfg.finetuning_type === "lora")
+    throw new Error("lora_dropout > 0 is not supported by the engine yet (the paper's recipe uses 0)");
+  const data = loadTrainingData(cfg);
+  const { model: M, engine: E } = await importAll();
+  const folder = M.loadModelFolder(cfg.model_name_or_path);
+  if (!folder.checkpoint) throw new Error(`${cfg.model_name_or_path}: no weights`);
+  const config = folder.config;
+  const base = folder.checkpoint.weights;
+  const codec = { tokenizer: folder.tokenizer, chatTemplate: folder.chatTemplate };
+  const encode: SequenceEncoder = (prompt, response) => {
+    const e = M.encodeExample(codec, { conversation: prompt, response });
+    return { ids: e.ids, responseStart: e.responseStart };
+  };
+  const method = cfg.method;
+  const shapes = new Map([...base].map(([k, t]) => [k, t.shape]));
+
+  // Trainable parameters: all weights (full) or fresh LoRA adapters on top of the frozen base.
+  let weights: Weights = base;
+  let trainable: string[];
+  let lora: { spec: LoraSpec; leafs: string[] } | undefined;
+  if (cfg.finetuning_type === "lora") {
+    const spec: LoraSpec = {
+      rank: cfg.lora_rank,
+      alpha: loraAlpha(cfg),
+      targets: loraTargets(shapes, cfg.lora_target),
+    };
+    const leafs = cfg.lora_target.trim() === "all" ? LORA_ALL_MODULES : cfg.lora_target.split(",").map((s) => s.trim());
+    const adapters = initLora(shapes, spec, cfg.seed);
+    weights = new Map([...base, ...adapters]);
+    trainable = [...adapters.keys()];
+    lora = { spec, leafs };
+  } else {
+    weights = new Map([...base].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data) }]));
+    trainable = [...weights.keys()];
+  }
+  const trainableSet = new Set(trainable);
+  // base holds no adapter tensors, so merging into it gives a plain HF weight set
+  const merged = (w: Weights) => (lora ? mergeLora(base, w, lora.spec) : w);
+
+  // Reference log-probs: once for every sequence of the data, cached on disk by (data hash, weights hash).
+  const runner = await E.createLogprobRunner(config);
+  const table = new ReferenceTable();
+  if (usesReference(method)) {
+    const rows = [...data.train.rows, ...data.eval.rows] as TrainRow[];
+    const seqs = rows.flatMap((r) => rowSequences(r, method, encode, cfg.max_length));
+    status(`reference log-probs for ${seqs.length} sequences (cached in ${M.defaultCacheDir()})`);
+    await table.fill(seqs, async (todo) => {
+      const r = await M.computeSequenceLogprobs(runner, config, base, todo, { cacheDir: M.defaultCacheDir() });
+      return r.sum;
+    });
+  }
+
+  const steps = new Map<string, Promise<EngineTrainingStep>>();
+  const trainingStep = (m: Method, loss: LossOptions) => {
+    const key = JSON.stringify([m, loss]);
+    let s = steps.get(key);
+    if (!s) {
+      s = E.createTrainingStep(config, {
+        trainable: (name) => trainableSet.has(name),
+        loss: (g: LossGraph<unknown>, ctx: LossGraphContext<unknown>) => buildGraphLoss(g, ctx, m, loss),
+        transformWeight: lora
+          ? E.loraTransform({ targets: lora.leafs, rank: lora.spec.rank, alpha: lora.spec.alpha })
+          : undefined,
+      });
+      steps.set(key, s);
+    }
+    return s;
+  };
+
+  const save = (dir: string, w: Weights) => {
+    if (lora) {
+      const adapters = new Map(trainable.map((n) => [n, w.get(n)!]));
+      saveLoraAdapter(dir, adapters, lora.spec, { baseModel: cfg.model_name_or_path, dropout: cfg.lora_dropout });
+    } else M.saveModelFolder(folder, dir, w);
+  };
+  const load = (dir: string): Weights => {
+    if (!lora) return M.readCheckpoint(dir).weights;
+    const t = readF32Tensors(join(dir, "adapter_model.safetensors"));
+    return new Map([...t].map(([k, v]) => [k.replace(/^base_model\.model\./, ""), v]));
+  };
+
+  const model = new EngineModel({
+    weights,
+    trainable,
+    trainingStep,
+    evalLogprobs: (w, seqs) =>
+      runner.sequenceLogprobs(merged(w), {
+        ids: seqs.map((s) => s.ids),
+        responseStart: seqs.map((s) => s.responseStart),
+      }),
+    reference: table.lookup,
+    encode,
+    maxLength: cfg.max_length,
+    save,
+    load,
+  });
+  const result = await runTraining({
+    config: cfg,
+    model,
+    train: data.train.rows as TrainRow[],
+    eval: data.eval.rows as TrainRow[],
+    resume: o.resume,
+    onLog: o.onLog,
+    stopAfter: o.stopAfter,
+  });
+  // LoRA runs also get the merged model as a plain HF folder (what evaluation and vLLM load).
+  if (lora && result.finished && !existsSync(join(cfg.output_dir, "merged", "config.json")))
+    M.saveModelFolder(folder, join(cfg.output_dir, "merged"), merged(weights));
+  return result;
+}
