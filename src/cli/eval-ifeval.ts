@@ -7,6 +7,7 @@ import { buildMetrics, DEVIATIONS, type IfevalScores, scoreResponses, writeOutpu
 import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
 import { createChatModel } from "../llm/create-chat-model.js";
 import { sha256 } from "../util/hash.js";
+import { guarded } from "./cli-errors.js";
 
 export interface EvalIfevalOptions extends LlmCliValues {
   responses?: string;
@@ -262,12 +263,10 @@ export function register(program: Command): void {
   // The flags every model-calling command shares: --base-url, --model, --concurrency, retries, cache, budget, dry run.
   addLlmOptions(cmd)
     .addHelpText("after", HELP_AFTER)
-    .action(async (opts: EvalIfevalOptions) => {
-      try {
+    .action(
+      // guarded: data errors end as file:line: field: message, anything else as one clear line, exit != 0.
+      guarded(async (opts: EvalIfevalOptions) => {
         await evalIfeval(opts);
-      } catch (err) {
-        if (err instanceof UsageError) cmd.error(`error: ${err.message}`, { exitCode: 2 });
-        throw err;
-      }
-    });
+      }),
+    );
 }
