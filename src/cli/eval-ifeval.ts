@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { BUNDLED_INPUT_DATA, matchResponses, readPrompts, readResponses } from "../eval/ifeval/data.js";
 import { generateResponses, pendingPrompts } from "../eval/ifeval/generate.js";
+import { generateLocally } from "../eval/ifeval/generate-local.js";
 import { buildMetrics, DEVIATIONS, type IfevalScores, scoreResponses, writeOutputs } from "../eval/ifeval/score.js";
 import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
 import { createChatModel } from "../llm/create-chat-model.js";
@@ -15,11 +16,13 @@ export interface EvalIfevalOptions extends LlmCliValues {
   outputDir?: string;
   json?: boolean;
   langdetectSeed?: number;
-  /** A model folder (in-process engine) or, with an endpoint, the served model's name. */
+  /** A Hugging Face model folder (in-process generation) or, with an endpoint, the served model's name. */
   model?: string;
   /** OpenAI-compatible base URL; same as `baseUrl` (--base-url). */
   endpoint?: string;
   maxNewTokens?: number;
+  /** In-process generation: prompts decoded together. */
+  batchSize?: number;
   /** Environment for defaults such as OPENAI_BASE_URL and OPENAI_API_KEY (tests). */
   env?: NodeJS.ProcessEnv;
 }
@@ -77,11 +80,6 @@ function report(scores: IfevalScores, files: string[], io: Output): void {
   if (m.matched_by_key) io.err(`note: ${m.matched_by_key} response(s) matched by key (prompt text not found)\n`);
   io.out(`\nwrote ${files.join(", ")}\n`);
 }
-
-const ENGINE_MISSING =
-  "--model DIR (in-process generation) requires the inference engine, which is not available in this build; " +
-  "serve the model with an OpenAI-compatible server (vLLM, SGLang, llama.cpp, Ollama...) and pass --endpoint URL " +
-  "--model NAME, or score existing responses with --responses FILE";
 
 /**
  * Generate the missing responses through an OpenAI-compatible endpoint (the project's LLM stack: scheduler with
@@ -155,14 +153,34 @@ export async function evalIfeval(options: EvalIfevalOptions, io: Output = stdio)
   if (options.model !== undefined) {
     // A model folder without an explicit endpoint means in-process generation (even if $OPENAI_BASE_URL is set).
     const isDir = statSync(options.model, { throwIfNoEntry: false })?.isDirectory() ?? false;
-    if (isDir && explicitUrl === undefined) throw new UsageError(ENGINE_MISSING);
-    if (baseUrl === undefined)
-      throw new UsageError(
-        `--model ${options.model}: no model folder there, and no endpoint (--endpoint URL or $OPENAI_BASE_URL)`,
-      );
-    responsesFile ??= join(outputDir, "responses.jsonl");
-    generation = await generate({ ...options, model: options.model }, baseUrl, inputData, responsesFile, io);
-    if (generation === undefined) return undefined;
+    if (isDir && explicitUrl === undefined) {
+      responsesFile ??= join(outputDir, "responses.jsonl");
+      const maxNewTokens = options.maxNewTokens ?? 1280;
+      const { generated, reused } = await generateLocally(readPrompts(inputData), options.model, responsesFile, {
+        maxNewTokens,
+        batchSize: options.batchSize ?? 16,
+        onResponse: (done, total) => {
+          if (done % 25 === 0 || done === total) io.err(`generated ${done}/${total}\n`);
+        },
+      });
+      io.err(`responses: ${generated} generated, ${reused} reused from ${responsesFile}\n`);
+      generation = {
+        model: resolve(options.model),
+        engine: "in-process",
+        temperature: 0,
+        max_new_tokens: maxNewTokens,
+        generated,
+        reused,
+      };
+    } else {
+      if (baseUrl === undefined)
+        throw new UsageError(
+          `--model ${options.model}: no model folder there, and no endpoint (--endpoint URL or $OPENAI_BASE_URL)`,
+        );
+      responsesFile ??= join(outputDir, "responses.jsonl");
+      generation = await generate({ ...options, model: options.model }, baseUrl, inputData, responsesFile, io);
+      if (generation === undefined) return undefined;
+    }
   }
   if (responsesFile === undefined)
     throw new UsageError("give --responses FILE, or --endpoint URL --model NAME to generate the responses first");
@@ -227,7 +245,8 @@ Output files in --output-dir:
 Generation (--endpoint URL --model NAME, or $OPENAI_BASE_URL): each prompt is sent as one user message, greedy
 (temperature 0), through the shared LLM stack (concurrency, retries with backoff, response cache, usage counters in
 metrics.json); the API key comes from $OPENAI_API_KEY. Responses are saved as they arrive, so a rerun only asks for
-the missing ones. --model DIR (a model folder, in-process generation) needs the inference engine.
+the missing ones. --model DIR without an endpoint generates in-process instead: the model folder's own chat template
+(one user turn, generation prompt added), greedy, stopping at its EOS tokens, --batch_size prompts decoded together.
 
 Strict: the instruction holds on the response itself (an empty response fails everything). Loose: it holds on
 one of 8 variants (first/last line removed, "*" removed), as in the reference.
@@ -260,6 +279,12 @@ export function register(program: Command): void {
       integer("--max_new_tokens", 1),
       1280,
     );
+  cmd.option(
+    "--batch_size, --batch-size <n>",
+    "with --model DIR: prompts decoded together",
+    integer("--batch_size", 1),
+    16,
+  );
   // The flags every model-calling command shares: --base-url, --model, --concurrency, retries, cache, budget, dry run.
   addLlmOptions(cmd)
     .addHelpText("after", HELP_AFTER)
