@@ -4,6 +4,7 @@ import { register as registerConvert } from "./convert.js";
 import { register as registerDemo } from "./demo.js";
 import { register as registerEvalCfbench } from "./eval-cfbench.js";
 import { register as registerEvalComplexbench } from "./eval-complexbench.js";
+import { register as registerEvalIfeval } from "./eval-ifeval.js";
 import { register as registerEvalTrace } from "./eval-trace.js";
 import { register as registerExport } from "./export.js";
 import { registerGenerate } from "./generate.js";
@@ -30,6 +31,7 @@ export function registerCommands(program: Command): void {
   registerInspect(program);
   registerTinyModel(program);
   registerEvalTrace(program);
+  registerEvalIfeval(program);
   registerEvalCfbench(program);
   registerEvalComplexbench(program);
   registerExport(program);
