@@ -14,19 +14,9 @@ import {
   toKind,
 } from "../../../src/data/formats/index.js";
 import type { IopoGroup } from "../../../src/data/schemas.js";
+import { officialIopoExample } from "../../train/shared-data.js";
 
-const OFFICIAL = join(
-  import.meta.dirname,
-  "..",
-  "..",
-  "..",
-  "..",
-  "..",
-  "shared",
-  "data",
-  "trace",
-  "iopo_example.json",
-);
+const OFFICIAL = officialIopoExample();
 const dir = mkdtempSync(join(tmpdir(), "iopo-formats-"));
 const file = (name: string, rows: unknown) => {
   const p = join(dir, name);
