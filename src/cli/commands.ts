@@ -1,7 +1,10 @@
 import type { Command } from "commander";
 import { register as registerCache } from "./cache.js";
 import { register as registerConvert } from "./convert.js";
+import { register as registerDemo } from "./demo.js";
 import { register as registerExport } from "./export.js";
+import { register as registerStats } from "./stats.js";
+import { register as registerTrace } from "./trace.js";
 import { register as registerTrain } from "./train.js";
 
 /**
@@ -9,6 +12,9 @@ import { register as registerTrain } from "./train.js";
  * Order here is the order of `iopo --help`: the data flow seed -> trace -> pairs -> train -> eval, then utilities.
  */
 export function registerCommands(program: Command): void {
+  registerDemo(program);
+  registerTrace(program);
+  registerStats(program);
   registerTrain(program);
   registerExport(program);
   registerConvert(program);

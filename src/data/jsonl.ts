@@ -103,15 +103,42 @@ export function writeJsonl(file: string, rows: readonly unknown[]): void {
  */
 export class JsonlJournal {
   private fd: number;
-  constructor(readonly file: string) {
+  private syncTimer: NodeJS.Timeout | undefined;
+  private dirty = false;
+  /**
+   * `syncEveryMs` (optional): group commit. Each line is still written at once (a killed process loses nothing:
+   * the kernel has it), but the fsync that guards against power loss runs at most every `syncEveryMs` instead of
+   * after every line, which otherwise blocks the event loop for milliseconds per row in high-throughput jobs.
+   */
+  constructor(
+    readonly file: string,
+    private readonly options: { syncEveryMs?: number } = {},
+  ) {
     mkdirSync(dirname(file), { recursive: true });
     this.fd = openSync(file, "a");
   }
   append(row: unknown): void {
     writeSync(this.fd, `${JSON.stringify(row)}\n`);
+    if (this.options.syncEveryMs === undefined) {
+      fsyncSync(this.fd);
+      return;
+    }
+    this.dirty = true;
+    this.syncTimer ??= setTimeout(() => {
+      this.syncTimer = undefined;
+      this.sync();
+    }, this.options.syncEveryMs).unref();
+  }
+  /** Flush to disk now. */
+  sync(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
     fsyncSync(this.fd);
   }
   close(): void {
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    this.sync();
     closeSync(this.fd);
   }
 }

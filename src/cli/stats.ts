@@ -1,0 +1,25 @@
+import type { Command } from "commander";
+import { formatStats, statsOfFile } from "../trace/stats.js";
+import { bundledDataPath } from "../util/paths.js";
+
+/** `iopo stats [FILE] [--json]`: the paper's Table 1/2 figures for any TRACE file. */
+export function register(program: Command): void {
+  program
+    .command("stats")
+    .description(
+      "Print the paper's Table 1/2 statistics (counts, constraints per item, dimension shares) of a TRACE file",
+    )
+    .argument("[file]", "TRACE JSONL file (default: the bundled 2024_trace_evaluation.jsonl)")
+    .option("--json", "print one machine-readable JSON object instead of tables")
+    .action((file: string | undefined, opts: { json?: boolean }) => {
+      const stats = statsOfFile(file ?? defaultTraceFile());
+      process.stdout.write(opts.json ? `${JSON.stringify(stats, null, 2)}\n` : formatStats(stats));
+      for (const [label, n] of Object.entries(stats.unknown_labels)) {
+        process.stderr.write(`iopo stats: warning: unknown constraint label ${JSON.stringify(label)} x ${n}\n`);
+      }
+    });
+}
+
+export function defaultTraceFile(): string {
+  return bundledDataPath("trace", "2024_trace_evaluation.jsonl");
+}

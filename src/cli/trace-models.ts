@@ -1,0 +1,68 @@
+import { chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
+import { createChatModel, type ManagedChatModel } from "../llm/create-chat-model.js";
+import { BudgetExceededError, LlmCallError } from "../llm/errors.js";
+import { costUsd } from "../llm/prices.js";
+import type { TokenUsage } from "../llm/types.js";
+import type { Progress } from "../util/progress.js";
+
+/**
+ * The models of a `trace` run, built with the shared LLM layer (cache, scheduler with retries, budget, usage): the
+ * construction model and, if different, the judge model, sharing one usage ledger, one budget and one cache.
+ */
+export interface TraceModels {
+  model: ManagedChatModel;
+  judge: ManagedChatModel;
+  /** Estimated USD of one call's usage for a model (0 when its price is unknown). */
+  costOf(model: ManagedChatModel, usage: TokenUsage): number;
+  /** Counters for the summary: retries, 429s, live spend, cache hits. */
+  counters(): Record<string, number>;
+  close(): void;
+}
+
+export function createTraceModels(values: LlmCliValues & { judgeModel?: string }, progress?: Progress): TraceModels {
+  const onEvent = (ev: { type: string; stage?: string; kind?: string }) => {
+    if (ev.type !== "retry" || !ev.stage) return;
+    progress?.task(ev.stage)?.count({ retries: 1, rate_limited: ev.kind === "rate_limit" ? 1 : 0 });
+  };
+  const model = createChatModel({ ...chatModelOptionsFromCli(values, values.model), onEvent });
+  const judge =
+    values.judgeModel && values.judgeModel !== values.model
+      ? createChatModel({
+          ...chatModelOptionsFromCli(values, values.judgeModel),
+          onEvent,
+          ledger: model.usage,
+          budget: model.budget,
+          cache: model.cache,
+        })
+      : model;
+  const distinct = judge === model ? [model] : [model, judge];
+  return {
+    model,
+    judge,
+    costOf(m, usage) {
+      const p = m.usage.priceOf(m.model);
+      return p.known ? costUsd(usage, p.price) : 0;
+    },
+    counters() {
+      const s = distinct.map((m) => m.stats());
+      const sum = (f: (x: (typeof s)[number]) => number) => s.reduce((a, x) => a + f(x), 0);
+      return {
+        retries: sum((x) => x.scheduler.retries),
+        rate_limited: sum((x) => x.scheduler.rate_limited),
+        http_attempts: sum((x) => x.scheduler.attempts),
+        cache_hits: sum((x) => x.cache.hits),
+        spent_usd: Math.round(s[0].usage.cost_usd * 1e6) / 1e6,
+      };
+    },
+    close() {
+      // The judge shares the construction model's cache; close each stack once.
+      for (const m of distinct) m.close();
+    },
+  };
+}
+
+/** Errors after which no other row can succeed: stop the run (finished rows stay journaled). */
+export function isFatalLlmError(err: unknown): boolean {
+  if (err instanceof BudgetExceededError) return true;
+  return err instanceof LlmCallError && (err.kind === "config" || err.kind === "aborted");
+}

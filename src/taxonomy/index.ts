@@ -1,0 +1,3 @@
+export * from "./dimensions.js";
+export * from "./lookup.js";
+export * from "./render.js";

@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import {
+  CONSTRAINT_TYPES,
+  DIMENSIONS,
+  dimensionByLabel,
+  dimensionByName,
+  LabelResolver,
+  renderTaxonomy,
+  UNKNOWN_DIMENSION,
+} from "../../src/taxonomy/index.js";
+
+const README = readFileSync(new URL("../../../../shared/data/trace/README.md", import.meta.url), "utf8");
+
+/** Rows of the README's mapping table: | type | dimension | `label` | count | share |. */
+function readmeTable(): { type: string; name: string; label: string; count: number }[] {
+  const rows: { type: string; name: string; label: string; count: number }[] = [];
+  for (const line of README.split("\n")) {
+    const m = line.match(/^\| (\w+) \| ([^|]+) \| `([^`]+)`[^|]* \| (\d+) \|/);
+    if (m) rows.push({ type: m[1], name: m[2].trim(), label: m[3], count: Number(m[4]) });
+  }
+  return rows;
+}
+
+describe("taxonomy", () => {
+  it("has 5 types and 26 dimensions with unique names, keys and labels", () => {
+    expect(CONSTRAINT_TYPES).toHaveLength(5);
+    expect(DIMENSIONS).toHaveLength(26);
+    for (const field of ["name", "key", "label"] as const) {
+      expect(new Set(DIMENSIONS.map((d) => d[field])).size).toBe(26);
+    }
+    const perType = Object.fromEntries(CONSTRAINT_TYPES.map((t) => [t.name, 0]));
+    for (const d of DIMENSIONS) perType[d.type]++;
+    expect(perType).toEqual({ Content: 6, Situation: 7, Style: 4, Format: 7, Example: 2 });
+  });
+
+  it("matches the data README's type / English name / Chinese label table exactly", () => {
+    const table = readmeTable();
+    expect(table).toHaveLength(26);
+    for (const row of table) {
+      const d = dimensionByLabel(row.label);
+      expect(d, row.label).toBeDefined();
+      expect(d?.name).toBe(row.name);
+      expect(d?.type).toBe(row.type);
+      expect(dimensionByName(row.name)?.label).toBe(row.label);
+    }
+  });
+
+  it("looks names up tolerantly", () => {
+    expect(dimensionByName("role playing")?.key).toBe("role_playing");
+    expect(dimensionByName("NUMBERING_AND_LIST")?.label).toBe("编号和列表约束");
+    expect(dimensionByLabel(" 模版约束 ")?.name).toBe("Template");
+    expect(dimensionByLabel("Markdown流程背景信息约束")?.key).toBe("markdown_background");
+    expect(dimensionByLabel("模板约束")).toBeUndefined(); // 板 is not the released spelling
+  });
+
+  it("maps the stray labels and any unknown label to `unknown`, counting them", () => {
+    const r = new LabelResolver();
+    expect(r.resolve("输入格式约束")).toBe(UNKNOWN_DIMENSION);
+    expect(r.resolve("·")).toBe(UNKNOWN_DIMENSION);
+    expect(r.resolve("·")).toBe(UNKNOWN_DIMENSION);
+    expect(r.resolve("")).toBe(UNKNOWN_DIMENSION);
+    expect(r.resolve("包含约束").name).toBe("Inclusion");
+    expect(r.unknownCount).toBe(4);
+    expect(r.unknown.get("·")).toBe(2);
+    expect(r.warnings()).toHaveLength(3);
+  });
+
+  it("renders every dimension into the prompt in both languages, or a subset", () => {
+    const en = renderTaxonomy("en");
+    const zh = renderTaxonomy("zh");
+    for (const d of DIMENSIONS) {
+      expect(en).toContain(d.name);
+      expect(zh).toContain(d.label);
+    }
+    const sub = renderTaxonomy("en", [DIMENSIONS[0], DIMENSIONS[25]]);
+    expect(sub).toContain("Theme");
+    expect(sub).toContain("Negative Example");
+    expect(sub).not.toContain("Inclusion");
+  });
+});

@@ -1,0 +1,59 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { computeStats, formatStats, statsOfFile } from "../../src/trace/stats.js";
+import { bundledDataPath } from "../../src/util/paths.js";
+
+const README = readFileSync(new URL("../../../../shared/data/trace/README.md", import.meta.url), "utf8");
+
+describe("stats", () => {
+  const s = statsOfFile(bundledDataPath("trace", "2024_trace_evaluation.jsonl"));
+
+  it("reproduces Table 1 for the bundled evaluation set", () => {
+    expect(s.n).toBe(1042);
+    expect(s.constraints_total).toBe(5087);
+    expect(s.constraints_avg).toBe(4.88);
+    expect(s.constraints_min).toBe(1);
+    expect(s.constraints_max).toBe(15);
+    expect(s.splits).toEqual({ "IF-S": 200, "IF-M": 842 });
+  });
+
+  it("reproduces the file's distribution by number of constraints (README table)", () => {
+    const line = README.split("\n").find((l) => l.startsWith("| this file |"))!;
+    const cells = line
+      .split("|")
+      .slice(2, 17)
+      .map((c) => Number(c.replace(/\*/g, "").trim()));
+    expect(Object.values(s.by_constraints_num)).toEqual(cells);
+    expect(Object.keys(s.by_constraints_num)).toEqual(cells.map((_, i) => String(i + 1)));
+  });
+
+  it("reproduces the per-dimension and per-type counts of the README table", () => {
+    let checked = 0;
+    for (const line of README.split("\n")) {
+      const m = line.match(/^\| (\w+) \| ([^|]+) \| `([^`]+)`[^|]* \| (\d+) \|/);
+      if (!m) continue;
+      expect(s.by_dimension[m[2].trim()], m[2]).toBe(Number(m[4]));
+      expect(s.by_label[m[3]]).toBe(Number(m[4]));
+      checked++;
+    }
+    expect(checked).toBe(26);
+    expect(s.by_dimension.Unknown).toBe(2);
+    expect(s.unknown_labels).toEqual({ 输入格式约束: 1, "·": 1 });
+    expect(s.by_type).toMatchObject({ Content: 2381, Format: 1599, Situation: 549, Style: 508, Example: 48 });
+    expect(Object.values(s.by_dimension).reduce((a: number, b: number) => a + b, 0)).toBe(5087);
+  });
+
+  it("computes small hand-made sets and prints a table", () => {
+    const t = computeStats([
+      { constraints_num: 1, levels2: ["主题约束"] },
+      { constraints_splits: ["a", "b", "c"], levels2: ["数值约束", "数值约束", "nope"] },
+    ]);
+    expect(t).toMatchObject({ n: 2, constraints_total: 4, constraints_min: 1, constraints_max: 3, constraints_avg: 2 });
+    expect(t.by_dimension.Numerical).toBe(2);
+    expect(t.by_dimension_share.Numerical).toBe(50);
+    expect(formatStats(t)).toContain("Unknown");
+    const unlabelled = computeStats([{ constraints_num: 2 }]);
+    expect(unlabelled.labelled_constraints).toBe(0);
+    expect(formatStats(unlabelled)).toContain("no `levels2` labels");
+  });
+});
