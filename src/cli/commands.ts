@@ -3,6 +3,7 @@ import { register as registerCache } from "./cache.js";
 import { register as registerConvert } from "./convert.js";
 import { register as registerDemo } from "./demo.js";
 import { register as registerExport } from "./export.js";
+import { register as registerPairs } from "./pairs.js";
 import { register as registerStats } from "./stats.js";
 import { register as registerTrace } from "./trace.js";
 import { register as registerTrain } from "./train.js";
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerTrace(program);
   registerStats(program);
+  registerPairs(program);
   registerTrain(program);
   registerExport(program);
   registerConvert(program);

@@ -9,8 +9,9 @@ import {
   renderTaxonomy,
   UNKNOWN_DIMENSION,
 } from "../../src/taxonomy/index.js";
+import { sharedPath } from "../helpers/shared-data.js";
 
-const README = readFileSync(new URL("../../../../shared/data/trace/README.md", import.meta.url), "utf8");
+const README = readFileSync(sharedPath("data", "trace", "README.md"), "utf8");
 
 /** Rows of the README's mapping table: | type | dimension | `label` | count | share |. */
 function readmeTable(): { type: string; name: string; label: string; count: number }[] {

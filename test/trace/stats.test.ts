@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { computeStats, formatStats, statsOfFile } from "../../src/trace/stats.js";
 import { bundledDataPath } from "../../src/util/paths.js";
+import { sharedPath } from "../helpers/shared-data.js";
 
-const README = readFileSync(new URL("../../../../shared/data/trace/README.md", import.meta.url), "utf8");
+const README = readFileSync(sharedPath("data", "trace", "README.md"), "utf8");
 
 describe("stats", () => {
   const s = statsOfFile(bundledDataPath("trace", "2024_trace_evaluation.jsonl"));

@@ -14,9 +14,9 @@ import {
   toKind,
 } from "../../../src/data/formats/index.js";
 import type { IopoGroup } from "../../../src/data/schemas.js";
-import { officialIopoExample } from "../../train/shared-data.js";
+import { sharedPath } from "../../helpers/shared-data.js";
 
-const OFFICIAL = officialIopoExample();
+const OFFICIAL = sharedPath("data", "trace", "iopo_example.json");
 const dir = mkdtempSync(join(tmpdir(), "iopo-formats-"));
 const file = (name: string, rows: unknown) => {
   const p = join(dir, name);
