@@ -3,7 +3,40 @@ export * from "./data/errors.js";
 export * from "./data/instruction.js";
 export * from "./data/jsonl.js";
 export * from "./data/schemas.js";
+// Judge-based evaluations (CFBench, ComplexBench, TRACE) and the hybrid judge's rule checks.
+export { aggregateScores as aggregateCfbenchScores, scoreItem as scoreCfbenchItem } from "./eval/cfbench/metrics.js";
+export { readCfbenchData, readCfbenchResponses } from "./eval/cfbench/record.js";
+export {
+  type CfbenchRunOptions,
+  type CfbenchRunResult,
+  formatCfbenchTable,
+  runCfbench,
+} from "./eval/cfbench/run.js";
+export { aggregateComplexbench, applyDependencies } from "./eval/complexbench/aggregate.js";
+export { decomposeJudge as complexbenchRuleVerdict } from "./eval/complexbench/con-rule.js";
+export { readComplexbenchData, readComplexbenchResponses } from "./eval/complexbench/record.js";
+export {
+  type ComplexbenchRunOptions,
+  type ComplexbenchRunResult,
+  formatComplexbenchTable,
+  runComplexbench,
+} from "./eval/complexbench/run.js";
+export type { TraceJudgeKit } from "./eval/trace/judge-kit.js";
+export { computeTraceMetrics, type TraceMetrics } from "./eval/trace/metrics.js";
+export { readTraceData, readTraceResponses } from "./eval/trace/responses.js";
+export { formatTraceTable, runTrace, type TraceRunOptions, type TraceRunResult } from "./eval/trace/run.js";
 export * from "./judge/parse-trace-judge.js";
+export {
+  type ConstraintCheck,
+  checkConstraint,
+  checkRule,
+  countChineseChars,
+  countWords,
+  type DetectedRules,
+  detectRules,
+  type Rule,
+  ruleCoverage,
+} from "./judge/rules/index.js";
 export * from "./judge/trace-judge.js";
 export * from "./llm/budget.js";
 export * from "./llm/create-chat-model.js";
@@ -29,3 +62,4 @@ export * from "./trace/stage-runner.js";
 export * from "./trace/stats.js";
 export * from "./trace/structure.js";
 export * from "./util/progress.js";
+export * as world from "./world/index.js";

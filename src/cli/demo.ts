@@ -1,51 +1,173 @@
-import { join, resolve } from "node:path";
-import type { Command } from "commander";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
 import { formatStats, statsOfFile } from "../trace/stats.js";
 import { bundledDataPath } from "../util/paths.js";
+import { rejectReasons, runWorldDemo, type WorldDemoResult } from "../world/demo-run.js";
 import { defaultTraceFile } from "./stats.js";
 import { runTraceCommand } from "./trace.js";
 
 /**
- * `iopo demo`: the offline default job, runnable right after `npm install` with no network and no model.
- * Until the offline constraint world exists it shows what runs without an endpoint: the statistics of the
- * bundled TRACE evaluation set (paper Tables 1/2) and a dry run of the construction pipeline on bundled seeds,
- * which renders every expansion prompt into the run folder and estimates the chain's tokens.
+ * `iopo demo`: the main job on the embedded offline default, runnable right after `npm install` with no network
+ * and no model. It prints the statistics of the bundled TRACE evaluation set (paper Tables 1/2), then runs the
+ * real data pipeline - `trace build`, `pairs iopo`, `pairs dpo` - on seed instructions from the offline
+ * constraint world (src/world), whose programs answer every call in the roles the paper gives to Qwen2-72B and
+ * GPT-4o. `--dry-run` instead renders the construction prompts for the bundled example seeds without any call.
  */
 export function register(program: Command): void {
   program
     .command("demo")
-    .description("Offline demo: TRACE evaluation-set statistics and a dry run of the TRACE construction pipeline")
-    .option("--output-dir <dir>", "run folder for the rendered prompts", join("runs", "demo"))
-    .action(async (opts: { outputDir: string }) => {
-      const out = resolve(opts.outputDir);
-      const w = (s: string) => process.stdout.write(s);
-      w("== 1. The bundled TRACE evaluation set (paper Tables 1 and 2) ==\n\n");
-      w(formatStats(statsOfFile(defaultTraceFile())));
-      const seeds = bundledDataPath("seeds", "example_seeds.jsonl");
-      w(`\n== 2. Dry run of the TRACE construction pipeline on ${seeds} ==\n`);
-      w("(costs priced as if gpt-4o-mini built the data and gpt-4o judged it; no endpoint is called)\n\n");
-      for (const lang of ["en", "zh"] as const) {
-        await runTraceCommand("build", {
-          input: seeds,
-          outputDir: join(out, `build-${lang}`),
-          model: "gpt-4o-mini",
-          judgeModel: "gpt-4o",
-          concurrency: 1,
-          lang,
-          seed: 42,
-          parseRetries: 0,
-          dryRun: true,
-          cache: true,
-          minConstraints: 2,
-          maxConstraints: 6,
-          progress: "none",
-        });
-        w("\n");
-      }
-      w(
-        "Next: run the real chain against any OpenAI-compatible endpoint (vLLM, Ollama, OpenAI...):\n" +
-          `  OPENAI_API_KEY=... iopo trace build --input ${seeds} --output-dir runs/trace \\\n` +
-          "      --base-url http://localhost:8000/v1 --model Qwen2-72B-Instruct --judge-model gpt-4o\n",
-      );
+    .description("Offline demo: TRACE statistics, then trace build + pairs iopo/dpo on the built-in constraint world")
+    .option("--output-dir <dir>", "run folder", join("runs", "demo"))
+    .option("--seeds <n>", "number of seed instructions drawn from the world", positiveInt("--seeds"), 40)
+    .option("--seed <n>", "seed of the world generator and of the pipeline", positiveInt("--seed", 0), 42)
+    .option("-j, --concurrency <n>", "calls in flight", positiveInt("--concurrency"), 8)
+    .option("--dry-run", "only render the construction prompts for the bundled example seeds (no pipeline run)")
+    .action(async (opts: DemoOptions) => {
+      await runDemo(opts);
     });
+}
+
+interface DemoOptions {
+  outputDir: string;
+  seeds: number;
+  seed: number;
+  concurrency: number;
+  dryRun?: boolean;
+}
+
+function positiveInt(name: string, min = 1) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+export async function runDemo(opts: DemoOptions): Promise<WorldDemoResult | undefined> {
+  const out = resolve(opts.outputDir);
+  const w = (s: string) => process.stdout.write(s);
+  w("== 1. The bundled TRACE evaluation set (paper Tables 1 and 2) ==\n\n");
+  w(formatStats(statsOfFile(defaultTraceFile())));
+  if (opts.dryRun) {
+    await dryRun(out, w);
+    return undefined;
+  }
+  const started = Date.now();
+  w(`\n== 2. trace build on ${opts.seeds} seed instructions of the offline constraint world ==\n`);
+  const r = await runWorldDemo({ outputDir: out, seeds: opts.seeds, seed: opts.seed, concurrency: opts.concurrency });
+  w(formatSummaryBlock(r.trace));
+  w("\n== 3. pairs iopo: IOPO groups <x1, y1, x2, y2> (appendix D) ==\n");
+  w(formatSummaryBlock(r.iopo));
+  w("\n== 4. pairs dpo: DPO pairs (appendix C) ==\n");
+  w(formatSummaryBlock(r.dpo));
+  w(`\n== What happened ==\n\n${whatHappened(r, out, Date.now() - started)}\n`);
+  return r;
+}
+
+function formatSummaryBlock(s: WorldDemoResult["trace"]): string {
+  const lines = ["", "stage              in    out  rejected  parse_fail  resumed  calls"];
+  for (const st of s.stages) {
+    lines.push(
+      `${st.stage.padEnd(17)} ${String(st.rows_in).padStart(4)} ${String(st.rows_out).padStart(6)} ${String(st.rejected).padStart(9)} ${String(st.parse_failures).padStart(11)} ${String(st.resumed).padStart(8)} ${String(st.calls).padStart(6)}`,
+    );
+  }
+  const reasons = Object.entries(rejectReasons(s)).map(([k, n]) => `${k} x${n}`);
+  lines.push(
+    "",
+    `rows in ${s.rows_in}, out ${s.rows_out}, rejected ${s.rejected}${reasons.length ? ` (${reasons.join(", ")})` : ""}; parse failures ${s.parse_failures}, call failures ${s.call_failures}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function whatHappened(r: WorldDemoResult, out: string, ms: number): string {
+  const rejected = (s: WorldDemoResult["trace"], stage: string) =>
+    s.stages.find((x) => x.stage === stage)?.rejected ?? 0;
+  const calls = r.worldCalls.constructor + r.worldCalls.judge;
+  const ops = r.operations;
+  const story =
+    "The offline constraint world stood in for the paper's models: world:constructor in Qwen2-72B's roles (expand, " +
+    "structure, respond, worse answer, x2 edit) and world:judge in GPT-4o's (completeness, redundancy, response " +
+    `judge). From ${r.trace.rows_in} seed instructions the chain kept ${r.trace.rows_out} judged multi-constraint records; ` +
+    `the completeness judge rejected ${rejected(r.trace, "filter_complete")} (structurer slips), the redundancy judge ` +
+    `${rejected(r.trace, "filter_redundant")} (contradictory constraints) and the response judge ` +
+    `${rejected(r.trace, "judge")} (responses that broke a constraint). From those records pairs iopo kept ` +
+    `${r.iopo.rows_out} groups (add ${ops.operation_add ?? 0}, delete ${ops.operation_delete ?? 0}, revise ` +
+    `${ops.operation_revise ?? 0}; ${r.iopo.rejected} rejected) and pairs dpo kept ${r.dpo.rows_out} pairs ` +
+    `(${r.dpo.rejected} rejected). ${addNote(r)}Every reject is listed with its stage and reason in a rejects.jsonl. ` +
+    `World calls in this run: ${calls}${calls === 0 ? " (everything was resumed from the journals of the previous run)" : ""}, ` +
+    `${(ms / 1000).toFixed(1)} s.`;
+  const files = [
+    [r.seedsFile, "seed instructions"],
+    [join(r.dirs.trace, "trace.jsonl"), "TRACE records (rejects.jsonl, summary.json, stages/ beside it)"],
+    [join(r.dirs.iopo, "iopo_groups.jsonl"), "IOPO groups"],
+    [join(r.dirs.dpo, "dpo_pairs.jsonl"), "DPO pairs"],
+  ].map(
+    ([f, what]) =>
+      `  ${shown(f).padEnd(Math.max(...[r.seedsFile, join(r.dirs.iopo, "iopo_groups.jsonl")].map((x) => shown(x).length)) + 2)}${what}`,
+  );
+  return [
+    wrap(story, 110),
+    "",
+    `Files in ${shown(out)}:`,
+    ...files,
+    "",
+    "Next: the same chain against any OpenAI-compatible endpoint, e.g.",
+    "  export OPENAI_BASE_URL=http://localhost:8000/v1 OPENAI_API_KEY=...",
+    `  iopo trace build --input ${shown(r.seedsFile)} --output-dir runs/trace --model Qwen2-72B-Instruct --judge-model gpt-4o`,
+    "  iopo pairs iopo --input runs/trace/trace.jsonl --output-dir runs/iopo --model Qwen2-72B-Instruct --judge-model gpt-4o",
+    "  iopo pairs dpo --input runs/trace/trace.jsonl --output-dir runs/dpo --model Qwen2-72B-Instruct --judge-model gpt-4o",
+  ].join("\n");
+}
+
+/** Why no ADD group survives, when none does: x2 keeps all of x1's constraints, so a y2 meeting x2 meets x1. */
+function addNote(r: WorldDemoResult): string {
+  const complied = rejectReasons(r.iopo)["judge_y2_x1: y2_also_complies_with_x1"] ?? 0;
+  if ((r.operations.operation_add ?? 0) > 0 || complied === 0) return "";
+  return (
+    "No ADD group passes the rationality check that y2 must fail x1: an ADD keeps every constraint of x1 in x2, " +
+    "so a y2 that fully satisfies x2 also satisfies x1. "
+  );
+}
+
+/** A path relative to the working directory when it lies inside it, else absolute. */
+function shown(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? p : rel;
+}
+
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(line);
+  return lines.join("\n");
+}
+
+async function dryRun(out: string, w: (s: string) => void): Promise<void> {
+  const seeds = bundledDataPath("seeds", "example_seeds.jsonl");
+  w(`\n== 2. Dry run of the TRACE construction pipeline on ${seeds} ==\n`);
+  w("(costs priced as if gpt-4o-mini built the data and gpt-4o judged it; no endpoint is called)\n\n");
+  for (const lang of ["en", "zh"] as const) {
+    await runTraceCommand("build", {
+      input: seeds,
+      outputDir: join(out, `build-${lang}`),
+      model: "gpt-4o-mini",
+      judgeModel: "gpt-4o",
+      concurrency: 1,
+      lang,
+      seed: 42,
+      parseRetries: 0,
+      dryRun: true,
+      cache: true,
+      minConstraints: 2,
+      maxConstraints: 6,
+      progress: "none",
+    });
+    w("\n");
+  }
 }

@@ -155,9 +155,9 @@ describe("iopo CLI (child process)", () => {
     expect(readdirSync(join(dir, "run", "dry_run")).sort()).toEqual(["estimate.json", "expand_0.txt", "expand_x.txt"]);
   });
 
-  it("demo runs offline", () => {
+  it("demo --dry-run renders the construction prompts offline", () => {
     const dir = tmp();
-    const r = runCli(["demo", "--output-dir", dir]);
+    const r = runCli(["demo", "--dry-run", "--output-dir", dir]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("5087");
     expect(r.stdout).toContain("dry run");

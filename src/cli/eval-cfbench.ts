@@ -1,0 +1,110 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Command, Option } from "commander";
+import { readCfbenchData, readCfbenchResponses } from "../eval/cfbench/record.js";
+import { type CfbenchParseMode, formatCfbenchTable, runCfbench } from "../eval/cfbench/run.js";
+import {
+  addGeneratorOptions,
+  addJudgeOptions,
+  createEvalModels,
+  evalGroup,
+  evalProgress,
+  type ModelFlags,
+  parseFloatOption,
+  parseIntOption,
+  reportDryRun,
+} from "../eval/cli-models.js";
+import { writeFileAtomic } from "../util/atomic.js";
+
+interface CfbenchFlags extends ModelFlags {
+  data: string;
+  responses?: string;
+  out: string;
+  parse: CfbenchParseMode;
+  rounds: number;
+  temperature?: number;
+  topP?: number;
+  maxTokens?: number;
+  judgeTemperature: number;
+  judgeTopP?: number;
+  judgeMaxTokens?: number;
+  concurrency: number;
+}
+
+/** `iopo eval cfbench`: CFBench CSR / ISR / PSR (Zhang et al. 2024) with the upstream judge protocol. */
+export function register(program: Command): void {
+  const cmd = evalGroup(program)
+    .command("cfbench")
+    .description("CFBench CSR/ISR/PSR: generate or load responses, judge them per checkpoint, score (easy/hard/all)")
+    .requiredOption("--data <file>", "upstream data/cfbench_data.json (not shipped: no license upstream)")
+    .option("--responses <file>", "existing responses: upstream <model>_infer.json or JSONL {idx, response}")
+    .requiredOption("--out <dir>", "output folder (results and metrics)")
+    .addOption(
+      new Option("--parse <mode>", "judge output parsing: upstream-exact (strict + upstream fallback) or tolerant")
+        .choices(["upstream-exact", "tolerant"])
+        .default("upstream-exact"),
+    )
+    .option("--rounds <n>", "judge rounds per item while the output does not parse (upstream: 10)", parseIntOption, 10)
+    .option(
+      "--temperature <t>",
+      "generation temperature (omitted when unset: upstream used model defaults)",
+      parseFloatOption,
+    );
+  addGeneratorOptions(cmd);
+  addJudgeOptions(cmd, { temperature: 0.01 });
+  cmd.action(async (flags: CfbenchFlags) => {
+    const records = readCfbenchData(flags.data);
+    const responses = flags.responses ? readCfbenchResponses(flags.responses) : undefined;
+    mkdirSync(flags.out, { recursive: true });
+    const models = createEvalModels(flags);
+    const { judge, generator } = models;
+    const progress = evalProgress();
+    try {
+      const result = await runCfbench({
+        records,
+        responses,
+        generator,
+        generation: {
+          ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
+          ...(flags.topP !== undefined ? { top_p: flags.topP } : {}),
+          ...(flags.maxTokens !== undefined ? { max_tokens: flags.maxTokens } : {}),
+        },
+        judge: {
+          model: judge,
+          temperature: flags.judgeTemperature,
+          top_p: flags.judgeTopP,
+          max_tokens: flags.judgeMaxTokens,
+        },
+        parseMode: flags.parse,
+        rounds: flags.rounds,
+        concurrency: flags.concurrency,
+        onProgress: (stage, done, total) => progress.onProgress(stage, done, total),
+      });
+      progress.stop();
+      writeFileAtomic(join(flags.out, "cfbench_results.json"), `${JSON.stringify(result.items, null, 2)}\n`);
+      const metrics = {
+        ...result.scores,
+        ...result.summary,
+        criteria_breakdown: result.breakdown,
+        generator_model: generator?.model ?? null,
+        data_file: flags.data,
+        responses_file: flags.responses ?? null,
+        llm: models.stats(),
+      };
+      writeFileAtomic(join(flags.out, "cfbench_metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+      process.stdout.write(`${formatCfbenchTable(result.scores)}\n`);
+      const c = result.summary.judge_parsing_counts;
+      process.stdout.write(
+        `judge_parsing: strict ${c["1"]}, fallback ${c["0"]}, failed ${c["-1"]}` +
+          (flags.parse === "tolerant"
+            ? `; criteria without a score: ${result.summary.tolerant_missing_criteria}`
+            : "") +
+          `\nwritten: ${join(flags.out, "cfbench_metrics.json")}\n`,
+      );
+      reportDryRun(models, flags.out);
+    } finally {
+      progress.stop();
+      models.close();
+    }
+  });
+}

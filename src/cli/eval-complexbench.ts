@@ -1,0 +1,142 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Command, Option } from "commander";
+import { writeJsonl } from "../data/jsonl.js";
+import {
+  addGeneratorOptions,
+  addJudgeOptions,
+  createEvalModels,
+  evalGroup,
+  evalProgress,
+  type ModelFlags,
+  parseFloatOption,
+  parseIntOption,
+  reportDryRun,
+} from "../eval/cli-models.js";
+import type { ComplexbenchParseMode } from "../eval/complexbench/parse-judge.js";
+import { type Pairing, readComplexbenchData, readComplexbenchResponses } from "../eval/complexbench/record.js";
+import { type ComplexbenchLanguage, formatComplexbenchTable, runComplexbench } from "../eval/complexbench/run.js";
+import { mapPool } from "../eval/map-pool.js";
+import { writeFileAtomic } from "../util/atomic.js";
+
+interface ComplexbenchFlags extends ModelFlags {
+  data: string;
+  responses?: string;
+  out: string;
+  pairBy: Pairing;
+  parse: ComplexbenchParseMode;
+  language: ComplexbenchLanguage;
+  reask: number;
+  temperature: number;
+  topP?: number;
+  maxTokens?: number;
+  judgeTemperature: number;
+  judgeTopP?: number;
+  judgeMaxTokens?: number;
+  concurrency: number;
+}
+
+/** `iopo eval complexbench`: ComplexBench DRFR (Wen et al. 2024) with the upstream rule + LLM judge pipeline. */
+export function register(program: Command): void {
+  const cmd = evalGroup(program)
+    .command("complexbench")
+    .description("ComplexBench DRFR: LLM judge + rule checks with dependency masking, breakdowns, coherent test")
+    .requiredOption("--data <file>", "upstream data/data_final.json (not shipped; MIT upstream)")
+    .option("--responses <file>", "generations JSONL {main_id, generated} in benchmark order (upstream format)")
+    .requiredOption("--out <dir>", "output folder (results and metrics)")
+    .addOption(
+      new Option("--pair-by <how>", "pair responses with records by line position (upstream) or main_id")
+        .choices(["position", "main_id"])
+        .default("position"),
+    )
+    .addOption(
+      new Option("--parse <mode>", "judge/extraction parsing: upstream-exact or tolerant")
+        .choices(["upstream-exact", "tolerant"])
+        .default("upstream-exact"),
+    )
+    .addOption(
+      new Option("--language <lang>", "zh, or en (English instruction and questions; the judge prompt stays Chinese)")
+        .choices(["zh", "en"])
+        .default("zh"),
+    )
+    .option("--reask <n>", "extra judge calls when the judge returns an empty text", parseIntOption, 2)
+    .option(
+      "--temperature <t>",
+      "generation temperature when generating (upstream recommends greedy)",
+      parseFloatOption,
+      0,
+    );
+  addGeneratorOptions(cmd);
+  addJudgeOptions(cmd, { temperature: 0 });
+  cmd.action(async (flags: ComplexbenchFlags) => {
+    const records = readComplexbenchData(flags.data);
+    mkdirSync(flags.out, { recursive: true });
+    const models = createEvalModels(flags);
+    const { judge, generator } = models;
+    const progress = evalProgress();
+    try {
+      let responses: (string | null)[];
+      if (flags.responses) responses = readComplexbenchResponses(flags.responses, records, flags.pairBy);
+      else {
+        if (!generator) throw new Error("give --responses FILE, or --base-url and --model to generate responses");
+        let generated = 0;
+        responses = await mapPool(records, flags.concurrency, async (r) => {
+          const res = await generator.chat(
+            {
+              messages: [{ role: "user", content: flags.language === "en" ? (r.instruction_en ?? "") : r.instruction }],
+              temperature: flags.temperature,
+              ...(flags.topP !== undefined ? { top_p: flags.topP } : {}),
+              ...(flags.maxTokens !== undefined ? { max_tokens: flags.maxTokens } : {}),
+            },
+            { stage: "complexbench-generate" },
+          );
+          progress.onProgress("generate", ++generated, records.length);
+          return res.text;
+        });
+        writeJsonl(
+          join(flags.out, "generations.jsonl"),
+          records.map((r, i) => ({
+            main_id: r.main_id,
+            model: generator.model,
+            instruction: r.instruction,
+            generated: responses[i],
+          })),
+        );
+      }
+      const result = await runComplexbench({
+        records,
+        responses,
+        judge,
+        temperature: flags.judgeTemperature,
+        top_p: flags.judgeTopP,
+        max_tokens: flags.judgeMaxTokens,
+        parseMode: flags.parse,
+        language: flags.language,
+        reask: flags.reask,
+        concurrency: flags.concurrency,
+        onProgress: (done, total) => progress.onProgress("judge", done, total),
+      });
+      progress.stop();
+      writeFileAtomic(join(flags.out, "complexbench_results.json"), `${JSON.stringify(result.records, null, 2)}\n`);
+      const metrics = {
+        ...result.metrics,
+        ...result.summary,
+        pair_by: flags.pairBy,
+        data_file: flags.data,
+        responses_file: flags.responses ?? null,
+        llm: models.stats(),
+      };
+      writeFileAtomic(join(flags.out, "complexbench_metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+      process.stdout.write(`${formatComplexbenchTable(result.metrics)}\n`);
+      process.stdout.write(
+        `LLM questions ${result.summary.llm_questions} (fallback answers ${result.summary.llm_fallback_answers}), ` +
+          `rule questions ${result.summary.rule_questions} (errors ${result.summary.rule_errors}, no span ${result.summary.rule_empty_extractions})\n` +
+          `written: ${join(flags.out, "complexbench_metrics.json")}\n`,
+      );
+      reportDryRun(models, flags.out);
+    } finally {
+      progress.stop();
+      models.close();
+    }
+  });
+}

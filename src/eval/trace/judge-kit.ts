@@ -1,0 +1,39 @@
+/**
+ * What `iopo eval trace` needs from the TRACE judge (prompt + parser) and from the taxonomy, as one seam so that a
+ * different judge (another prompt, a stricter parser) can be plugged in and is named in the metrics. The default is
+ * `shared-judge-kit.ts`: src/judge/ (B.5 prompt, tolerant parser) and src/taxonomy/.
+ */
+export type JudgeLang = "en" | "zh";
+
+export interface TraceJudgeInput {
+  /** The full instruction the model answered (the user message). */
+  query: string;
+  constraints: readonly string[];
+  response: string;
+}
+
+export interface TraceJudgeParse {
+  /** Per-constraint scores in the judge's order, or null when none could be read. */
+  scores: number[] | null;
+  /** `Constraints Overall Score: [[x]]` read with the released regex, or null. */
+  overall: number | null;
+  raw: string;
+  /** Set when the fine-grained scores cannot be used (missing, unreadable, wrong count, out of range). */
+  parse_error?: string;
+}
+
+export interface DimensionInfo {
+  key: string;
+  name: string;
+  type: string;
+}
+
+export interface TraceJudgeKit {
+  /** Which kit ("shared" = src/judge + src/taxonomy). Recorded in metrics. */
+  source: string;
+  templateHash(lang: JudgeLang): string;
+  buildPrompt(input: TraceJudgeInput, lang: JudgeLang): string;
+  parse(raw: string, expectedCount: number): TraceJudgeParse;
+  /** The taxonomy dimension of a `levels2` label; undefined for labels outside the 26. */
+  dimension(label: string): DimensionInfo | undefined;
+}

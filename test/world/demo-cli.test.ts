@@ -1,0 +1,36 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+describe("iopo demo (child process)", () => {
+  it("runs the main job offline, then resumes with zero world calls", () => {
+    const dir = mkdtempSync(join(tmpdir(), "iopo-demo-"));
+    const first = runCli(["demo", "--output-dir", dir, "--seeds", "12"]);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain("5087");
+    expect(first.stdout).toMatch(/rows in 12, out \d+/);
+    expect(first.stdout).toMatch(/World calls in this run: [1-9]\d*/);
+    for (const f of [
+      "seeds.jsonl",
+      "trace/trace.jsonl",
+      "trace/rejects.jsonl",
+      "iopo/iopo_groups.jsonl",
+      "dpo/dpo_pairs.jsonl",
+    ]) {
+      expect(existsSync(join(dir, f)), f).toBe(true);
+    }
+    const second = runCli(["demo", "--output-dir", dir, "--seeds", "12"]);
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toContain("World calls in this run: 0 (everything was resumed");
+  });
+
+  it("--dry-run keeps the prompt rendering without running the pipeline", () => {
+    const dir = mkdtempSync(join(tmpdir(), "iopo-demo-"));
+    const r = runCli(["demo", "--dry-run", "--output-dir", dir]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("dry run");
+    expect(existsSync(join(dir, "trace"))).toBe(false);
+  });
+});
