@@ -6,8 +6,12 @@ import { register as registerEvalCfbench } from "./eval-cfbench.js";
 import { register as registerEvalComplexbench } from "./eval-complexbench.js";
 import { register as registerEvalTrace } from "./eval-trace.js";
 import { register as registerExport } from "./export.js";
+import { registerGenerate } from "./generate.js";
+import { registerInspect } from "./inspect.js";
+import { registerLogprobs } from "./logprobs.js";
 import { register as registerPairs } from "./pairs.js";
 import { register as registerStats } from "./stats.js";
+import { registerTinyModel } from "./tiny-model.js";
 import { register as registerTrace } from "./trace.js";
 import { register as registerTrain } from "./train.js";
 
@@ -21,6 +25,10 @@ export function registerCommands(program: Command): void {
   registerStats(program);
   registerPairs(program);
   registerTrain(program);
+  registerLogprobs(program);
+  registerGenerate(program);
+  registerInspect(program);
+  registerTinyModel(program);
   registerEvalTrace(program);
   registerEvalCfbench(program);
   registerEvalComplexbench(program);

@@ -1,0 +1,129 @@
+/**
+ * The Llama/Qwen2 decoder written once against the engine's graph API. The same builder serves the forward-only
+ * log-prob graph, the training graph (forward + build-time backward) and the KV-cache decode graph.
+ *
+ * Layout: hidden states are kept 2-D, [B*S, D], so every projection is one GEMM against the HF-layout weight
+ * ([out, in], transB). Attention is grouped-query without repeat_kv copies: queries are viewed as [B, KV, r, S, hd]
+ * and keys/values as [B, KV, 1, ., hd], and MatMul broadcasts over r. Masks are additive ([B, 1, 1, S, K]: 0 or
+ * -1e9), built in JS by `decoder-batch.ts`, which also lets one row carry a shared prompt followed by several
+ * responses that do not see each other. Rotary embeddings come in as per-token cos and signed sin tables, so that
+ * rotate_half(x) * sin == swap_halves(x) * [-sin, sin] needs only Slice + Concat.
+ */
+import { rmsNorm, swiglu, tokenLogprob } from "../engine/blocks.js";
+import type { Graph, Value } from "../engine/graph.js";
+import type { ModelConfig } from "./config.js";
+
+/** Supplies the graph value of an HF-named parameter (a graph input, possibly transformed, e.g. by LoRA). */
+export type WeightSource = (name: string) => Value;
+
+export interface DecoderGraphInputs {
+  /** int64 [B, S] token ids */
+  ids: Value;
+  /** float [B, S, hd] cos(position * inv_freq) duplicated over both halves */
+  cos: Value;
+  /** float [B, S, hd] sin(...) with the first half negated */
+  sin: Value;
+  /** float [B, 1, 1, S, K] additive attention mask */
+  mask: Value;
+  /** KV cache of earlier positions per layer ([B, KV, C, hd] each); K = C + S. */
+  past?: { k: Value; v: Value }[];
+}
+
+export interface DecoderGraphOutputs {
+  /** float [B*S, D]: final-norm hidden states */
+  hidden: Value;
+  /** new keys/values per layer ([B, KV, S, hd]) for the KV cache */
+  present: { k: Value; v: Value }[];
+}
+
+/** x [.., hd] -> x * cos + swap_halves(x) * signedSin */
+function rotary(g: Graph, x: Value, cos: Value, sin: Value, hd: number): Value {
+  const h = hd / 2;
+  const last = x.rank - 1;
+  const swapped = g.concat([g.slice(x, [h], [hd], [last]), g.slice(x, [0], [h], [last])], last);
+  return g.add(g.mul(x, cos), g.mul(swapped, sin));
+}
+
+function linear(g: Graph, x: Value, w: WeightSource, name: string, bias: boolean): Value {
+  return g.gemm(x, w(`${name}.weight`), bias ? w(`${name}.bias`) : undefined, { transB: true });
+}
+
+export function buildDecoder(
+  g: Graph,
+  cfg: ModelConfig,
+  w: WeightSource,
+  inp: DecoderGraphInputs,
+): DecoderGraphOutputs {
+  const D = cfg.hidden_size;
+  const H = cfg.num_attention_heads;
+  const KV = cfg.num_key_value_heads;
+  const hd = cfg.head_dim;
+  const r = H / KV;
+  const [B, S] = inp.ids.shape as [string, string];
+  const BS = `${B}*${S}`;
+  const eps = cfg.rms_norm_eps;
+
+  let x = g.reshape(g.gather(w("model.embed_tokens.weight"), inp.ids, 0), [BS, D]);
+  const cos4 = g.unsqueeze(inp.cos, [2]); // [B,S,1,hd]
+  const sin4 = g.unsqueeze(inp.sin, [2]);
+  const scale = g.scalar(1 / Math.sqrt(hd));
+  const present: { k: Value; v: Value }[] = [];
+
+  for (let l = 0; l < cfg.num_hidden_layers; l++) {
+    const p = `model.layers.${l}`;
+    const h = rmsNorm(g, x, w(`${p}.input_layernorm.weight`), eps);
+    const q = linear(g, h, w, `${p}.self_attn.q_proj`, cfg.attention_bias);
+    const k = linear(g, h, w, `${p}.self_attn.k_proj`, cfg.attention_bias);
+    const v = linear(g, h, w, `${p}.self_attn.v_proj`, cfg.attention_bias);
+    const q4 = rotary(g, g.reshape(g.mul(q, scale), [B, S, H, hd]), cos4, sin4, hd);
+    const k4 = rotary(g, g.reshape(k, [B, S, KV, hd]), cos4, sin4, hd);
+    const v4 = g.reshape(v, [B, S, KV, hd]);
+    // [B,S,KV,r,hd] -> [B,KV,r,S,hd]
+    const q5 = g.transpose(g.reshape(q4, [B, S, KV, r, hd]), [0, 2, 3, 1, 4]);
+    let kT = g.transpose(k4, [0, 2, 1, 3]); // [B,KV,S,hd]
+    let vT = g.transpose(v4, [0, 2, 1, 3]);
+    present.push({ k: kT, v: vT });
+    const past = inp.past?.[l];
+    if (past) {
+      kT = g.concat([past.k, kT], 2);
+      vT = g.concat([past.v, vT], 2);
+    }
+    const kT5 = g.unsqueeze(g.transpose(kT, [0, 1, 3, 2]), [2]); // [B,KV,1,hd,K]
+    const v5 = g.unsqueeze(vT, [2]); // [B,KV,1,K,hd]
+    const scores = g.add(g.matmul(q5, kT5), inp.mask); // [B,KV,r,S,K]
+    const attn = g.matmul(g.softmax(scores, -1), v5); // [B,KV,r,S,hd]
+    const merged = g.reshape(g.transpose(attn, [0, 3, 1, 2, 4]), [BS, H * hd]);
+    x = g.add(x, linear(g, merged, w, `${p}.self_attn.o_proj`, cfg.o_proj_bias));
+
+    const h2 = rmsNorm(g, x, w(`${p}.post_attention_layernorm.weight`), eps);
+    const gate = linear(g, h2, w, `${p}.mlp.gate_proj`, cfg.mlp_bias);
+    const up = linear(g, h2, w, `${p}.mlp.up_proj`, cfg.mlp_bias);
+    const act = swiglu(g, gate, up);
+    x = g.add(x, linear(g, act, w, `${p}.mlp.down_proj`, cfg.mlp_bias));
+  }
+  return { hidden: rmsNorm(g, x, w("model.norm.weight"), eps), present };
+}
+
+/** The LM-head matrix ([V, D]): the embedding when tied. */
+export function lmHeadWeight(cfg: ModelConfig, w: WeightSource): Value {
+  return w(cfg.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight");
+}
+
+/**
+ * Per-sequence response log-prob sums. Only the R predicting rows are gathered before the LM head, so the head and
+ * the log-softmax never run over prompt positions. `segments` [N, R] maps predicting rows to sequences.
+ */
+export function sequenceLogprobGraph(
+  g: Graph,
+  cfg: ModelConfig,
+  w: WeightSource,
+  hidden: Value,
+  predIndex: Value,
+  targets: Value,
+  segments: Value,
+): Value {
+  const sel = g.gather(hidden, predIndex, 0); // [R, D]
+  const logits = g.gemm(sel, lmHeadWeight(cfg, w), undefined, { transB: true }); // [R, V]
+  const tok = tokenLogprob(g, logits, targets); // [R, 1]
+  return g.reshape(g.matmul(segments, tok), [segments.shape[0]!]); // [N]
+}

@@ -1,0 +1,58 @@
+/**
+ * LoRA through the decoder's `transformWeight` hook: a targeted projection weight W [out, in] is used as
+ * W + (alpha / r) * B @ A, with A [r, in] and B [out, r] declared as extra parameters under PEFT's tensor names
+ * (`<module>.lora_A.weight`, `<module>.lora_B.weight`) and fed from the same weights map. Train with
+ * `trainable: isLoraParameter` so only the adapters get gradients (the frozen base gradient is never output).
+ */
+import type { TransformWeight } from "./decoder.js";
+
+export interface LoraOptions {
+  /** module leaf names to adapt, e.g. ["q_proj", "v_proj"] */
+  targets: string[];
+  rank: number;
+  alpha: number;
+}
+
+export function loraTransform(opts: LoraOptions): TransformWeight {
+  const scale = opts.alpha / opts.rank;
+  return (name, weight, g, param) => {
+    const m = /^(.*\.([A-Za-z0-9_]+))\.weight$/.exec(name);
+    if (!m || !opts.targets.includes(m[2]!) || weight.rank !== 2) return weight;
+    const [out, inp] = weight.shape as [number, number];
+    const a = param(`${m[1]}.lora_A.weight`, [opts.rank, inp]);
+    const b = param(`${m[1]}.lora_B.weight`, [out, opts.rank]);
+    return g.add(weight, g.mul(g.matmul(b, a), g.scalar(scale)));
+  };
+}
+
+export function isLoraParameter(name: string): boolean {
+  return name.includes(".lora_A.") || name.includes(".lora_B.");
+}
+
+/** Merge adapters into base weights (for saving a plain HF checkpoint or for reference computations). */
+export function mergeLora<T extends { shape: number[]; data: Float32Array | Float64Array }>(
+  weights: Map<string, T>,
+  opts: LoraOptions,
+): Map<string, { shape: number[]; data: Float64Array }> {
+  const scale = opts.alpha / opts.rank;
+  const out = new Map<string, { shape: number[]; data: Float64Array }>();
+  for (const [name, t] of weights) {
+    if (isLoraParameter(name)) continue;
+    const data = Float64Array.from(t.data);
+    const prefix = name.replace(/\.weight$/, "");
+    const a = weights.get(`${prefix}.lora_A.weight`);
+    const b = weights.get(`${prefix}.lora_B.weight`);
+    if (a && b) {
+      const [o, i] = t.shape as [number, number];
+      const r = opts.rank;
+      for (let p = 0; p < o; p++)
+        for (let q = 0; q < i; q++) {
+          let s = 0;
+          for (let k = 0; k < r; k++) s += b.data[p * r + k]! * a.data[k * i + q]!;
+          data[p * i + q]! += scale * s;
+        }
+    }
+    out.set(name, { shape: t.shape, data });
+  }
+  return out;
+}

@@ -1,0 +1,198 @@
+import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { DataError } from "../data/errors.js";
+import { readUtf8 } from "../data/jsonl.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { ChatTemplate, selectTemplateSource, specialTokenContext } from "./chat-template.js";
+import { type Checkpoint, hasCheckpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { type ModelConfig, parseModelConfig } from "./config.js";
+import type { StoredDtype } from "./safetensors.js";
+import { ModelTokenizer } from "./tokenizer.js";
+import { numel, parameterNames, type Weights } from "./weights.js";
+
+/**
+ * A Hugging Face model folder, loaded offline from a local directory (never a hub id, never the network):
+ *   config.json                      -> ModelConfig
+ *   model.safetensors | model.safetensors.index.json + shards -> weights (float32) and their stored dtypes
+ *   tokenizer.json + tokenizer_config.json -> ModelTokenizer
+ *   chat_template.jinja | tokenizer_config.json "chat_template" -> ChatTemplate
+ *   generation_config.json (optional) -> extra EOS ids
+ */
+export interface ModelFolder {
+  dir: string;
+  config: ModelConfig;
+  tokenizer: ModelTokenizer;
+  /** Undefined when the folder has no chat template (chat data then cannot be encoded). */
+  chatTemplate: ChatTemplate | undefined;
+  generationConfig: Record<string, unknown> | undefined;
+  /** Every id that ends a generation: config.json, generation_config.json and the tokenizer's eos_token. */
+  eosTokenIds: number[];
+  /** Loaded unless `loadWeights: false`. */
+  checkpoint: Checkpoint | undefined;
+}
+
+export const TOKENIZER_FILES = [
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+  "chat_template.jinja",
+  "generation_config.json",
+  "vocab.json",
+  "merges.txt",
+  "added_tokens.json",
+];
+
+function readJsonObject(file: string, required: boolean): Record<string, unknown> | undefined {
+  if (!existsSync(file)) {
+    if (required) throw new DataError(file, undefined, undefined, "missing from the model folder");
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(readUtf8(file));
+  } catch (err) {
+    if (err instanceof DataError) throw err;
+    throw new DataError(file, undefined, undefined, `not valid JSON (${(err as Error).message})`);
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw new DataError(file, undefined, undefined, "expected a JSON object");
+  }
+  return value as Record<string, unknown>;
+}
+
+export function loadModelFolder(dir: string, options: { loadWeights?: boolean } = {}): ModelFolder {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new DataError(dir, undefined, undefined, "model folder not found (a local directory is required)");
+  }
+  const configFile = join(dir, "config.json");
+  const config = parseModelConfig(readJsonObject(configFile, true)!, configFile);
+  const tokenizerFile = join(dir, "tokenizer.json");
+  const tokenizerConfigFile = join(dir, "tokenizer_config.json");
+  const tokenizerJson = readJsonObject(tokenizerFile, true)!;
+  const tokenizerConfig = readJsonObject(tokenizerConfigFile, false) ?? {};
+  // Older folders keep the special tokens in special_tokens_map.json; tokenizer_config.json wins where both say.
+  const specialMap = readJsonObject(join(dir, "special_tokens_map.json"), false) ?? {};
+  const mergedConfig = { ...specialMap, ...dropNulls(tokenizerConfig) };
+  let tokenizer: ModelTokenizer;
+  try {
+    tokenizer = ModelTokenizer.fromJson(tokenizerJson, mergedConfig);
+  } catch (err) {
+    throw new DataError(tokenizerFile, undefined, undefined, `cannot build the tokenizer (${(err as Error).message})`);
+  }
+  const templateFile = join(dir, "chat_template.jinja");
+  const fileTemplate = existsSync(templateFile) ? readUtf8(templateFile) : undefined;
+  const source = selectTemplateSource(fileTemplate, tokenizerConfig.chat_template, tokenizerConfigFile);
+  const chatTemplate =
+    source === undefined
+      ? undefined
+      : new ChatTemplate(
+          source,
+          fileTemplate !== undefined ? templateFile : tokenizerConfigFile,
+          specialTokenContext(mergedConfig),
+        );
+  const generationConfig = readJsonObject(join(dir, "generation_config.json"), false);
+  const eos = new Set<number>();
+  for (const v of [config.eos_token_id, generationConfig?.eos_token_id]) {
+    for (const id of Array.isArray(v) ? v : [v]) if (typeof id === "number") eos.add(id);
+  }
+  const tokEos = tokenizer.tokenId(tokenizer.eosToken);
+  if (tokEos !== undefined) eos.add(tokEos);
+  let checkpoint: Checkpoint | undefined;
+  if (options.loadWeights !== false) {
+    checkpoint = readCheckpoint(dir);
+    checkWeights(config, checkpoint.weights, dir);
+  } else if (!hasCheckpoint(dir)) {
+    throw new DataError(dir, undefined, undefined, "no model.safetensors or model.safetensors.index.json");
+  }
+  return { dir, config, tokenizer, chatTemplate, generationConfig, eosTokenIds: [...eos], checkpoint };
+}
+
+function dropNulls(obj: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined));
+}
+
+/** Expected shape of every parameter of the config, by HF name. */
+export function expectedShapes(config: ModelConfig): Map<string, number[]> {
+  const h = config.hidden_size;
+  const q = config.num_attention_heads * config.head_dim;
+  const kv = config.num_key_value_heads * config.head_dim;
+  const i = config.intermediate_size;
+  const byKind: Record<string, number[]> = {
+    "embed_tokens.weight": [config.vocab_size, h],
+    "q_proj.weight": [q, h],
+    "q_proj.bias": [q],
+    "k_proj.weight": [kv, h],
+    "k_proj.bias": [kv],
+    "v_proj.weight": [kv, h],
+    "v_proj.bias": [kv],
+    "o_proj.weight": [h, q],
+    "o_proj.bias": [h],
+    "gate_proj.weight": [i, h],
+    "gate_proj.bias": [i],
+    "up_proj.weight": [i, h],
+    "up_proj.bias": [i],
+    "down_proj.weight": [h, i],
+    "down_proj.bias": [h],
+    "lm_head.weight": [config.vocab_size, h],
+  };
+  const out = new Map<string, number[]>();
+  for (const name of parameterNames(config)) {
+    const kind = name.split(".").slice(-2).join(".");
+    out.set(name, name.includes("norm") ? [h] : byKind[kind]);
+  }
+  return out;
+}
+
+/**
+ * Every parameter the config implies must be present with the right shape. A tied model whose checkpoint also
+ * carries `lm_head.weight` is accepted (some exporters write it); it is ignored in favour of the embedding.
+ */
+export function checkWeights(config: ModelConfig, weights: Weights, dir: string): void {
+  for (const [name, shape] of expectedShapes(config)) {
+    const t = weights.get(name);
+    if (!t) throw new DataError(dir, undefined, name, "tensor missing from the checkpoint");
+    if (t.shape.length !== shape.length || t.shape.some((d, k) => d !== shape[k]) || t.data.length !== numel(shape)) {
+      throw new DataError(
+        dir,
+        undefined,
+        name,
+        `shape [${t.shape.join(", ")}] does not match config.json (expected [${shape.join(", ")}])`,
+      );
+    }
+  }
+}
+
+export interface SaveOptions {
+  /** config.json fields to change (e.g. nothing for a full fine-tune; the trainer decides). */
+  configUpdates?: Record<string, unknown>;
+  /** Stored dtype per tensor; defaults to the source checkpoint's dtypes (F32 for tensors it did not have). */
+  dtypes?: Map<string, StoredDtype>;
+  maxShardBytes?: number;
+}
+
+/**
+ * Save `weights` as a model folder in `outDir`, next to copies of the source folder's config (unchanged except
+ * `configUpdates`) and tokenizer/template/generation files, so transformers and vLLM load it like the original.
+ */
+export function saveModelFolder(source: ModelFolder, outDir: string, weights: Weights, options: SaveOptions = {}) {
+  mkdirSync(outDir, { recursive: true });
+  const raw = { ...source.config.raw, ...(options.configUpdates ?? {}) };
+  writeFileAtomic(join(outDir, "config.json"), `${JSON.stringify(raw, null, 2)}\n`);
+  for (const f of TOKENIZER_FILES) {
+    const from = join(source.dir, f);
+    if (existsSync(from) && join(outDir, f) !== from) copyFileSync(from, join(outDir, f));
+  }
+  const dtypes = options.dtypes ?? source.checkpoint?.dtypes;
+  return writeCheckpoint(outDir, weights, {
+    dtypes,
+    dtype: defaultDtype(source.config.torch_dtype),
+    maxShardBytes: options.maxShardBytes,
+    metadata: source.checkpoint?.metadata ?? { format: "pt" },
+  });
+}
+
+function defaultDtype(torchDtype: string | undefined): StoredDtype {
+  if (torchDtype === "bfloat16") return "BF16";
+  if (torchDtype === "float16") return "F16";
+  return "F32";
+}
