@@ -128,7 +128,7 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
     trainable = [...adapters.keys()];
     lora = { spec, leafs };
   } else {
-    weights = new Map([...base].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data) }]));
+    // Trained in place: the reference log-probs are computed (below) before the first update.
     trainable = [...weights.keys()];
   }
   const trainableSet = new Set(trainable);
