@@ -89,14 +89,14 @@ export class EngineChatModel implements ChatModel {
           eos_token_ids: this.folder.eosTokenIds,
         },
       );
-      batch.forEach((p, k) =>
+      batch.forEach((p, k) => {
         p.resolve({
           text: this.folder.tokenizer.decode(out[k], true),
           usage: { prompt_tokens: p.ids.length, completion_tokens: out[k].length },
           model: this.model,
           finish_reason: out[k].length >= maxNew ? "length" : "stop",
-        }),
-      );
+        });
+      });
     } catch (err) {
       for (const p of batch) p.reject(err);
     }

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { PromptLang } from "../taxonomy/render.js";
 import { type PipelineOptions, type RunSummary, runStages, type StagePlan } from "../trace/pipeline.js";
 import { fillTemplate, type PromptTemplate } from "../trace/prompts/template.js";
