@@ -13,6 +13,35 @@ function delta(ex: Example, name: "chosen_v1" | "rejected_v1" | "chosen_v2" | "r
   return { seq: s, d: (s.policy - s.reference!) / n, dd: 1 / n };
 }
 
+type Delta = ReturnType<typeof delta>;
+
+/**
+ * What every four-sequence IOPO variant adds per group: the official SFT term on the matched pairs,
+ * pref_ftx * (-log pi(y1|x1)/|y1| - log pi(y2|x2)/|y2|) (with its gradient added to `g`), the batch-mean scaling of
+ * the loss and gradient, and the `_v1`/`_v2` metrics. Returns the group's share of the batch loss.
+ */
+function finishGroup(
+  li: number,
+  g: ExampleGrad,
+  d: { d11: Delta; d12: Delta; d21: Delta; d22: Delta },
+  opts: LossOptions,
+  B: number,
+  norm: boolean,
+  m: MetricMeans,
+): number {
+  if (opts.prefFtx > 1e-6) {
+    const sft = -d.d11.seq.policy / d.d11.seq.tokens - d.d22.seq.policy / d.d22.seq.tokens;
+    li += opts.prefFtx * sft;
+    g.chosen_v1 = (g.chosen_v1 ?? 0) - opts.prefFtx / d.d11.seq.tokens;
+    g.chosen_v2 = (g.chosen_v2 ?? 0) - opts.prefFtx / d.d22.seq.tokens;
+    m.add("sft_loss", sft);
+  }
+  for (const k of Object.keys(g) as (keyof ExampleGrad)[]) g[k]! /= B;
+  addPairMetrics(m, "_v1", opts.beta, d.d11.seq, d.d12.seq, norm);
+  addPairMetrics(m, "_v2", opts.beta, d.d22.seq, d.d21.seq, norm);
+  return li / B;
+}
+
 /**
  * IOPO (Zhang et al. 2024, eq. 9), as the official `iopo_loss`:
  *   Pi_1 = 2 D11 - D12 - D21,  Pi_2 = 2 D22 - D21 - D12,  z = (Pi_1 + Pi_2) / 2 = D11 + D22 - D12 - D21
@@ -35,7 +64,7 @@ export function iopoLoss(batch: readonly Example[], opts: LossOptions): LossOutp
     const pi2 = 2 * d22.d - d21.d - d12.d;
     const z = 0.5 * (pi1 + pi2);
     const link = preferenceLink(z, opts.beta, opts.lossType, opts.labelSmoothing);
-    let li = link.loss;
+    const li = link.loss;
     // dz/dD11 = dz/dD22 = 1, dz/dD12 = dz/dD21 = -1
     const g: ExampleGrad = {
       chosen_v1: link.dz * d11.dd,
@@ -43,18 +72,8 @@ export function iopoLoss(batch: readonly Example[], opts: LossOptions): LossOutp
       chosen_v2: link.dz * d22.dd,
       rejected_v2: -link.dz * d21.dd,
     };
-    if (opts.prefFtx > 1e-6) {
-      const sft = -d11.seq.policy / d11.seq.tokens - d22.seq.policy / d22.seq.tokens;
-      li += opts.prefFtx * sft;
-      g.chosen_v1! -= opts.prefFtx / d11.seq.tokens;
-      g.chosen_v2! -= opts.prefFtx / d22.seq.tokens;
-      m.add("sft_loss", sft);
-    }
-    loss += li / B;
-    for (const k of Object.keys(g) as (keyof ExampleGrad)[]) g[k]! /= B;
+    loss += finishGroup(li, g, { d11, d12, d21, d22 }, opts, B, norm, m);
     grad.push(g);
-    addPairMetrics(m, "_v1", opts.beta, d11.seq, d12.seq, norm);
-    addPairMetrics(m, "_v2", opts.beta, d22.seq, d21.seq, norm);
   });
   return { loss, grad, metrics: m.result() };
 }
@@ -131,24 +150,14 @@ export function iopoAblationLoss(
     const [oa, ob] = which === "input_only" ? [d21, d12] : [d12, d21];
     const la = preferenceLink(d11.d - oa.d, opts.beta, opts.lossType, opts.labelSmoothing);
     const lb = preferenceLink(d22.d - ob.d, opts.beta, opts.lossType, opts.labelSmoothing);
-    let li = 0.5 * (la.loss + lb.loss);
+    const li = 0.5 * (la.loss + lb.loss);
     const g: ExampleGrad = { chosen_v1: 0.5 * la.dz * d11.dd, chosen_v2: 0.5 * lb.dz * d22.dd };
     const aName = which === "input_only" ? "rejected_v2" : "rejected_v1";
     const bName = which === "input_only" ? "rejected_v1" : "rejected_v2";
     g[aName] = -0.5 * la.dz * oa.dd;
     g[bName] = -0.5 * lb.dz * ob.dd;
-    if (opts.prefFtx > 1e-6) {
-      const sft = -d11.seq.policy / d11.seq.tokens - d22.seq.policy / d22.seq.tokens;
-      li += opts.prefFtx * sft;
-      g.chosen_v1! -= opts.prefFtx / d11.seq.tokens;
-      g.chosen_v2! -= opts.prefFtx / d22.seq.tokens;
-      m.add("sft_loss", sft);
-    }
-    loss += li / B;
-    for (const k of Object.keys(g) as (keyof ExampleGrad)[]) g[k]! /= B;
+    loss += finishGroup(li, g, { d11, d12, d21, d22 }, opts, B, norm, m);
     grad.push(g);
-    addPairMetrics(m, "_v1", opts.beta, d11.seq, d12.seq, norm);
-    addPairMetrics(m, "_v2", opts.beta, d22.seq, d21.seq, norm);
   });
   return { loss, grad, metrics: m.result() };
 }
