@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { writeJsonl } from "../data/jsonl.js";
@@ -46,7 +46,10 @@ export function register(program: Command): void {
     .description("TRACE IF-S/IF-M: generate or load responses, judge each constraint (0-10), rule checks beside")
     .option("--data <file>", "TRACE evaluation JSONL (default: the bundled 1,042-record evaluation set)")
     .option("--responses <file>", "existing responses: JSONL {id, response}")
-    .option("--model-dir <dir>", "generate with the in-process engine from a Hugging Face model folder")
+    .option(
+      "--model-dir <dir>",
+      "generate with the in-process engine from a Hugging Face model folder (also: --model DIR)",
+    )
     .requiredOption("--out <dir>", "output folder (results.jsonl, metrics.json, hybrid_disagreements.jsonl)")
     .option("--temperature <t>", "generation temperature (paper: vLLM at 0.1)", parseFloatOption, 0.1)
     .option("--reask <n>", "extra judge calls when the judge output does not parse", parseIntOption, 0)
@@ -56,6 +59,11 @@ export function register(program: Command): void {
   addGeneratorOptions(cmd);
   addJudgeOptions(cmd, { temperature: 0, top_p: 0.8 });
   cmd.action(async (flags: TraceFlags) => {
+    // `--model DIR` (a Hugging Face folder) means the in-process engine, as in `eval ifeval`; a name means an endpoint.
+    if (flags.model && !flags.modelDir && existsSync(join(flags.model, "config.json"))) {
+      flags.modelDir = flags.model;
+      flags.model = undefined;
+    }
     const dataFile = flags.data ?? bundledDataPath("trace", "2024_trace_evaluation.jsonl");
     let records = readTraceData(dataFile);
     if (flags.ids) {

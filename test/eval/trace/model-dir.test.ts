@@ -7,7 +7,7 @@ import { EngineChatModel } from "../../../src/model/engine-chat-model.js";
 import { tinyModelDir } from "../../helpers/tiny-model.js";
 import { startScriptedServer } from "./scripted-server.js";
 
-/** `iopo eval trace --model-dir`: responses come from the in-process engine, only the judge is remote. */
+/** `iopo eval trace --model DIR` (= `--model-dir DIR`): responses come from the in-process engine, only the judge is remote. */
 describe("iopo eval trace --model-dir", () => {
   let server: Awaited<ReturnType<typeof startScriptedServer>>;
   afterAll(async () => server?.close());
@@ -21,7 +21,7 @@ describe("iopo eval trace --model-dir", () => {
     try {
       // biome-ignore format: one flag per pair
       await main([
-        "node", "iopo", "eval", "trace", "--ids", "7,13", "--out", out, "--model-dir", model, "--max-tokens", "8", "--temperature", "0",
+        "node", "iopo", "eval", "trace", "--ids", "7,13", "--out", out, "--model", model, "--max-tokens", "8", "--temperature", "0",
         "--judge-base-url", server.baseUrl, "--judge-model", "judge", "--no-cache",
       ]);
     } finally {
