@@ -11,6 +11,7 @@
  * gen:  greedy KV-cache generation, prompt 64, 64 new tokens, batch 1 vs peer `gen`; plus batch 16 throughput.
  * Each engine measurement runs in a child process so that its peak RSS is its own.
  */
+
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -20,6 +21,7 @@ import { type ModelConfig, parseModelConfig } from "../src/model/config.js";
 import { createLogprobRunner, createTrainingStep, iopoLoss, parameterShapes } from "../src/model/decoder.js";
 import { createGenerator } from "../src/model/generate.js";
 import type { Weights } from "../src/model/weights.js";
+import { type AdamWParamState, adamwUpdate } from "../src/train/adamw.js";
 
 const SHAPES: Record<string, Record<string, number | boolean>> = {
   tiny: { V: 8192, d: 256, L: 4, H: 4, KV: 2, ffn: 688, bias: true, tie: true },
@@ -92,31 +94,14 @@ function iopoGroup(cfg: ModelConfig) {
   };
 }
 
-/** Plain AdamW over all parameters (the trainer's optimizer lives elsewhere; this times the same work). */
-function adamw(
-  weights: Weights,
-  grads: Map<string, Float32Array>,
-  state: Map<string, [Float32Array, Float32Array]>,
-  t: number,
-) {
-  const lr = 1e-6;
-  const b1 = 0.9;
-  const b2 = 0.999;
-  const eps = 1e-8;
-  const wd = 0.01;
-  const c1 = 1 - b1 ** t;
-  const c2 = 1 - b2 ** t;
+/** AdamW over every trained tensor with the trainer's own optimizer step (torch.optim.AdamW semantics). */
+function adamw(weights: Weights, grads: Map<string, Float32Array>, state: Map<string, AdamWParamState>, t: number) {
+  const options = { lr: 1e-6, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
   for (const [name, g] of grads) {
     const p = weights.get(name)!.data;
     let st = state.get(name);
-    if (!st) state.set(name, (st = [new Float32Array(p.length), new Float32Array(p.length)]));
-    const [m, v] = st;
-    for (let i = 0; i < p.length; i++) {
-      const gi = g[i]!;
-      const mi = (m[i] = b1 * m[i]! + (1 - b1) * gi);
-      const vi = (v[i] = b2 * v[i]! + (1 - b2) * gi * gi);
-      p[i] = p[i]! * (1 - lr * wd) - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
-    }
+    if (!st) state.set(name, (st = { expAvg: new Float32Array(p.length), expAvgSq: new Float32Array(p.length) }));
+    adamwUpdate(p, g, st, t, options);
   }
 }
 
@@ -137,7 +122,7 @@ async function child(mode: string, shape: string, iters: number, threads: number
       memoryPattern: process.env.IOPO_MEMPATTERN === "1",
     });
     out.setup_s = (performance.now() - t0) / 1000;
-    const state = new Map<string, [Float32Array, Float32Array]>();
+    const state = new Map<string, AdamWParamState>();
     const once = async (t: number) => {
       const a = performance.now();
       const res = await step.run(weights, group);
