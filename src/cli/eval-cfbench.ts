@@ -9,6 +9,7 @@ import {
   createEvalModels,
   evalGroup,
   evalProgress,
+  generationParams,
   type ModelFlags,
   parseFloatOption,
   parseIntOption,
@@ -66,8 +67,7 @@ export function register(program: Command): void {
         generator,
         generation: {
           ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
-          ...(flags.topP !== undefined ? { top_p: flags.topP } : {}),
-          ...(flags.maxTokens !== undefined ? { max_tokens: flags.maxTokens } : {}),
+          ...generationParams(flags),
         },
         judge: {
           model: judge,

@@ -8,6 +8,7 @@ import {
   createEvalModels,
   evalGroup,
   evalProgress,
+  generationParams,
   type ModelFlags,
   parseFloatOption,
   parseIntOption,
@@ -85,8 +86,7 @@ export function register(program: Command): void {
             {
               messages: [{ role: "user", content: flags.language === "en" ? (r.instruction_en ?? "") : r.instruction }],
               temperature: flags.temperature,
-              ...(flags.topP !== undefined ? { top_p: flags.topP } : {}),
-              ...(flags.maxTokens !== undefined ? { max_tokens: flags.maxTokens } : {}),
+              ...generationParams(flags),
             },
             { stage: "complexbench-generate" },
           );

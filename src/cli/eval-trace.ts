@@ -8,6 +8,7 @@ import {
   createEvalModels,
   evalGroup,
   evalProgress,
+  generationParams,
   type ModelFlags,
   parseFloatOption,
   parseIntOption,
@@ -87,8 +88,7 @@ export function register(program: Command): void {
         generator,
         generation: {
           temperature: flags.temperature,
-          ...(flags.topP !== undefined ? { top_p: flags.topP } : {}),
-          ...(flags.maxTokens !== undefined ? { max_tokens: flags.maxTokens } : {}),
+          ...generationParams(flags),
         },
         judge,
         judgeTemperature: flags.judgeTemperature,

@@ -20,6 +20,17 @@ export function addGeneratorOptions(cmd: Command): Command {
     .option("--top-p <p>", "generation top_p", parseFloatOption);
 }
 
+/** top_p / max_tokens of the model under test from its flags; unset flags are left out (the server's defaults apply). */
+export function generationParams(flags: { topP?: number; maxTokens?: number }): {
+  top_p?: number;
+  max_tokens?: number;
+} {
+  return {
+    ...(flags.topP !== undefined ? { top_p: flags.topP } : {}),
+    ...(flags.maxTokens !== undefined ? { max_tokens: flags.maxTokens } : {}),
+  };
+}
+
 export function addJudgeOptions(cmd: Command, defaults: { temperature: number; top_p?: number }): Command {
   return cmd
     .option(
