@@ -1,5 +1,5 @@
 /**
- * AdamW throughput on one tensor: the tight Float32Array loop (`adamwUpdate`), the op-by-op reference that
+ * AdamW throughput on one tensor: the WebAssembly SIMD kernel (`adamwUpdate`), the op-by-op reference that
  * rounds after every tensor op like torch executes it (`adamwUpdateReference`), and the worker-thread pool
  * (2 threads, shared memory; parameters/gradients copied in and out as the trainer does).
  *   npx tsx bench/train-adamw.ts          (N=8000000 by default)
@@ -27,10 +27,10 @@ const sf = state();
 const sr = state();
 const ss = sharedState(n);
 const pool = new AdamWWorkerPool(2);
-const fast = await time("adamwUpdate (fast loop)", (s) => adamwUpdate(p, g, sf, s, o), 10);
+const fast = await time("adamwUpdate (SIMD kernel)", (s) => adamwUpdate(p, g, sf, s, o), 10);
 const ref = await time("adamwUpdateReference (op by op)", (s) => adamwUpdateReference(p, g, sr, s, o), 3);
 const par = await time("AdamWWorkerPool (2 threads)", (s) => pool.update([{ param: p, grad: g, state: ss }], s, o), 10);
 await pool.close();
 console.log(
-  `fast / reference: ${(ref / fast).toFixed(2)}x;  2 threads / fast: ${(fast / par).toFixed(2)}x  (${n} params)`,
+  `SIMD / reference: ${(ref / fast).toFixed(2)}x;  2 threads / SIMD: ${(fast / par).toFixed(2)}x  (${n} params)`,
 );

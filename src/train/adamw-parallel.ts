@@ -1,19 +1,22 @@
 import { Worker } from "node:worker_threads";
-import { type AdamWOptions, type AdamWParamState, adamwUpdate } from "./adamw.js";
+import type { AdamWOptions, AdamWParamState } from "./adamw.js";
+import { adamwKernelBytes, adamwKernelChunk, adamwKernelScalars, runAdamwKernel } from "./adamw-simd.js";
 
 /**
- * AdamW over worker threads: the same `adamwUpdate` loop run on disjoint slices of every tensor, in parallel.
+ * AdamW over worker threads: the SIMD kernel of adamw-simd.ts run on disjoint slices of every tensor, in parallel.
  * Tensors live in SharedArrayBuffers (state is allocated there; parameters and gradients are copied in and out
- * when they are not), so workers update them in place. Results are bit-identical to the single-thread loop,
+ * when they are not), so workers update them in place. Results are bit-identical to the single-thread update,
  * since every element sees the same float operations.
  */
 const WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
-const adamwUpdate = ${adamwUpdate.toString()};
+const { parentPort, workerData } = require("node:worker_threads");
+const inst = new WebAssembly.Instance(new WebAssembly.Module(workerData.bytes));
+const kernel = { adamw: inst.exports.adamw, mem: new Float32Array(inst.exports.memory.buffer), chunk: workerData.chunk };
+const runAdamwKernel = ${runAdamwKernel.toString()};
 parentPort.on("message", (msg) => {
   for (const t of msg.tasks) {
     const view = (b) => new Float32Array(b, t.start * 4, t.end - t.start);
-    adamwUpdate(view(t.param), view(t.grad), { expAvg: view(t.m), expAvgSq: view(t.v) }, msg.step, msg.options);
+    runAdamwKernel(kernel, view(t.param), view(t.grad), view(t.m), view(t.v), msg.scalars);
   }
   parentPort.postMessage(msg.id);
 });
@@ -40,7 +43,10 @@ export class AdamWWorkerPool {
 
   constructor(readonly threads: number) {
     this.workers = Array.from({ length: threads }, () => {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
+      const w = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { bytes: adamwKernelBytes, chunk: adamwKernelChunk },
+      });
       w.unref();
       return w;
     });
@@ -88,7 +94,7 @@ export class AdamWWorkerPool {
             };
             w.on("message", onMessage);
             w.once("error", reject);
-            w.postMessage({ id, tasks: perWorker[i], step, options });
+            w.postMessage({ id, tasks: perWorker[i], scalars: adamwKernelScalars(step, options) });
           }),
       ),
     );

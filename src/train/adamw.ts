@@ -11,6 +11,7 @@
  *
  * State (m, v) is float32 like torch's for float32 parameters; scalars are computed in float64 like Python's.
  */
+import { adamwUpdateSimd } from "./adamw-simd.js";
 
 export interface AdamWOptions {
   lr: number;
@@ -28,7 +29,10 @@ export interface AdamWParamState {
   expAvgSq: Float32Array;
 }
 
-/** One AdamW update of one parameter tensor in place. The fast path: a single tight Float32Array loop. */
+/**
+ * One AdamW update of one parameter tensor in place: the fast path, a WebAssembly SIMD kernel (adamw-simd.ts)
+ * computing torch's float32 operations; the tests hold it to `adamwUpdateReference` below.
+ */
 export function adamwUpdate(
   param: Float32Array,
   grad: Float32Array,
@@ -36,28 +40,7 @@ export function adamwUpdate(
   step: number,
   o: AdamWOptions,
 ): void {
-  const n = param.length;
-  if (grad.length !== n || state.expAvg.length !== n) throw new Error("adamwUpdate: length mismatch");
-  const decay = 1 - o.lr * o.weightDecay;
-  const bc1 = 1 - o.beta1 ** step;
-  const bc2Sqrt = Math.sqrt(1 - o.beta2 ** step);
-  const stepSize = o.lr / bc1;
-  const w1 = 1 - o.beta1;
-  const b2 = o.beta2;
-  const w2 = 1 - o.beta2;
-  const eps = o.eps;
-  const m = state.expAvg;
-  const v = state.expAvgSq;
-  // Float32 scratch values so every stored quantity is rounded exactly as the float32 state arrays round it.
-  for (let i = 0; i < n; i++) {
-    const g = grad[i];
-    const mOld = m[i];
-    const mi = Math.fround(mOld + w1 * (g - mOld));
-    const vi = Math.fround(b2 * v[i] + w2 * g * g);
-    m[i] = mi;
-    v[i] = vi;
-    param[i] = param[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
-  }
+  adamwUpdateSimd(param, grad, state, step, o);
 }
 
 /**

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AdamW, adamwUpdate, adamwUpdateReference } from "../../src/train/adamw.js";
+import { AdamWWorkerPool, sharedState } from "../../src/train/adamw-parallel.js";
 import { clipGradNorm } from "../../src/train/clip.js";
 import { LrSchedule, lrLambda, warmupSteps } from "../../src/train/schedule.js";
 
@@ -56,20 +57,45 @@ describe("AdamW == torch.optim.AdamW (fixture trajectories)", () => {
     });
   });
 
-  it("the fast loop matches the op-by-op float32 reference", () => {
-    const n = 1000;
-    const mk = (seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 3);
-    const o = { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 };
-    const pa = mk(1);
-    const pb = mk(1);
-    const sa = { expAvg: new Float32Array(n), expAvgSq: new Float32Array(n) };
-    const sb = { expAvg: new Float32Array(n), expAvgSq: new Float32Array(n) };
-    for (let t = 1; t <= 20; t++) {
-      const g = mk(t * 7);
-      adamwUpdate(pa, g, sa, t, o);
-      adamwUpdateReference(pb, g, sb, t, o);
+  it("the SIMD kernel matches the op-by-op float32 reference (several chunks, ragged tail)", () => {
+    for (const n of [1, 3, 4, 1000, 65536 + 4096 + 7]) {
+      const mk = (seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 3);
+      const o = { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 };
+      const pa = mk(1);
+      const pb = mk(1);
+      const sa = { expAvg: new Float32Array(n), expAvgSq: new Float32Array(n) };
+      const sb = { expAvg: new Float32Array(n), expAvgSq: new Float32Array(n) };
+      for (let t = 1; t <= 20; t++) {
+        const g = mk(t * 7);
+        adamwUpdate(pa, g, sa, t, o);
+        adamwUpdateReference(pb, g, sb, t, o);
+      }
+      expectClose(pa, [...pb], 1e-6, 1e-7);
+      expectClose(sa.expAvg, [...sb.expAvg], 1e-6, 1e-9);
+      expectClose(sa.expAvgSq, [...sb.expAvgSq], 1e-6, 1e-12);
     }
-    expectClose(pa, [...pb], 1e-6, 1e-7);
+  });
+
+  it("the worker-thread pool is bit-identical to the single-thread update", async () => {
+    const n = 70001;
+    const mk = (seed: number) => Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.37 + seed));
+    const o = { lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01 };
+    const pool = new AdamWWorkerPool(2);
+    try {
+      const pa = mk(0);
+      const pb = mk(0);
+      const sa = { expAvg: new Float32Array(n), expAvgSq: new Float32Array(n) };
+      const sb = sharedState(n);
+      for (let t = 1; t <= 3; t++) {
+        const g = mk(t);
+        adamwUpdate(pa, g, sa, t, o);
+        await pool.update([{ param: pb, grad: g, state: sb }], t, o);
+      }
+      expect(Buffer.from(pb.buffer).equals(Buffer.from(pa.buffer))).toBe(true);
+      expect(Buffer.from(sb.expAvgSq.buffer).equals(Buffer.from(sa.expAvgSq.buffer))).toBe(true);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("weight decay is decoupled: zero gradient only shrinks the parameter by (1 - lr wd)", () => {
