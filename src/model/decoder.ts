@@ -291,6 +291,8 @@ export interface TrainingStep {
       extra?: Record<string, { data: Float32Array; dims: number[] }>;
     },
   ): Promise<TrainingResult>;
+  /** Write ORT's profile (a Chrome trace JSON) when created with `profilePrefix`. */
+  endProfiling(): void;
 }
 
 export async function createTrainingStep(config: ModelConfig, opts: TrainingStepOptions): Promise<TrainingStep> {
@@ -334,6 +336,7 @@ export async function createTrainingStep(config: ModelConfig, opts: TrainingStep
 
   return {
     trainableNames: trainable.map(([n]) => n),
+    endProfiling: () => compiled.endProfiling(),
     async run(weights, batch) {
       const seqs = toSequences(batch);
       const { packed, feeds } = batchFeeds(seqs, config, share);
