@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { ModelConfig } from "../model/config.js";
 import type { Weights } from "../model/weights.js";
 import type { TrainConfig } from "./config.js";
@@ -29,6 +29,7 @@ interface ModelFolderLike {
 interface ModelModules {
   loadModelFolder(dir: string, options?: { loadWeights?: boolean }): ModelFolderLike;
   saveModelFolder(source: ModelFolderLike, outDir: string, weights: Weights): unknown;
+  copyTokenizerFiles(source: ModelFolderLike, outDir: string): void;
   readCheckpoint(dir: string): { weights: Weights };
   encodeExample(
     codec: { tokenizer: unknown; chatTemplate: unknown },
@@ -165,10 +166,15 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
     return s;
   };
 
+  // A checkpoint (and output_dir) is what HF Trainer writes: a full model folder, or with LoRA PEFT's adapter
+  // files next to the tokenizer and chat template. The adapter names its base by absolute path, so it loads
+  // (transformers + peft, `iopo generate --model`) from any working directory.
   const save = (dir: string, w: Weights) => {
     if (lora) {
       const adapters = new Map(trainable.map((n) => [n, w.get(n)!]));
-      saveLoraAdapter(dir, adapters, lora.spec, { baseModel: cfg.model_name_or_path, dropout: cfg.lora_dropout });
+      const baseModel = resolve(cfg.model_name_or_path);
+      saveLoraAdapter(dir, adapters, lora.spec, { baseModel, dropout: cfg.lora_dropout });
+      M.copyTokenizerFiles(folder, dir);
     } else M.saveModelFolder(folder, dir, w);
   };
   const load = (dir: string): Weights => {
