@@ -63,7 +63,8 @@ export function register(program: Command): void {
           });
           progress.stop();
           process.stdout.write(
-            `finished ${result.globalStep}/${result.totalSteps} steps; model, checkpoints and trainer_log.jsonl in ${cfg.output_dir}\n`,
+            `finished ${result.globalStep}/${result.totalSteps} steps; model, checkpoints and trainer_log.jsonl in ${cfg.output_dir}` +
+              `; ${result.truncation.truncated} of ${result.truncation.examples} examples truncated to max_length ${cfg.max_length}\n`,
           );
         } catch (err) {
           progress.stop();

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runGenerate } from "../../src/cli/generate.js";
 import { readJournal } from "../../src/data/jsonl.js";
+import { encodeTrainingExample } from "../../src/model/chat-encoding.js";
 import { readCheckpoint } from "../../src/model/checkpoint.js";
 import { loadModelFolder } from "../../src/model/model-folder.js";
 import { writeTinyModel } from "../../src/model/tiny-model.js";
@@ -116,6 +117,43 @@ describe("iopo train on a tiny Qwen2 model", () => {
     const fromMerged = await gen(join(out, "merged"));
     expect(fromCheckpoint[0].token_ids).toEqual(fromMerged[0].token_ids);
     expect((fromCheckpoint[0].token_ids as number[]).length).toBeGreaterThan(0);
+  });
+  it("over-long examples are truncated with one budget per group and counted, not silent", async () => {
+    const long = join(root, "long.jsonl");
+    const words = (n: number) => Array.from({ length: n }, (_, k) => `w${k}`).join(" ");
+    const rows = Array.from({ length: 4 }, (_, i) => ({
+      x1: { messages: [{ role: "user", content: `Write 3 words, topic ${i}.` }] },
+      y1: "red blue green",
+      x2: { messages: [{ role: "user", content: `Write 5 words, topic ${i}. ${i % 2 ? words(40) : ""}` }] },
+      y2: "one two three four five",
+    }));
+    writeFileSync(long, rows.map((g) => JSON.stringify(g)).join("\n"));
+    const maxLength = 80;
+    // independent expectation: infer_seqlen cuts a group iff its longest prompt + longest response exceed the limit
+    const m = loadModelFolder(modelDir, { loadWeights: false });
+    const enc = (x: { messages: { role: string; content: string }[] }, y: string) =>
+      encodeTrainingExample(m, { conversation: x.messages, response: y });
+    const expected = rows.filter((g) => {
+      const seqs = [enc(g.x1, g.y1), enc(g.x1, g.y2), enc(g.x2, g.y2), enc(g.x2, g.y1)];
+      const p = Math.max(...seqs.map((e) => e.responseStart));
+      const r = Math.max(...seqs.map((e) => e.ids.length - e.responseStart));
+      return p + r > maxLength;
+    }).length;
+    expect(expected).toBe(2);
+    const status: string[] = [];
+    const c = cfg("long", [
+      "--method",
+      "iopo",
+      "--dataset",
+      long,
+      "--max_length",
+      String(maxLength),
+      "--max_steps",
+      "1",
+    ]);
+    const r = await trainFromConfig(c, { onStatus: (s) => status.push(s) });
+    expect(r.truncation).toEqual({ examples: 4, truncated: expected, prompts: 2 * expected, responses: 0 });
+    expect(status.join("\n")).toMatch(/max_length 80: 2 of 4 examples truncated \(4 prompts cut, keeping their start/);
   });
   it("resume == uninterrupted on the real engine", async () => {
     const a = cfg("resume-a", ["--method", "iopo"]);
