@@ -22,7 +22,12 @@ export function register(program: Command): void {
       "after",
       "\nAny config key can be given on the command line and overrides the file, e.g.\n" +
         "  iopo train -c examples/train-iopo.yaml --learning_rate 1e-5 --max_steps 100\n" +
-        "LLaMA-Factory names are accepted as aliases (pref_beta, pref_loss, cutoff_len, stage).",
+        "LLaMA-Factory names are accepted as aliases (pref_beta, pref_loss, cutoff_len, stage).\n\n" +
+        "output_dir holds trainer_log.jsonl, the final model and checkpoint-<save_steps x k>/ folders laid out like\n" +
+        "Hugging Face Trainer's: each is a model folder (config.json + model.safetensors, or with LoRA PEFT's\n" +
+        "adapter_model.safetensors + adapter_config.json) with tokenizer and chat template, so\n" +
+        "`iopo generate --model OUT/checkpoint-N` loads it, plus trainer_state.json and optimizer.safetensors for\n" +
+        "--resume. LoRA runs also write the merged model to OUT/merged/.",
     )
     .action(
       guarded(async (opts: { config?: string; method?: string; resume?: boolean; dryRun?: boolean }, cmd: Command) => {
@@ -58,7 +63,8 @@ export function register(program: Command): void {
           });
           progress.stop();
           process.stdout.write(
-            `finished ${result.globalStep}/${result.totalSteps} steps; model, checkpoints and trainer_log.jsonl in ${cfg.output_dir}\n`,
+            `finished ${result.globalStep}/${result.totalSteps} steps; model, checkpoints and trainer_log.jsonl in ${cfg.output_dir}` +
+              `; ${result.truncation.truncated} of ${result.truncation.examples} examples truncated to max_length ${cfg.max_length}\n`,
           );
         } catch (err) {
           progress.stop();

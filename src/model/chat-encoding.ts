@@ -1,5 +1,6 @@
 import { DataError } from "../data/errors.js";
 import type { ChatTemplate, ChatTurn } from "./chat-template.js";
+import { promptSuffixLength } from "./prompt-suffix.js";
 import type { ModelTokenizer } from "./tokenizer.js";
 
 /**
@@ -171,4 +172,22 @@ export function checkVocabulary(ids: Int32Array, vocabSize: number, where: strin
       );
     }
   }
+}
+
+/**
+ * `encodeExample` for training: also gives, lazily (only prompts that are cut need it), how many of the prompt's
+ * last tokens the template wrote after the last message's content, so truncation can keep the assistant header.
+ */
+export function encodeTrainingExample(
+  codec: ChatCodec,
+  example: ChatExample,
+  where = "data",
+): EncodedExample & { promptSuffix: () => number } {
+  const e = encodeExample(codec, example, where);
+  const promptIds = e.ids.subarray(0, e.responseStart);
+  let suffix: number | undefined;
+  return {
+    ...e,
+    promptSuffix: () => (suffix ??= promptSuffixLength(codec, example.conversation, e.promptText, promptIds)),
+  };
 }

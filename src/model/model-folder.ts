@@ -6,6 +6,7 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { ChatTemplate, selectTemplateSource, specialTokenContext } from "./chat-template.js";
 import { type Checkpoint, hasCheckpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { type ModelConfig, parseModelConfig } from "./config.js";
+import { ADAPTER_WEIGHTS_FILE, isAdapterFolder, mergePeftAdapter, readPeftAdapter } from "./peft-adapter.js";
 import type { StoredDtype } from "./safetensors.js";
 import { ModelTokenizer } from "./tokenizer.js";
 import { numel, parameterNames, type Weights } from "./weights.js";
@@ -64,8 +65,53 @@ export function loadModelFolder(dir: string, options: { loadWeights?: boolean } 
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new DataError(dir, undefined, undefined, "model folder not found (a local directory is required)");
   }
+  if (isAdapterFolder(dir)) return loadAdapterFolder(dir, options);
   const configFile = join(dir, "config.json");
   const config = parseModelConfig(readJsonObject(configFile, true)!, configFile);
+  const codec = loadCodecFiles(dir, config);
+  let checkpoint: Checkpoint | undefined;
+  if (options.loadWeights !== false) {
+    checkpoint = readCheckpoint(dir);
+    checkWeights(config, checkpoint.weights, dir);
+  } else if (!hasCheckpoint(dir)) {
+    throw new DataError(dir, undefined, undefined, "no model.safetensors or model.safetensors.index.json");
+  }
+  return { dir, config, ...codec, checkpoint };
+}
+
+/**
+ * A PEFT LoRA adapter folder (a LoRA run's checkpoint-N/, or any `save_pretrained` adapter) loads as its base model
+ * with the adapter merged in, like `AutoModelForCausalLM.from_pretrained(adapter_dir)` with peft installed. The
+ * tokenizer and chat template are the adapter folder's when it has them (HF Trainer saves them there), else the
+ * base model's; `dir` is the folder that holds them, so saving the merged model copies the right files.
+ */
+function loadAdapterFolder(dir: string, options: { loadWeights?: boolean }): ModelFolder {
+  const adapter = readPeftAdapter(dir);
+  const base = loadModelFolder(adapter.baseModel, options);
+  const ownCodec = existsSync(join(dir, "tokenizer.json"));
+  const codec = ownCodec ? loadCodecFiles(dir, base.config) : base;
+  const checkpoint = base.checkpoint && {
+    ...base.checkpoint,
+    weights: mergePeftAdapter(base.checkpoint.weights, adapter),
+    files: [...base.checkpoint.files, join(dir, ADAPTER_WEIGHTS_FILE)],
+  };
+  if (checkpoint) checkWeights(base.config, checkpoint.weights, dir);
+  return {
+    dir: ownCodec ? dir : base.dir,
+    config: base.config,
+    tokenizer: codec.tokenizer,
+    chatTemplate: codec.chatTemplate,
+    generationConfig: codec.generationConfig,
+    eosTokenIds: codec.eosTokenIds,
+    checkpoint,
+  };
+}
+
+/** Tokenizer, chat template, generation config and EOS ids of a folder. */
+function loadCodecFiles(
+  dir: string,
+  config: ModelConfig,
+): Pick<ModelFolder, "tokenizer" | "chatTemplate" | "generationConfig" | "eosTokenIds"> {
   const tokenizerFile = join(dir, "tokenizer.json");
   const tokenizerConfigFile = join(dir, "tokenizer_config.json");
   const tokenizerJson = readJsonObject(tokenizerFile, true)!;
@@ -97,14 +143,7 @@ export function loadModelFolder(dir: string, options: { loadWeights?: boolean } 
   }
   const tokEos = tokenizer.tokenId(tokenizer.eosToken);
   if (tokEos !== undefined) eos.add(tokEos);
-  let checkpoint: Checkpoint | undefined;
-  if (options.loadWeights !== false) {
-    checkpoint = readCheckpoint(dir);
-    checkWeights(config, checkpoint.weights, dir);
-  } else if (!hasCheckpoint(dir)) {
-    throw new DataError(dir, undefined, undefined, "no model.safetensors or model.safetensors.index.json");
-  }
-  return { dir, config, tokenizer, chatTemplate, generationConfig, eosTokenIds: [...eos], checkpoint };
+  return { tokenizer, chatTemplate, generationConfig, eosTokenIds: [...eos] };
 }
 
 function dropNulls(obj: Record<string, unknown>): Record<string, unknown> {
@@ -178,10 +217,7 @@ export function saveModelFolder(source: ModelFolder, outDir: string, weights: We
   mkdirSync(outDir, { recursive: true });
   const raw = { ...source.config.raw, ...(options.configUpdates ?? {}) };
   writeFileAtomic(join(outDir, "config.json"), `${JSON.stringify(raw, null, 2)}\n`);
-  for (const f of TOKENIZER_FILES) {
-    const from = join(source.dir, f);
-    if (existsSync(from) && join(outDir, f) !== from) copyFileSync(from, join(outDir, f));
-  }
+  copyTokenizerFiles(source, outDir);
   const dtypes = options.dtypes ?? source.checkpoint?.dtypes;
   return writeCheckpoint(outDir, weights, {
     dtypes,
@@ -189,6 +225,18 @@ export function saveModelFolder(source: ModelFolder, outDir: string, weights: We
     maxShardBytes: options.maxShardBytes,
     metadata: source.checkpoint?.metadata ?? { format: "pt" },
   });
+}
+
+/**
+ * Copy the source folder's tokenizer, chat template and generation config files into `outDir` (a model folder or
+ * a PEFT adapter checkpoint: HF Trainer saves the tokenizer beside the adapter too).
+ */
+export function copyTokenizerFiles(source: Pick<ModelFolder, "dir">, outDir: string): void {
+  mkdirSync(outDir, { recursive: true });
+  for (const f of TOKENIZER_FILES) {
+    const from = join(source.dir, f);
+    if (existsSync(from) && join(outDir, f) !== from) copyFileSync(from, join(outDir, f));
+  }
 }
 
 function defaultDtype(torchDtype: string | undefined): StoredDtype {

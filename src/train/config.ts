@@ -6,6 +6,7 @@ import { FORMATS } from "../data/formats/types.js";
 import { readUtf8 } from "../data/jsonl.js";
 import { METHODS } from "./losses/index.js";
 import { LR_SCHEDULERS } from "./schedule.js";
+import { TRUNCATION_MODES } from "./truncation.js";
 
 /**
  * Training configuration: one YAML file in LLaMA-Factory's commented sections (### model, ### method,
@@ -38,6 +39,11 @@ export const TrainConfigSchema = z.strictObject({
   dataset_format: z.enum(FORMATS).optional(),
   /** Max tokens of prompt + response; every sequence of a group is truncated the same way (LLaMA-Factory infer_seqlen). */
   max_length: z.number().int().positive().default(2048),
+  /**
+   * TRL's name: which part of an over-long prompt survives. keep_start keeps its first tokens and the chat
+   * template's suffix (end of turn + assistant header); keep_end keeps its last tokens.
+   */
+  truncation_mode: z.enum(TRUNCATION_MODES).default("keep_start"),
   val_size: z.number().min(0).default(0),
   // ### output
   output_dir: z.string().min(1),

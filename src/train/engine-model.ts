@@ -9,6 +9,7 @@ import {
 } from "./losses/index.js";
 import type { MicroBatchResult, TrainableModel } from "./model-api.js";
 import { rowSequences, type SequenceEncoder, type TokenSequence, type TrainRow } from "./sequences.js";
+import type { TruncationMode } from "./truncation.js";
 
 /**
  * The engine's compiled training step (src/model/decoder.ts `createTrainingStep`), described structurally: the
@@ -50,6 +51,7 @@ export interface EngineModelOptions {
   reference?: ReferenceLogprobs;
   encode: SequenceEncoder;
   maxLength: number;
+  truncationMode?: TruncationMode;
   save: (dir: string, weights: Weights) => void;
   load: (dir: string) => Weights;
   /** Relative tolerance of the engine-loss vs scalar-loss consistency check (float32 graph vs float64). */
@@ -69,11 +71,12 @@ export class EngineModel implements TrainableModel<TrainRow> {
     }
   }
 
-  private sequences(row: TrainRow, method: Method): TokenSequence[] {
+  /** The truncated token sequences `method` scores for `row` (encoded once, then cached). */
+  sequences(row: TrainRow, method: Method): TokenSequence[] {
     let m = this.seqCache.get(row);
     if (!m) this.seqCache.set(row, (m = new Map()));
     let s = m.get(method);
-    if (!s) m.set(method, (s = rowSequences(row, method, this.o.encode, this.o.maxLength)));
+    if (!s) m.set(method, (s = rowSequences(row, method, this.o.encode, this.o.maxLength, this.o.truncationMode)));
     return s;
   }
 

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { ModelConfig } from "../model/config.js";
 import type { Weights } from "../model/weights.js";
 import type { TrainConfig } from "./config.js";
@@ -9,7 +9,13 @@ import { EngineModel, type EngineTrainingStep, ReferenceTable } from "./engine-m
 import { buildGraphLoss, type LossGraph, type LossGraphContext } from "./graph-losses.js";
 import { initLora, LORA_ALL_MODULES, type LoraSpec, loraTargets, mergeLora, saveLoraAdapter } from "./lora.js";
 import { type LossOptions, type Method, usesReference } from "./losses/index.js";
-import { rowSequences, type SequenceEncoder, type TokenSequence, type TrainRow } from "./sequences.js";
+import {
+  type SequenceEncoder,
+  type TokenSequence,
+  type TrainRow,
+  type TruncationStats,
+  truncationStats,
+} from "./sequences.js";
 import { readF32Tensors } from "./tensor-file.js";
 import { runTraining, type TrainRunResult } from "./trainer.js";
 
@@ -29,11 +35,12 @@ interface ModelFolderLike {
 interface ModelModules {
   loadModelFolder(dir: string, options?: { loadWeights?: boolean }): ModelFolderLike;
   saveModelFolder(source: ModelFolderLike, outDir: string, weights: Weights): unknown;
+  copyTokenizerFiles(source: ModelFolderLike, outDir: string): void;
   readCheckpoint(dir: string): { weights: Weights };
-  encodeExample(
+  encodeTrainingExample(
     codec: { tokenizer: unknown; chatTemplate: unknown },
     example: { conversation: { role: string; content: string }[]; response: string },
-  ): { ids: Int32Array; responseStart: number };
+  ): { ids: Int32Array; responseStart: number; promptSuffix: () => number };
   computeSequenceLogprobs(
     runner: LogprobRunnerLike,
     config: ModelConfig,
@@ -93,8 +100,16 @@ export interface TrainFromConfigOptions {
   stopAfter?: number;
 }
 
+export interface TrainFromConfigResult extends TrainRunResult {
+  /** Examples (training + validation) that max_length cut. */
+  truncation: TruncationStats;
+}
+
 /** `iopo train`: data, model folder, reference log-probs (cached), engine step, training loop, saving. */
-export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOptions = {}): Promise<TrainRunResult> {
+export async function trainFromConfig(
+  cfg: TrainConfig,
+  o: TrainFromConfigOptions = {},
+): Promise<TrainFromConfigResult> {
   const status = o.onStatus ?? (() => {});
   if (cfg.lora_dropout > 0 && cfg.finetuning_type === "lora")
     throw new Error("lora_dropout > 0 is not supported by the engine yet (the paper's recipe uses 0)");
@@ -106,8 +121,8 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
   const base = folder.checkpoint.weights;
   const codec = { tokenizer: folder.tokenizer, chatTemplate: folder.chatTemplate };
   const encode: SequenceEncoder = (prompt, response) => {
-    const e = M.encodeExample(codec, { conversation: prompt, response });
-    return { ids: e.ids, responseStart: e.responseStart };
+    const e = M.encodeTrainingExample(codec, { conversation: prompt, response });
+    return { ids: e.ids, responseStart: e.responseStart, promptSuffix: e.promptSuffix };
   };
   const method = cfg.method;
   const shapes = new Map([...base].map(([k, t]) => [k, t.shape]));
@@ -135,19 +150,8 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
   // base holds no adapter tensors, so merging into it gives a plain HF weight set
   const merged = (w: Weights) => (lora ? mergeLora(base, w, lora.spec) : w);
 
-  // Reference log-probs: once for every sequence of the data, cached on disk by (data hash, weights hash).
   const runner = await E.createLogprobRunner(config);
   const table = new ReferenceTable();
-  if (usesReference(method)) {
-    const rows = [...data.train.rows, ...data.eval.rows] as TrainRow[];
-    const seqs = rows.flatMap((r) => rowSequences(r, method, encode, cfg.max_length));
-    status(`reference log-probs for ${seqs.length} sequences (cached in ${M.defaultCacheDir()})`);
-    await table.fill(seqs, async (todo) => {
-      const r = await M.computeSequenceLogprobs(runner, config, base, todo, { cacheDir: M.defaultCacheDir() });
-      return r.sum;
-    });
-  }
-
   const steps = new Map<string, Promise<EngineTrainingStep>>();
   const trainingStep = (m: Method, loss: LossOptions) => {
     const key = JSON.stringify([m, loss]);
@@ -165,10 +169,15 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
     return s;
   };
 
+  // A checkpoint (and output_dir) is what HF Trainer writes: a full model folder, or with LoRA PEFT's adapter
+  // files next to the tokenizer and chat template. The adapter names its base by absolute path, so it loads
+  // (transformers + peft, `iopo generate --model`) from any working directory.
   const save = (dir: string, w: Weights) => {
     if (lora) {
       const adapters = new Map(trainable.map((n) => [n, w.get(n)!]));
-      saveLoraAdapter(dir, adapters, lora.spec, { baseModel: cfg.model_name_or_path, dropout: cfg.lora_dropout });
+      const baseModel = resolve(cfg.model_name_or_path);
+      saveLoraAdapter(dir, adapters, lora.spec, { baseModel, dropout: cfg.lora_dropout });
+      M.copyTokenizerFiles(folder, dir);
     } else M.saveModelFolder(folder, dir, w);
   };
   const load = (dir: string): Weights => {
@@ -189,9 +198,31 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
     reference: table.lookup,
     encode,
     maxLength: cfg.max_length,
+    truncationMode: cfg.truncation_mode,
     save,
     load,
   });
+
+  // Every row encoded and truncated once (cached in the model); what max_length cut is reported, never silent.
+  const rows = [...data.train.rows, ...data.eval.rows] as TrainRow[];
+  const sequencesByRow = rows.map((r) => model.sequences(r, method));
+  const truncation = truncationStats(sequencesByRow);
+  if (truncation.truncated > 0)
+    status(
+      `max_length ${cfg.max_length}: ${truncation.truncated} of ${truncation.examples} examples truncated ` +
+        `(${truncation.prompts} prompts cut, ${cfg.truncation_mode === "keep_start" ? "keeping their start and the template's assistant header" : "keeping their last tokens"}; ` +
+        `${truncation.responses} responses cut)`,
+    );
+
+  // Reference log-probs: once for every sequence of the data, cached on disk by (data hash, weights hash).
+  if (usesReference(method)) {
+    const seqs = sequencesByRow.flat();
+    status(`reference log-probs for ${seqs.length} sequences (cached in ${M.defaultCacheDir()})`);
+    await table.fill(seqs, async (todo) => {
+      const r = await M.computeSequenceLogprobs(runner, config, base, todo, { cacheDir: M.defaultCacheDir() });
+      return r.sum;
+    });
+  }
   const result = await runTraining({
     config: cfg,
     model,
@@ -204,5 +235,5 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
   // LoRA runs also get the merged model as a plain HF folder (what evaluation and vLLM load).
   if (lora && result.finished && !existsSync(join(cfg.output_dir, "merged", "config.json")))
     M.saveModelFolder(folder, join(cfg.output_dir, "merged"), merged(weights));
-  return result;
+  return { ...result, truncation };
 }

@@ -6,7 +6,8 @@ import { writeFileAtomic } from "../util/atomic.js";
  * data), used for optimizer state in checkpoints. Only F32; model weights go through the model folder writer.
  */
 export function writeF32Tensors(file: string, tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>) {
-  const header: Record<string, unknown> = {};
+  // transformers and PEFT expect PyTorch-format safetensors to say so
+  const header: Record<string, unknown> = { __metadata__: { format: "pt" } };
   let offset = 0;
   const names = [...tensors.keys()].sort();
   for (const name of names) {

@@ -5,7 +5,13 @@ import { JsonlJournal, readJournal, writeJsonl } from "../data/jsonl.js";
 import { canonicalJson, shortHash } from "../util/hash.js";
 import { AdamW } from "./adamw.js";
 import { AdamWWorkerPool, sharedState } from "./adamw-parallel.js";
-import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import {
+  checkpointModelDir,
+  latestCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainerState,
+} from "./checkpoint.js";
 import { clipGradNorm } from "./clip.js";
 import type { TrainConfig } from "./config.js";
 import type { LossOptions } from "./losses/index.js";
@@ -126,24 +132,32 @@ export async function runTraining<Row>(o: TrainRunOptions<Row>): Promise<TrainRu
   let start = 0;
   let elapsedBefore = 0;
   let logRows = 0;
+  let tokensSeen = 0;
+  /** The rows of trainer_log.jsonl so far (a checkpoint's log_history). */
+  let history: Record<string, unknown>[] = [];
   let lastCheckpoint: string | undefined;
   const resumeFrom = o.resume ? latestCheckpoint(outDir) : undefined;
   if (resumeFrom) {
     const state = loadCheckpoint(resumeFrom, optimizer);
     if (state.config_hash !== configHash)
       throw new Error(`${resumeFrom} was written with a different configuration; resume needs the same config`);
-    o.model.load(join(resumeFrom, "model"));
+    o.model.load(checkpointModelDir(resumeFrom));
     start = state.global_step;
     elapsedBefore = state.elapsed_time;
     logRows = state.log_rows;
+    tokensSeen = state.num_input_tokens_seen ?? 0;
     lastCheckpoint = resumeFrom;
-    writeJsonl(logFile, readJournal(logFile).slice(0, logRows)); // drop rows logged after the checkpoint
+    history = readJournal<Record<string, unknown>>(logFile).slice(0, logRows);
+    if (history.length < logRows && state.log_history) history = [...state.log_history]; // log lost: the checkpoint has it
+    logRows = history.length;
+    writeJsonl(logFile, history); // drop rows logged after the checkpoint
   } else {
     writeJsonl(logFile, []);
   }
   const journal = new JsonlJournal(logFile);
   const write = (row: Record<string, unknown>) => {
     journal.append(row);
+    history.push(row);
     logRows++;
     o.onLog?.(row);
   };
@@ -177,8 +191,23 @@ export async function runTraining<Row>(o: TrainRunOptions<Row>): Promise<TrainRu
     const cursor = plan.cursor(stepsDone);
     const state: TrainerState = {
       global_step: stepsDone,
-      total_steps: total,
       epoch: plan.epochAfter(stepsDone),
+      max_steps: total,
+      num_train_epochs: Math.ceil(total / plan.updatesPerEpoch),
+      logging_steps: cfg.logging_steps,
+      eval_steps: cfg.eval_steps ?? null,
+      save_steps: cfg.save_steps,
+      train_batch_size: cfg.per_device_train_batch_size,
+      num_input_tokens_seen: tokensSeen,
+      log_history: history,
+      best_metric: null,
+      best_model_checkpoint: null,
+      is_local_process_zero: true,
+      is_world_process_zero: true,
+      is_hyper_param_search: false,
+      trial_name: null,
+      trial_params: null,
+      total_flos: 0,
       data_cursor: { epoch: cursor.epoch, step_in_epoch: cursor.stepInEpoch },
       rng: { seed: cfg.seed },
       optimizer: { step: optimizer.step, options: optimizer.options },
@@ -186,7 +215,7 @@ export async function runTraining<Row>(o: TrainRunOptions<Row>): Promise<TrainRu
       log_rows: logRows,
       config_hash: configHash,
     };
-    lastCheckpoint = saveCheckpoint(outDir, state, optimizer, params, (dir) => o.model.save(join(dir, "model")));
+    lastCheckpoint = saveCheckpoint(outDir, state, optimizer, params, (dir) => o.model.save(dir));
   };
 
   try {
@@ -210,6 +239,7 @@ export async function runTraining<Row>(o: TrainRunOptions<Row>): Promise<TrainRu
         loss += weight * r.loss;
         stepMetrics.add(r.metrics, share);
         windowTokens += r.tokens;
+        tokensSeen += r.tokens;
       }
       if (!Number.isFinite(loss)) throw new TrainingDivergedError(step + 1, "loss", lastCheckpoint);
       const gradNorm = clipGradNorm(grads.values(), cfg.max_grad_norm);

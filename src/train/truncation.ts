@@ -4,7 +4,8 @@
  * - a short response (2 * target < cutoff) keeps all of it and truncates the prompt;
  * - else a short prompt (2 * source < cutoff) keeps all of it and truncates the response;
  * - else both are cut in proportion to their lengths.
- * Prompts keep their first tokens (prompt_ids[:source_len]); responses their first tokens.
+ * How a prompt is cut to its budget is `cutPrompt`'s business (LLaMA-Factory keeps prompt_ids[:source_len], which
+ * loses the template's assistant header); responses keep their first tokens, as in LLaMA-Factory and TRL.
  */
 export function inferSeqlen(sourceLen: number, targetLen: number, cutoffLen: number): [number, number] {
   let maxTargetLen: number;
@@ -18,23 +19,66 @@ export function inferSeqlen(sourceLen: number, targetLen: number, cutoffLen: num
 }
 
 /**
+ * TRL's `truncation_mode`: which end of an over-long prompt survives.
+ * - keep_start: the prompt's first tokens (BOS, system prompt, the start of the instruction) AND its template suffix
+ *   (the end of the user turn and the assistant header), the content in between is cut;
+ * - keep_end: the prompt's last tokens, as TRL's `prompt_input_ids[-max_prompt_length:]`.
+ */
+export const TRUNCATION_MODES = ["keep_start", "keep_end"] as const;
+export type TruncationMode = (typeof TRUNCATION_MODES)[number];
+
+/**
+ * Cut a prompt to `len` tokens. `suffix` is the number of its last tokens written by the chat template after the
+ * last message's content (src/model/prompt-suffix.ts); keep_start keeps them, so the response still follows the
+ * assistant header. A budget smaller than the suffix keeps the suffix's last tokens (the header itself).
+ */
+export function cutPrompt<T>(prompt: readonly T[], len: number, suffix: number, mode: TruncationMode): T[] {
+  if (prompt.length <= len) return [...prompt];
+  if (mode === "keep_end" || suffix >= len) return prompt.slice(prompt.length - len);
+  return [...prompt.slice(0, len - suffix), ...prompt.slice(prompt.length - suffix)];
+}
+
+export interface TruncateOptions {
+  /** Template suffix length of prompt i (computed only for prompts that are cut). Default: none. */
+  promptSuffix?: (i: number) => number;
+  mode?: TruncationMode;
+}
+
+export interface TruncatedExample<T> {
+  prompts: T[][];
+  responses: T[][];
+  /** The budgets every prompt and every response of the example was cut to. */
+  promptLen: number;
+  responseLen: number;
+  /** How many prompts / responses lost tokens. */
+  promptsCut: number;
+  responsesCut: number;
+}
+
+/**
  * One truncation for all sequences of an example, as the official pairwise/IOPO processors do: the budget is
  * computed from the longest prompt and the longest response, and every prompt and response is cut to it. An IOPO
  * group's four sequences (x1,y1), (x1,y2), (x2,y2), (x2,y1) therefore see the same prompt and response budgets,
- * so no sequence is favoured by truncation.
+ * so no sequence is favoured by truncation; prompts that are equal stay equal.
  */
 export function truncateExample<T>(
   prompts: readonly T[][],
   responses: readonly T[][],
   cutoffLen: number,
-): { prompts: T[][]; responses: T[][]; promptLen: number; responseLen: number } {
+  options: TruncateOptions = {},
+): TruncatedExample<T> {
   const maxPrompt = Math.max(...prompts.map((p) => p.length));
   const maxResponse = Math.max(...responses.map((r) => r.length));
   const [promptLen, responseLen] = inferSeqlen(maxPrompt, maxResponse, cutoffLen);
+  const mode = options.mode ?? "keep_start";
   return {
-    prompts: prompts.map((p) => p.slice(0, promptLen)),
+    prompts: prompts.map((p, i) =>
+      cutPrompt(p, promptLen, p.length > promptLen ? (options.promptSuffix?.(i) ?? 0) : 0, mode),
+    ),
     responses: responses.map((r) => r.slice(0, responseLen)),
     promptLen,
     responseLen,
+    promptsCut: prompts.filter((p) => p.length > promptLen).length,
+    responsesCut: responses.filter((r) => r.length > responseLen).length,
   };
 }

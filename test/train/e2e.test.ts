@@ -1,9 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runGenerate } from "../../src/cli/generate.js";
 import { readJournal } from "../../src/data/jsonl.js";
+import { encodeTrainingExample } from "../../src/model/chat-encoding.js";
 import { readCheckpoint } from "../../src/model/checkpoint.js";
+import { loadModelFolder } from "../../src/model/model-folder.js";
 import { writeTinyModel } from "../../src/model/tiny-model.js";
 import { loadTrainConfig } from "../../src/train/config.js";
 import { trainFromConfig } from "../../src/train/run.js";
@@ -71,13 +74,87 @@ describe("iopo train on a tiny Qwen2 model", () => {
       expect(log.some((x) => "eval_loss" in x)).toBe(true);
       expect(train[5].loss).toBeLessThan(train[0].loss);
       if (method === "iopo") expect(train[0]).toHaveProperty(["rewards/margins_v2"]);
-      expect(existsSync(join(c.output_dir, "checkpoint-3", "trainer_state.json"))).toBe(true);
+      const ck3 = join(c.output_dir, "checkpoint-3");
+      expect(existsSync(join(ck3, "trainer_state.json"))).toBe(true);
+      expect(existsSync(join(ck3, "optimizer.safetensors"))).toBe(true);
+      expect(existsSync(join(ck3, "model"))).toBe(false);
+      // HF Trainer layout: the checkpoint is a model folder (full) or a PEFT adapter folder (LoRA), with the
+      // tokenizer and chat template beside it, and loads through the project's own loader as it is
+      for (const f of ["tokenizer.json", "tokenizer_config.json", "generation_config.json"])
+        expect(existsSync(join(ck3, f))).toBe(true);
       if (ft === "lora") {
+        expect(existsSync(join(ck3, "config.json"))).toBe(false); // transformers would take it for a full model
+        const adapter = JSON.parse(readFileSync(join(ck3, "adapter_config.json"), "utf8"));
+        expect(adapter).toMatchObject({ peft_type: "LORA", r: 4, base_model_name_or_path: resolve(modelDir) });
+        expect(existsSync(join(ck3, "adapter_model.safetensors"))).toBe(true);
         expect(JSON.parse(readFileSync(join(c.output_dir, "adapter_config.json"), "utf8")).r).toBe(4);
-        expect(readCheckpoint(join(c.output_dir, "merged")).weights.size).toBeGreaterThan(0);
-      } else expect(readCheckpoint(c.output_dir).weights.size).toBeGreaterThan(0);
+      } else expect(existsSync(join(ck3, "config.json"))).toBe(true);
+      const ck = loadModelFolder(ck3);
+      expect(ck.chatTemplate).toBeDefined();
+      expect(ck.checkpoint!.weights.size).toBe(readCheckpoint(modelDir).weights.size);
+      // the last checkpoint holds the final model: same weights as output_dir (full) or merged/ (LoRA; merged by
+      // train/lora.ts there and by the loader's PEFT merge here, two independent implementations)
+      const last = loadModelFolder(join(c.output_dir, "checkpoint-6")).checkpoint!.weights;
+      const final = readCheckpoint(ft === "lora" ? join(c.output_dir, "merged") : c.output_dir).weights;
+      expect([...last.keys()].sort()).toEqual([...final.keys()].sort());
+      let maxDiff = 0;
+      for (const [name, t] of final) {
+        const u = last.get(name)!.data;
+        for (let i = 0; i < t.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(u[i] - t.data[i]));
+      }
+      expect(maxDiff).toBeLessThan(ft === "lora" ? 1e-6 : 1e-12);
+      const base = readCheckpoint(modelDir).weights;
+      const moved = [...base].some(([name, t]) => t.data.some((v, i) => v !== last.get(name)!.data[i]));
+      expect(moved).toBe(true);
     });
   }
+  it("iopo generate runs on a LoRA checkpoint folder directly, like on the merged model", async () => {
+    const out = join(root, "iopo-lora");
+    const prompts = join(root, "prompts.jsonl");
+    writeFileSync(prompts, `${JSON.stringify({ prompt: "Write exactly 3 words about topic 1." })}\n`);
+    const gen = (model: string) => runGenerate({ model, data: prompts, max_new_tokens: 6, log: () => {} });
+    const fromCheckpoint = await gen(join(out, "checkpoint-6"));
+    const fromMerged = await gen(join(out, "merged"));
+    expect(fromCheckpoint[0].token_ids).toEqual(fromMerged[0].token_ids);
+    expect((fromCheckpoint[0].token_ids as number[]).length).toBeGreaterThan(0);
+  });
+  it("over-long examples are truncated with one budget per group and counted, not silent", async () => {
+    const long = join(root, "long.jsonl");
+    const words = (n: number) => Array.from({ length: n }, (_, k) => `w${k}`).join(" ");
+    const rows = Array.from({ length: 4 }, (_, i) => ({
+      x1: { messages: [{ role: "user", content: `Write 3 words, topic ${i}.` }] },
+      y1: "red blue green",
+      x2: { messages: [{ role: "user", content: `Write 5 words, topic ${i}. ${i % 2 ? words(40) : ""}` }] },
+      y2: "one two three four five",
+    }));
+    writeFileSync(long, rows.map((g) => JSON.stringify(g)).join("\n"));
+    const maxLength = 80;
+    // independent expectation: infer_seqlen cuts a group iff its longest prompt + longest response exceed the limit
+    const m = loadModelFolder(modelDir, { loadWeights: false });
+    const enc = (x: { messages: { role: string; content: string }[] }, y: string) =>
+      encodeTrainingExample(m, { conversation: x.messages, response: y });
+    const expected = rows.filter((g) => {
+      const seqs = [enc(g.x1, g.y1), enc(g.x1, g.y2), enc(g.x2, g.y2), enc(g.x2, g.y1)];
+      const p = Math.max(...seqs.map((e) => e.responseStart));
+      const r = Math.max(...seqs.map((e) => e.ids.length - e.responseStart));
+      return p + r > maxLength;
+    }).length;
+    expect(expected).toBe(2);
+    const status: string[] = [];
+    const c = cfg("long", [
+      "--method",
+      "iopo",
+      "--dataset",
+      long,
+      "--max_length",
+      String(maxLength),
+      "--max_steps",
+      "1",
+    ]);
+    const r = await trainFromConfig(c, { onStatus: (s) => status.push(s) });
+    expect(r.truncation).toEqual({ examples: 4, truncated: expected, prompts: 2 * expected, responses: 0 });
+    expect(status.join("\n")).toMatch(/max_length 80: 2 of 4 examples truncated \(4 prompts cut, keeping their start/);
+  });
   it("resume == uninterrupted on the real engine", async () => {
     const a = cfg("resume-a", ["--method", "iopo"]);
     await trainFromConfig(a);

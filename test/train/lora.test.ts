@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readSafetensors } from "../../src/model/safetensors.js";
 import { initLora, loraAName, loraBName, loraTargets, mergeLora, saveLoraAdapter } from "../../src/train/lora.js";
 import { readF32Tensors } from "../../src/train/tensor-file.js";
 
@@ -66,5 +67,7 @@ describe("LoRA", () => {
       "base_model.model.model.layers.0.self_attn.v_proj.lora_A.weight",
       "base_model.model.model.layers.0.self_attn.v_proj.lora_B.weight",
     ]);
+    // the reader transformers / PEFT use sees a PyTorch-format file
+    expect(readSafetensors(join(dir, "adapter_model.safetensors")).metadata).toEqual({ format: "pt" });
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -172,6 +172,56 @@ describe("checkpoints and resume", () => {
       expect.arrayContaining(["checkpoint-3", "checkpoint-6", "checkpoint-9", "checkpoint-12"]),
     );
     expect(existsSync(join(cfg.output_dir, "model.safetensors"))).toBe(true);
+  });
+  it("checkpoint-N is the model folder itself, with HF TrainerState fields beside it", async () => {
+    const over = {
+      per_device_train_batch_size: 2,
+      gradient_accumulation_steps: 2,
+      save_steps: 3,
+      val_size: 0,
+      lr_scheduler_type: "constant", // so that a 3-step run replays the first 3 steps
+      warmup_ratio: 0,
+    };
+    const { cfg, log } = await run("dpo", over, rows);
+    const ckpt = join(cfg.output_dir, "checkpoint-3");
+    expect(readdirSync(ckpt).sort()).toEqual(["model.safetensors", "optimizer.safetensors", "trainer_state.json"]);
+    // the model files at the root are the parameters after step 3: a fresh model loaded from them resumes them
+    const m = new FakeModel(99);
+    m.load(ckpt);
+    const replay = await run("dpo", { ...over, max_steps: 3 }, rows);
+    for (const [k, p] of replay.model.params) expect([...m.params.get(k)!]).toEqual([...p]);
+    const state = JSON.parse(readFileSync(join(ckpt, "trainer_state.json"), "utf8"));
+    expect(state).toMatchObject({
+      global_step: 3,
+      epoch: 0.5, // 24 rows / (2 x 2) = 6 steps per epoch
+      max_steps: 12,
+      num_train_epochs: 2,
+      logging_steps: 1,
+      save_steps: 3,
+      train_batch_size: 2,
+      best_metric: null,
+      is_world_process_zero: true,
+      data_cursor: { epoch: 0, step_in_epoch: 3 },
+      rng: { seed: cfg.seed },
+      optimizer: { step: 3 },
+      log_rows: 3,
+    });
+    expect(numeric(state.log_history)).toEqual(numeric(log.slice(0, 3)));
+    expect(state.num_input_tokens_seen).toBeGreaterThan(0);
+  });
+  it("resume reads checkpoints of the old layout (model files in checkpoint-N/model/)", async () => {
+    const over = { per_device_train_batch_size: 2, gradient_accumulation_steps: 2, save_steps: 3, val_size: 0 };
+    const full = await run("iopo", over, rows);
+    const cfg = config({ method: "iopo", ...over });
+    await runTraining({ config: cfg, model: new FakeModel(), train: rows, clock: fakeClock(), stopAfter: 4 });
+    const ckpt = join(cfg.output_dir, "checkpoint-3");
+    mkdirSync(join(ckpt, "model"));
+    renameSync(join(ckpt, "model.safetensors"), join(ckpt, "model", "model.safetensors"));
+    const model = new FakeModel();
+    await runTraining({ config: cfg, model, train: rows, clock: fakeClock(), resume: true });
+    const log = readJournal<Record<string, unknown>>(join(cfg.output_dir, "trainer_log.jsonl"));
+    expect(numeric(log)).toEqual(numeric(full.log));
+    for (const [k, p] of full.model.params) expect([...model.params.get(k)!]).toEqual([...p]);
   });
   it("a half-written checkpoint folder is never picked for resume", () => {
     const dir = join(root, "partial");
