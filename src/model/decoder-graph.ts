@@ -23,10 +23,15 @@ export interface DecoderGraphInputs {
   cos: Value;
   /** float [B, S, hd] sin(...) with the first half negated */
   sin: Value;
-  /** float [B, 1, 1, S, K] additive attention mask */
+  /** float [B, 1, 1, S, S] additive attention mask over this call's positions */
   mask: Value;
-  /** KV cache of earlier positions per layer ([B, KV, C, hd] each); K = C + S. */
+  /**
+   * KV cache of earlier positions per layer: keys stored transposed, [B, KV, hd, C], values [B, KV, C, hd], with
+   * `pastMask` [B, 1, 1, S, C] over the cache slots. The cache is attended in place (no concatenation with the new
+   * keys, which would copy the whole cache in every layer at every decode step).
+   */
   past?: { k: Value; v: Value }[];
+  pastMask?: Value;
 }
 
 export interface DecoderGraphOutputs {
@@ -34,6 +39,27 @@ export interface DecoderGraphOutputs {
   hidden: Value;
   /** new keys/values per layer ([B, KV, S, hd]) for the KV cache */
   present: { k: Value; v: Value }[];
+}
+
+/**
+ * softmax([scoresPast, scores]) @ [vPast; v] without concatenating the cache: both parts share one max and one
+ * normaliser. q5 [B,KV,r,S,hd]; scores [B,KV,r,S,S] (masked); past k [B,KV,hd,C], v [B,KV,C,hd].
+ */
+function cachedAttention(
+  g: Graph,
+  q5: Value,
+  scores: Value,
+  v5: Value,
+  past: { k: Value; v: Value },
+  pastMask: Value,
+): Value {
+  const scoresPast = g.add(g.matmul(q5, g.unsqueeze(past.k, [2])), pastMask); // [B,KV,r,S,C]
+  const max = g.reduceMax(g.concat([g.reduceMax(scoresPast, [-1]), g.reduceMax(scores, [-1])], -1), [-1]);
+  const ePast = g.exp(g.sub(scoresPast, max));
+  const eNew = g.exp(g.sub(scores, max));
+  const total = g.add(g.reduceSum(ePast, [-1]), g.reduceSum(eNew, [-1]));
+  const weighted = g.add(g.matmul(ePast, g.unsqueeze(past.v, [2])), g.matmul(eNew, v5));
+  return g.div(weighted, total);
 }
 
 /** x [.., hd] -> x * cos + swap_halves(x) * signedSin */
@@ -80,18 +106,14 @@ export function buildDecoder(
     const v4 = g.reshape(v, [B, S, KV, hd]);
     // [B,S,KV,r,hd] -> [B,KV,r,S,hd]
     const q5 = g.transpose(g.reshape(q4, [B, S, KV, r, hd]), [0, 2, 3, 1, 4]);
-    let kT = g.transpose(k4, [0, 2, 1, 3]); // [B,KV,S,hd]
-    let vT = g.transpose(v4, [0, 2, 1, 3]);
+    const kT = g.transpose(k4, [0, 2, 1, 3]); // [B,KV,S,hd]
+    const vT = g.transpose(v4, [0, 2, 1, 3]);
     present.push({ k: kT, v: vT });
+    const kT5 = g.unsqueeze(g.transpose(kT, [0, 1, 3, 2]), [2]); // [B,KV,1,hd,S]
+    const v5 = g.unsqueeze(vT, [2]); // [B,KV,1,S,hd]
+    const scores = g.add(g.matmul(q5, kT5), inp.mask); // [B,KV,r,S,S]
     const past = inp.past?.[l];
-    if (past) {
-      kT = g.concat([past.k, kT], 2);
-      vT = g.concat([past.v, vT], 2);
-    }
-    const kT5 = g.unsqueeze(g.transpose(kT, [0, 1, 3, 2]), [2]); // [B,KV,1,hd,K]
-    const v5 = g.unsqueeze(vT, [2]); // [B,KV,1,K,hd]
-    const scores = g.add(g.matmul(q5, kT5), inp.mask); // [B,KV,r,S,K]
-    const attn = g.matmul(g.softmax(scores, -1), v5); // [B,KV,r,S,hd]
+    const attn = past ? cachedAttention(g, q5, scores, v5, past, inp.pastMask!) : g.matmul(g.softmax(scores, -1), v5); // [B,KV,r,S,hd]
     const merged = g.reshape(g.transpose(attn, [0, 3, 1, 2, 4]), [BS, H * hd]);
     x = g.add(x, linear(g, merged, w, `${p}.self_attn.o_proj`, cfg.o_proj_bias));
 

@@ -1,8 +1,9 @@
 /**
  * Batched generation with a KV cache on the decode graph.
  *
- * The cache lives in JS as one [B, KV, C, hd] buffer per layer and per K/V (C = longest prompt + max_new_tokens);
- * it is passed to the graph zero-copy as `past` and the graph returns only the new keys/values (outputs are copied
+ * The cache lives in JS as one buffer per layer and per K/V (C = longest prompt + max_new_tokens; keys [B, KV, hd, C],
+ * transposed so the graph multiplies by them in place, values [B, KV, C, hd]); it is passed to the graph zero-copy
+ * as `past` and the graph returns only the new keys/values (outputs are copied
  * by the Node binding, so returning the whole cache every step would cost O(C) per step). Slot t of a row holds
  * position t of that row; the additive mask lets a row see exactly its own filled slots, so a sequence's output does
  * not depend on its batch companions (prompts of different lengths are right-padded during the prefill; the padded
@@ -101,13 +102,14 @@ export async function createGenerator(
   const ids = g.input("input_ids", "int64", ["B", "S"]);
   const cos = g.input("rope_cos", "float32", ["B", "S", hd]);
   const sin = g.input("rope_sin", "float32", ["B", "S", hd]);
-  const mask = g.input("attention_mask", "float32", ["B", 1, 1, "S", "K"]);
+  const mask = g.input("attention_mask", "float32", ["B", 1, 1, "S", "S"]);
+  const pastMask = g.input("past_attention_mask", "float32", ["B", 1, 1, "S", "C"]);
   const lastIndex = g.input("last_index", "int64", ["B"]);
   const past = Array.from({ length: L }, (_, l) => ({
-    k: g.input(`past_key.${l}`, "float32", ["B", KV, "C", hd]),
+    k: g.input(`past_key.${l}`, "float32", ["B", KV, hd, "C"]),
     v: g.input(`past_value.${l}`, "float32", ["B", KV, "C", hd]),
   }));
-  const { hidden, present } = buildDecoder(g, config, wsrc, { ids, cos, sin, mask, past });
+  const { hidden, present } = buildDecoder(g, config, wsrc, { ids, cos, sin, mask, past, pastMask });
   const last = g.gather(hidden, lastIndex, 0);
   g.output("logits", g.gemm(last, lmHeadWeight(config, wsrc), undefined, { transB: true }));
   present.forEach((p, l) => {
@@ -142,7 +144,14 @@ export async function createGenerator(
       let cacheK = Array.from({ length: L }, () => new Float32Array(rows.length * rowSize));
       let cacheV = Array.from({ length: L }, () => new Float32Array(rows.length * rowSize));
 
-      const run = async (S: number, tokenIds: BigInt64Array, maskData: Float32Array, lastIdx: BigInt64Array) => {
+      /** One graph call over S new positions per row; masks: [B, S, S] over them and [B, S, C] over the cache. */
+      const run = async (
+        S: number,
+        tokenIds: BigInt64Array,
+        maskData: Float32Array,
+        pastMaskData: Float32Array,
+        lastIdx: BigInt64Array,
+      ) => {
         const B = rows.length;
         const c = new Float32Array(B * S * hd);
         const s = new Float32Array(B * S * hd);
@@ -153,28 +162,31 @@ export async function createGenerator(
           input_ids: { dtype: "int64", data: tokenIds, dims: [B, S] },
           rope_cos: f32(c, [B, S, hd]),
           rope_sin: f32(s, [B, S, hd]),
-          attention_mask: f32(maskData, [B, 1, 1, S, C + S]),
+          attention_mask: f32(maskData, [B, 1, 1, S, S]),
+          past_attention_mask: f32(pastMaskData, [B, 1, 1, S, C]),
           last_index: { dtype: "int64", data: lastIdx, dims: [B] },
         };
         for (let l = 0; l < L; l++) {
-          feeds[`past_key.${l}`] = f32(cacheK[l]!, [B, KV, C, hd]);
+          feeds[`past_key.${l}`] = f32(cacheK[l]!, [B, KV, hd, C]);
           feeds[`past_value.${l}`] = f32(cacheV[l]!, [B, KV, C, hd]);
         }
         const out = await compiled.run(feeds);
-        // Store the new keys/values at their positions' slots.
+        // Store the new keys/values at their positions' slots (keys transposed: slot is the last axis).
         for (let l = 0; l < L; l++) {
-          for (const [src, dst] of [
-            [out[`present_key.${l}`]!.data as Float32Array, cacheK[l]!],
-            [out[`present_value.${l}`]!.data as Float32Array, cacheV[l]!],
-          ] as const) {
-            for (let b = 0; b < B; b++)
-              for (let h = 0; h < KV; h++)
-                for (let t = 0; t < S; t++) {
-                  const slot = S === 1 ? pos[rows[b]!]! : t;
-                  const from = ((b * KV + h) * S + t) * hd;
-                  dst.set(src.subarray(from, from + hd), ((b * KV + h) * C + slot) * hd);
-                }
-          }
+          const newK = out[`present_key.${l}`]!.data as Float32Array;
+          const newV = out[`present_value.${l}`]!.data as Float32Array;
+          const kc = cacheK[l]!;
+          const vc = cacheV[l]!;
+          for (let b = 0; b < B; b++)
+            for (let h = 0; h < KV; h++) {
+              const head = (b * KV + h) * C * hd;
+              for (let t = 0; t < S; t++) {
+                const slot = S === 1 ? pos[rows[b]!]! : t;
+                const from = ((b * KV + h) * S + t) * hd;
+                vc.set(newV.subarray(from, from + hd), head + slot * hd);
+                for (let d = 0; d < hd; d++) kc[head + d * C + slot] = newK[from + d]!;
+              }
+            }
         }
         return out.logits!.data as Float32Array;
       };
@@ -210,36 +222,34 @@ export async function createGenerator(
         return next;
       };
 
-      // Prefill: right-padded prompts, all cache slots masked.
+      // Prefill: right-padded prompts attend causally among themselves; the (empty) cache is fully masked.
       const B0 = rows.length;
-      const K0 = C + P;
       const prefIds = new BigInt64Array(B0 * P);
-      const prefMask = new Float32Array(B0 * P * K0).fill(MASKED);
+      const prefMask = new Float32Array(B0 * P * P).fill(MASKED);
+      const prefPastMask = new Float32Array(B0 * P * C).fill(MASKED);
       const prefLast = new BigInt64Array(B0);
       for (let b = 0; b < B0; b++) {
         for (let t = 0; t < lens[b]!; t++) prefIds[b * P + t] = BigInt(prompts[b]![t]!);
         for (let i = 0; i < P; i++) {
-          const row = (b * P + i) * K0 + C;
+          const row = (b * P + i) * P;
           if (i >= lens[b]!) prefMask[row + i] = 0;
           else for (let j = 0; j <= i; j++) prefMask[row + j] = 0;
         }
         prefLast[b] = BigInt(b * P + lens[b]! - 1);
       }
-      let next = chooseAll(await run(P, prefIds, prefMask, prefLast));
+      let next = chooseAll(await run(P, prefIds, prefMask, prefPastMask, prefLast));
 
       while (rows.length > 0) {
         const B = rows.length;
         const stepIds = BigInt64Array.from(next, (t) => BigInt(t));
-        const stepMask = new Float32Array(B * (C + 1)).fill(MASKED);
-        for (let b = 0; b < B; b++) {
-          const row = b * (C + 1);
-          for (let j = 0; j < pos[rows[b]!]!; j++) stepMask[row + j] = 0;
-          stepMask[row + C] = 0;
-        }
+        const stepMask = new Float32Array(B); // each new token sees itself
+        const stepPastMask = new Float32Array(B * C).fill(MASKED);
+        for (let b = 0; b < B; b++) stepPastMask.fill(0, b * C, b * C + pos[rows[b]!]!);
         const logits = await run(
           1,
           stepIds,
           stepMask,
+          stepPastMask,
           BigInt64Array.from(rows, (_, b) => BigInt(b)),
         );
         for (const i of rows) pos[i]!++;
