@@ -109,6 +109,17 @@ export function lmHeadWeight(cfg: ModelConfig, w: WeightSource): Value {
   return w(cfg.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight");
 }
 
+/** Per-sequence response statistics of the LM head. */
+export interface SequenceStats {
+  /** [N] summed response log-probs (the differentiable quantity the losses use) */
+  logpSum: Value;
+  /**
+   * [N] sum of the raw logits over the sequence's response positions and the whole vocabulary (TRL's
+   * `logits/chosen` numerator). Only ever a graph output: no loss reads it, so it adds no gradient path.
+   */
+  logitsSum: Value;
+}
+
 /**
  * Per-sequence response log-prob sums. Only the R predicting rows are gathered before the LM head, so the head and
  * the log-softmax never run over prompt positions. `segments` [N, R] maps predicting rows to sequences.
@@ -121,9 +132,14 @@ export function sequenceLogprobGraph(
   predIndex: Value,
   targets: Value,
   segments: Value,
-): Value {
+): SequenceStats {
   const sel = g.gather(hidden, predIndex, 0); // [R, D]
   const logits = g.gemm(sel, lmHeadWeight(cfg, w), undefined, { transB: true }); // [R, V]
   const tok = tokenLogprob(g, logits, targets); // [R, 1]
-  return g.reshape(g.matmul(segments, tok), [segments.shape[0]!]); // [N]
+  const n = segments.shape[0]!;
+  const rowLogits = g.reduceSum(logits, [1], true); // [R, 1]
+  return {
+    logpSum: g.reshape(g.matmul(segments, tok), [n]),
+    logitsSum: g.reshape(g.matmul(segments, rowLogits), [n]),
+  };
 }

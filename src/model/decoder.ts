@@ -3,14 +3,15 @@
  *
  *   createLogprobRunner(config, options?) -> LogprobRunner
  *     runner.sequenceLogprobs(weights, { ids: Int32Array[], responseStart: number[] })
- *       -> { sum: Float64Array, count: Int32Array }
+ *       -> { sum: Float64Array, count: Int32Array, logitsSum: Float64Array }
  *     sum[i] = sum over t >= max(responseStart[i], 1) of log p(ids[i][t] | ids[i][<t]); count[i] = number of such t.
- *     Forward only. Sequences sharing a prompt are packed into one row (the prompt is computed once) and the LM head
+ *     logitsSum[i] = sum of the raw LM-head logits over those positions and the whole vocabulary (TRL's
+ *     `logits/...` metrics divide it by count * vocab_size). Forward only. Sequences sharing a prompt are packed into one row (the prompt is computed once) and the LM head
  *     and log-softmax run only at the scored positions. Sessions are cached, so repeated calls reuse one session.
  *
  *   createTrainingStep(config, { trainable, loss?, transformWeight?, ...options }) -> TrainingStep
  *     step.run(weights, { ids, responseStart, refLogp?, extra? })
- *       -> { loss, logpSum: Float64Array, count: Int32Array, grads: Map<name, Float32Array> }
+ *       -> { loss, logpSum: Float64Array, count: Int32Array, logitsSum: Float64Array, grads: Map<name, Float32Array> }
  *     One forward + backward graph; gradients only for parameters with trainable(name) === true.
  *     `loss(g, ctx)` builds a scalar from the per-sequence log-prob sums in the graph API (ctx.logpSum [N],
  *     ctx.count [N], ctx.refLogp [N] (fed from `refLogp`), ctx.input(name, dims) for extra inputs fed from `extra`).
@@ -167,7 +168,7 @@ export interface LogprobRunner {
   sequenceLogprobs(
     weights: Weights,
     batch: { ids: Int32Array[]; responseStart: number[] },
-  ): Promise<{ sum: Float64Array; count: Int32Array }>;
+  ): Promise<{ sum: Float64Array; count: Int32Array; logitsSum: Float64Array }>;
 }
 
 export async function createLogprobRunner(config: ModelConfig, options: LogprobOptions = {}): Promise<LogprobRunner> {
@@ -176,7 +177,9 @@ export async function createLogprobRunner(config: ModelConfig, options: LogprobO
   const wi = new WeightInputs(g, shapes);
   const b = declareBatchInputs(g, config);
   const { hidden } = buildDecoder(g, config, wi.source, { ids: b.ids, cos: b.cos, sin: b.sin, mask: b.mask });
-  g.output("logp_sum", sequenceLogprobGraph(g, config, wi.source, hidden, b.predIndex, b.targets, b.segments));
+  const stats = sequenceLogprobGraph(g, config, wi.source, hidden, b.predIndex, b.targets, b.segments);
+  g.output("logp_sum", stats.logpSum);
+  g.output("logits_sum", stats.logitsSum);
   const compiled = await CompiledGraph.create(g, options);
   const share = options.sharePrompts ?? true;
   const budget = options.maxBatchTokens ?? 8192;
@@ -186,6 +189,7 @@ export async function createLogprobRunner(config: ModelConfig, options: LogprobO
       const seqs = toSequences(batch);
       const sum = new Float64Array(seqs.length);
       const count = new Int32Array(seqs.length);
+      const logitsSum = new Float64Array(seqs.length);
       const weightFeeds: Record<string, FeedValue> = {};
       for (const [name, v] of wi.params) weightFeeds[name] = weightFeed(weights, name, v.shape as number[]);
       // Micro-batches of whole prompt groups, longest first, bounded by the padded token budget.
@@ -199,10 +203,12 @@ export async function createLogprobRunner(config: ModelConfig, options: LogprobO
         const sub = chunkSeqIdx.map((k) => seqs[k]!);
         const { packed, feeds } = batchFeeds(sub, config, share);
         if (packed.predictions > 0) {
-          const out = await compiled.run({ ...weightFeeds, ...feeds }, ["logp_sum"]);
+          const out = await compiled.run({ ...weightFeeds, ...feeds }, ["logp_sum", "logits_sum"]);
           const data = out.logp_sum!.data as Float32Array;
+          const logits = out.logits_sum!.data as Float32Array;
           chunkSeqIdx.forEach((k, n) => {
             sum[k] = data[n]!;
+            logitsSum[k] = logits[n]!;
           });
         }
         chunkSeqIdx.forEach((k, n) => {
@@ -210,7 +216,7 @@ export async function createLogprobRunner(config: ModelConfig, options: LogprobO
         });
         i = j;
       }
-      return { sum, count };
+      return { sum, count, logitsSum };
     },
   };
 }
@@ -276,6 +282,8 @@ export interface TrainingResult {
   loss: number;
   logpSum: Float64Array;
   count: Int32Array;
+  /** per sequence: sum of the raw logits over its response positions and the vocabulary (metrics only) */
+  logitsSum: Float64Array;
   grads: Map<string, Float32Array>;
 }
 
@@ -298,7 +306,7 @@ export async function createTrainingStep(config: ModelConfig, opts: TrainingStep
   const wi = new WeightInputs(g, parameterShapes(config), opts.transformWeight);
   const b = declareBatchInputs(g, config);
   const { hidden } = buildDecoder(g, config, wi.source, { ids: b.ids, cos: b.cos, sin: b.sin, mask: b.mask });
-  const logpSum = sequenceLogprobGraph(g, config, wi.source, hidden, b.predIndex, b.targets, b.segments);
+  const { logpSum, logitsSum } = sequenceLogprobGraph(g, config, wi.source, hidden, b.predIndex, b.targets, b.segments);
   const count = g.input("token_count", "float32", ["N"]);
   let refLogp: Value | undefined;
   const extras: string[] = [];
@@ -324,6 +332,7 @@ export async function createTrainingStep(config: ModelConfig, opts: TrainingStep
   );
   g.output("loss", loss);
   g.output("logp_sum", logpSum);
+  g.output("logits_sum", logitsSum);
   trainable.forEach(([name], i) => {
     g.output(`grad:${name}`, grads[i]!);
   });
@@ -354,6 +363,7 @@ export async function createTrainingStep(config: ModelConfig, opts: TrainingStep
       return {
         loss: (out.loss!.data as Float32Array)[0]!,
         logpSum: Float64Array.from(out.logp_sum!.data as Float32Array),
+        logitsSum: Float64Array.from(out.logits_sum!.data as Float32Array),
         count: packed.counts,
         grads: result,
       };

@@ -24,14 +24,21 @@ export interface EngineTrainingStep {
       refLogp?: Float64Array | Float32Array;
       extra?: Record<string, { data: Float32Array; dims: number[] }>;
     },
-  ): Promise<{ loss: number; logpSum: Float64Array; count: Int32Array; grads: Map<string, Float32Array> }>;
+  ): Promise<{
+    loss: number;
+    logpSum: Float64Array;
+    count: Int32Array;
+    /** per sequence: raw logits summed over response positions and vocabulary (for `logits/...`; optional) */
+    logitsSum?: Float64Array;
+    grads: Map<string, Float32Array>;
+  }>;
 }
 
-/** Forward-only sequence log-probs (for evaluation and reference precompute). */
+/** Forward-only sequence log-probs (for evaluation and reference precompute); `logitsSum` as in the step. */
 export type SequenceLogprobs = (
   weights: Weights,
   seqs: readonly TokenSequence[],
-) => Promise<{ sum: Float64Array; count: Int32Array }>;
+) => Promise<{ sum: Float64Array; count: Int32Array; logitsSum?: Float64Array }>;
 
 /** Reference log-probs of sequences (from the precomputed cache). */
 export type ReferenceLogprobs = (seqs: readonly TokenSequence[]) => Promise<Float64Array>;
@@ -52,6 +59,8 @@ export interface EngineModelOptions {
   maxLength: number;
   save: (dir: string, weights: Weights) => void;
   load: (dir: string) => Weights;
+  /** Vocabulary size: with the steps' `logitsSum`, gives TRL's `logits/...` metrics (sum / (tokens * vocab)). */
+  vocabSize?: number;
   /** Relative tolerance of the engine-loss vs scalar-loss consistency check (float32 graph vs float64). */
   lossCheckTolerance?: number;
 }
@@ -82,14 +91,22 @@ export class EngineModel implements TrainableModel<TrainRow> {
     return s.ids.length - Math.max(s.responseStart, 1);
   }
 
-  private examples(method: Method, nRows: number, sum: Float64Array, count: Int32Array, ref?: Float64Array): Example[] {
+  private examples(
+    method: Method,
+    nRows: number,
+    stats: { sum: Float64Array; count: Int32Array; logitsSum?: Float64Array },
+    ref?: Float64Array,
+  ): Example[] {
     const names = METHOD_SEQUENCES[method];
+    const { sum, count, logitsSum } = stats;
+    const vocab = this.o.vocabSize;
     const out: Example[] = [];
     for (let r = 0; r < nRows; r++) {
       const ex: Example = {};
       names.forEach((name, j) => {
         const i = r * names.length + j;
-        ex[name] = { policy: sum[i], reference: ref?.[i], tokens: count[i] };
+        const logitsMean = logitsSum && vocab && count[i] > 0 ? logitsSum[i] / (count[i] * vocab) : undefined;
+        ex[name] = { policy: sum[i], reference: ref?.[i], tokens: count[i], logitsMean };
       });
       out.push(ex);
     }
@@ -128,7 +145,8 @@ export class EngineModel implements TrainableModel<TrainRow> {
       if (!eg) throw new Error(`the training step returned no gradient for ${name}`);
       for (let i = 0; i < g.length; i++) g[i] += weight * eg[i];
     }
-    const scalar = computeLoss(method, this.examples(method, rows.length, r.logpSum, r.count, ref), loss);
+    const stats = { sum: r.logpSum, count: r.count, logitsSum: r.logitsSum };
+    const scalar = computeLoss(method, this.examples(method, rows.length, stats, ref), loss);
     const tol = this.o.lossCheckTolerance ?? 1e-3;
     if (Number.isFinite(r.loss) && Math.abs(r.loss - scalar.loss) > tol * (1 + Math.abs(scalar.loss)))
       throw new Error(`engine loss ${r.loss} disagrees with the scalar ${method} loss ${scalar.loss}`);
@@ -138,8 +156,8 @@ export class EngineModel implements TrainableModel<TrainRow> {
   async evalStep(rows: readonly TrainRow[], method: Method, loss: LossOptions): Promise<MicroBatchResult> {
     const seqs = rows.flatMap((r) => this.sequences(r, method));
     const ref = usesReference(method) ? await this.requireReference()(seqs) : undefined;
-    const { sum, count } = await this.o.evalLogprobs(this.o.weights, seqs);
-    const scalar = computeLoss(method, this.examples(method, rows.length, sum, count, ref), loss);
+    const stats = await this.o.evalLogprobs(this.o.weights, seqs);
+    const scalar = computeLoss(method, this.examples(method, rows.length, stats, ref), loss);
     return { loss: scalar.loss, metrics: scalar.metrics, tokens: seqs.reduce((a, s) => a + s.ids.length, 0) };
   }
 

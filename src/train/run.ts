@@ -47,7 +47,7 @@ interface LogprobRunnerLike {
   sequenceLogprobs(
     weights: Weights,
     batch: { ids: Int32Array[]; responseStart: number[] },
-  ): Promise<{ sum: Float64Array; count: Int32Array }>;
+  ): Promise<{ sum: Float64Array; count: Int32Array; logitsSum?: Float64Array }>;
 }
 interface EngineModules {
   createLogprobRunner(config: ModelConfig, options?: object): Promise<LogprobRunnerLike>;
@@ -187,6 +187,7 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
         responseStart: seqs.map((s) => s.responseStart),
       }),
     reference: table.lookup,
+    vocabSize: config.vocab_size,
     encode,
     maxLength: cfg.max_length,
     save,

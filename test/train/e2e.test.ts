@@ -71,6 +71,14 @@ describe("iopo train on a tiny Qwen2 model", () => {
       expect(log.some((x) => "eval_loss" in x)).toBe(true);
       expect(train[5].loss).toBeLessThan(train[0].loss);
       if (method === "iopo") expect(train[0]).toHaveProperty(["rewards/margins_v2"]);
+      // TRL's logits/* metrics (IOPO: the official _v1/_v2 pairs), for training and evaluation rows
+      const evalRow = log.find((x) => "eval_loss" in x)!;
+      const suffixes = method === "iopo" ? ["_v1", "_v2"] : method === "dpo" ? [""] : [];
+      for (const s of suffixes)
+        for (const k of [`logits/chosen${s}`, `logits/rejected${s}`]) {
+          expect(Number.isFinite(train[0][k]), k).toBe(true);
+          expect(Number.isFinite(evalRow[`eval_${k}`]), `eval_${k}`).toBe(true);
+        }
       expect(existsSync(join(c.output_dir, "checkpoint-3", "trainer_state.json"))).toBe(true);
       if (ft === "lora") {
         expect(JSON.parse(readFileSync(join(c.output_dir, "adapter_config.json"), "utf8")).r).toBe(4);
