@@ -1,10 +1,14 @@
 /**
- * LoRA through the decoder's `transformWeight` hook: a targeted projection weight W [out, in] is used as
+ * LoRA, two ways. `loraTransform` (weight path, the default when lora_dropout is 0) goes through the decoder's
+ * `transformWeight` hook: a targeted projection weight W [out, in] is used as
  * W + (alpha / r) * B @ A, with A [r, in] and B [out, r] declared as extra parameters under PEFT's tensor names
  * (`<module>.lora_A.weight`, `<module>.lora_B.weight`) and fed from the same weights map. Train with
  * `trainable: isLoraParameter` so only the adapters get gradients (the frozen base gradient is never output).
  */
+import type { Graph, Value } from "../engine/graph.js";
 import type { TransformWeight } from "./decoder.js";
+import type { LinearAdapter } from "./decoder-graph.js";
+import { dropoutMaskGraph } from "./lora-dropout.js";
 
 export interface LoraOptions {
   /** module leaf names to adapt, e.g. ["q_proj", "v_proj"] */
@@ -23,6 +27,39 @@ export function loraTransform(opts: LoraOptions): TransformWeight {
     const b = param(`${m[1]}.lora_B.weight`, [out, opts.rank]);
     return g.add(weight, g.mul(g.matmul(b, a), g.scalar(scale)));
   };
+}
+
+/** What an activation-path adapter may use while the training graph is built. */
+export interface AdapterContext {
+  g: Graph;
+  /** declare (once) a parameter input fed from the weights map */
+  param: (name: string, shape: number[]) => Value;
+  /** int64 [B*S, 1] per-token dropout keys (lora-dropout.ts), a graph input declared on first use */
+  dropoutKeys: () => Value;
+}
+
+export type LinearAdapterFactory = (ctx: AdapterContext) => LinearAdapter;
+
+/**
+ * LoRA on the activation path, PEFT's `lora.Linear.forward`: y = W x + b + (alpha/r) B (A dropout(x)), with A, B under
+ * the same PEFT names as `loraTransform`. Needed for `lora_dropout > 0` (the dropout acts on the branch input only,
+ * inverted scaling, a deterministic mask per module from lora-dropout.ts); with dropout 0 it computes the same
+ * function as `loraTransform` without forming W + (alpha/r) B A.
+ */
+export function loraBranch(opts: LoraOptions & { dropout: number }): LinearAdapterFactory {
+  const scale = opts.alpha / opts.rank;
+  return ({ g, param, dropoutKeys }) =>
+    (module, x, y) => {
+      const leaf = module.slice(module.lastIndexOf(".") + 1);
+      if (!opts.targets.includes(leaf)) return y;
+      const [inp, out] = [x.shape[1], y.shape[1]];
+      if (typeof inp !== "number" || typeof out !== "number") throw new Error(`${module}: static feature dims needed`);
+      const a = param(`${module}.lora_A.weight`, [opts.rank, inp]);
+      const b = param(`${module}.lora_B.weight`, [out, opts.rank]);
+      const xd = opts.dropout > 0 ? g.mul(x, dropoutMaskGraph(g, dropoutKeys(), module, inp, opts.dropout)) : x;
+      const low = g.gemm(xd, a, undefined, { transB: true }); // [B*S, r]
+      return g.gemm(low, b, y, { transB: true, alpha: scale }); // y + scale * low B^T
+    };
 }
 
 export function isLoraParameter(name: string): boolean {

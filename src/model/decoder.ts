@@ -33,6 +33,8 @@ import { CompiledGraph, type EngineOptions, type FeedValue, f32 } from "../engin
 import type { ModelConfig } from "./config.js";
 import { packBatch, planRows, rowLength, type SequenceInput } from "./decoder-batch.js";
 import { buildDecoder, sequenceLogprobGraph, type WeightSource } from "./decoder-graph.js";
+import type { LinearAdapterFactory } from "./decoder-lora.js";
+import { dropoutStream, sequenceTokenKeys } from "./lora-dropout.js";
 import type { Weights } from "./weights.js";
 import { parameterNames } from "./weights.js";
 
@@ -134,8 +136,8 @@ function declareBatchInputs(g: Graph, cfg: ModelConfig): BatchValues {
   };
 }
 
-function batchFeeds(seqs: SequenceInput[], cfg: ModelConfig, share: boolean) {
-  const packed = packBatch(cfg, seqs, planRows(seqs, share));
+function batchFeeds(seqs: SequenceInput[], cfg: ModelConfig, share: boolean, tokenKeys?: (seq: number) => Uint32Array) {
+  const packed = packBatch(cfg, seqs, planRows(seqs, share), tokenKeys);
   const { rows, width, predictions: R, sequences: N } = packed;
   const hd = cfg.head_dim;
   const feeds: Record<string, FeedValue> = {
@@ -275,6 +277,8 @@ export interface TrainingStepOptions extends EngineOptions {
   trainable: (name: string) => boolean;
   loss?: LossFn;
   transformWeight?: TransformWeight;
+  /** activation-path rewrite of the projections (decoder-lora.ts `loraBranch`, LoRA with dropout) */
+  adaptLinear?: LinearAdapterFactory;
   sharePrompts?: boolean;
 }
 
@@ -297,6 +301,8 @@ export interface TrainingStep {
       responseStart: number[];
       refLogp?: Float64Array | Float32Array;
       extra?: Record<string, { data: Float32Array; dims: number[] }>;
+      /** the dropout masks' (seed, optimizer step): required when the graph has dropout (lora-dropout.ts) */
+      dropout?: { seed: number; step: number };
     },
   ): Promise<TrainingResult>;
 }
@@ -305,7 +311,17 @@ export async function createTrainingStep(config: ModelConfig, opts: TrainingStep
   const g = new Graph("train");
   const wi = new WeightInputs(g, parameterShapes(config), opts.transformWeight);
   const b = declareBatchInputs(g, config);
-  const { hidden } = buildDecoder(g, config, wi.source, { ids: b.ids, cos: b.cos, sin: b.sin, mask: b.mask });
+  let dropoutKeys: Value | undefined;
+  const adapt = opts.adaptLinear?.({
+    g,
+    param: wi.param,
+    dropoutKeys: () => {
+      dropoutKeys ??= g.reshape(g.input("dropout_keys", "int64", ["B", "S"]), ["B*S", 1]);
+      return dropoutKeys;
+    },
+  });
+  const inputs = { ids: b.ids, cos: b.cos, sin: b.sin, mask: b.mask };
+  const { hidden } = buildDecoder(g, config, wi.source, inputs, adapt);
   const { logpSum, logitsSum } = sequenceLogprobGraph(g, config, wi.source, hidden, b.predIndex, b.targets, b.segments);
   const count = g.input("token_count", "float32", ["N"]);
   let refLogp: Value | undefined;
@@ -345,7 +361,14 @@ export async function createTrainingStep(config: ModelConfig, opts: TrainingStep
     trainableNames: trainable.map(([n]) => n),
     async run(weights, batch) {
       const seqs = toSequences(batch);
-      const { packed, feeds } = batchFeeds(seqs, config, share);
+      let tokenKeys: ((i: number) => Uint32Array) | undefined;
+      if (dropoutKeys) {
+        if (!batch.dropout) throw new Error("this training step has LoRA dropout: pass dropout { seed, step }");
+        const stream = dropoutStream(batch.dropout.seed, batch.dropout.step);
+        tokenKeys = (i) => sequenceTokenKeys(stream, seqs[i]!.ids);
+      }
+      const { packed, feeds } = batchFeeds(seqs, config, share, tokenKeys);
+      if (packed.keys) feeds.dropout_keys = { dtype: "int64", data: packed.keys, dims: [packed.rows, packed.width] };
       for (const [name, v] of wi.params) feeds[name] = weightFeed(weights, name, v.shape as number[]);
       feeds.token_count = f32(Float32Array.from(packed.counts), [seqs.length]);
       if (refLogp) {

@@ -23,6 +23,8 @@ export interface EngineTrainingStep {
       responseStart: number[];
       refLogp?: Float64Array | Float32Array;
       extra?: Record<string, { data: Float32Array; dims: number[] }>;
+      /** LoRA dropout masks' (seed, optimizer step) */
+      dropout?: { seed: number; step: number };
     },
   ): Promise<{
     loss: number;
@@ -59,6 +61,11 @@ export interface EngineModelOptions {
   maxLength: number;
   save: (dir: string, weights: Weights) => void;
   load: (dir: string) => Weights;
+  /**
+   * Seed of the training steps' dropout masks (LoRA dropout; masks are a pure function of seed, optimizer step and
+   * tokens, see src/model/lora-dropout.ts). Undefined = the steps have no dropout.
+   */
+  dropoutSeed?: number;
   /** Vocabulary size: with the steps' `logitsSum`, gives TRL's `logits/...` metrics (sum / (tokens * vocab)). */
   vocabSize?: number;
   /** Relative tolerance of the engine-loss vs scalar-loss consistency check (float32 graph vs float64). */
@@ -119,6 +126,7 @@ export class EngineModel implements TrainableModel<TrainRow> {
     loss: LossOptions,
     grads: Map<string, Float32Array>,
     weight: number,
+    at?: { step: number },
   ): Promise<MicroBatchResult> {
     const seqs = rows.flatMap((r) => this.sequences(r, method));
     const ref = usesReference(method) ? await this.requireReference()(seqs) : undefined;
@@ -139,6 +147,7 @@ export class EngineModel implements TrainableModel<TrainRow> {
       responseStart: seqs.map((s) => s.responseStart),
       refLogp: ref,
       extra,
+      dropout: this.o.dropoutSeed === undefined ? undefined : { seed: this.o.dropoutSeed, step: at?.step ?? 0 },
     });
     for (const [name, g] of grads) {
       const eg = r.grads.get(name);

@@ -53,9 +53,10 @@ interface EngineModules {
   createLogprobRunner(config: ModelConfig, options?: object): Promise<LogprobRunnerLike>;
   createTrainingStep(
     config: ModelConfig,
-    options: { trainable: (name: string) => boolean; loss: unknown; transformWeight?: unknown },
+    options: { trainable: (name: string) => boolean; loss: unknown; transformWeight?: unknown; adaptLinear?: unknown },
   ): Promise<EngineTrainingStep>;
   loraTransform(options: { targets: string[]; rank: number; alpha: number }): unknown;
+  loraBranch(options: { targets: string[]; rank: number; alpha: number; dropout: number }): unknown;
 }
 
 const MODULES = {
@@ -96,8 +97,6 @@ export interface TrainFromConfigOptions {
 /** `iopo train`: data, model folder, reference log-probs (cached), engine step, training loop, saving. */
 export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOptions = {}): Promise<TrainRunResult> {
   const status = o.onStatus ?? (() => {});
-  if (cfg.lora_dropout > 0 && cfg.finetuning_type === "lora")
-    throw new Error("lora_dropout > 0 is not supported by the engine yet (the paper's recipe uses 0)");
   const data = loadTrainingData(cfg);
   const { model: M, engine: E } = await importAll();
   const folder = M.loadModelFolder(cfg.model_name_or_path);
@@ -148,6 +147,10 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
     });
   }
 
+  // LoRA: a weight transform W + (alpha/r) B A when lora_dropout is 0; with dropout, PEFT's activation-path branch
+  // y = W x + (alpha/r) B A dropout(x) with deterministic masks (training steps only; eval and reference never drop).
+  const dropout = lora && cfg.lora_dropout > 0 ? cfg.lora_dropout : 0;
+  const loraOpts = lora && { targets: lora.leafs, rank: lora.spec.rank, alpha: lora.spec.alpha };
   const steps = new Map<string, Promise<EngineTrainingStep>>();
   const trainingStep = (m: Method, loss: LossOptions) => {
     const key = JSON.stringify([m, loss]);
@@ -156,9 +159,8 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
       s = E.createTrainingStep(config, {
         trainable: (name) => trainableSet.has(name),
         loss: (g: LossGraph<unknown>, ctx: LossGraphContext<unknown>) => buildGraphLoss(g, ctx, m, loss),
-        transformWeight: lora
-          ? E.loraTransform({ targets: lora.leafs, rank: lora.spec.rank, alpha: lora.spec.alpha })
-          : undefined,
+        transformWeight: loraOpts && dropout === 0 ? E.loraTransform(loraOpts) : undefined,
+        adaptLinear: loraOpts && dropout > 0 ? E.loraBranch({ ...loraOpts, dropout }) : undefined,
       });
       steps.set(key, s);
     }
@@ -188,6 +190,7 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
       }),
     reference: table.lookup,
     vocabSize: config.vocab_size,
+    dropoutSeed: dropout > 0 ? cfg.seed : undefined,
     encode,
     maxLength: cfg.max_length,
     save,
