@@ -19,6 +19,9 @@
  *     (rows (x1,y1) (x1,y2) (x2,y2) (x2,y1), ...). `transformWeight(name, w, g, param)` rewrites a weight before
  *     use (e.g. LoRA: w + scale * B @ A, with A/B declared via `param` and fed from the same weights map; see
  *     decoder-lora.ts: loraTransform({ targets, rank, alpha }) with trainable: isLoraParameter).
+ *     `adaptLinear` instead rewrites projection outputs on the activation path: loraBranch({ ..., dropout }) is PEFT's
+ *     y = W x + scale * B A dropout(x); with dropout > 0, run() needs `dropout: { seed, step }`, from which the graph
+ *     computes its masks (lora-dropout.ts: a pure function of seed, step, module and token prefix).
  *
  *   createGenerator(config, weights, options?) -> Generator   (see generate.ts)
  *     gen.generate(prompts: Int32Array[], { max_new_tokens, temperature, top_p, seed, eos_token_ids })
