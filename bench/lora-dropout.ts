@@ -1,13 +1,16 @@
 /**
  * Cost of LoRA dropout: the IOPO training step (4 sequences (x1,y1) (x1,y2) (x2,y2) (x2,y1), 160 prompt + 96 response
- * tokens, forward + backward of the adapters, lora_target all, r 8, alpha 16) in three forms, measured alternately in
- * the same process (the machine is noisy; compare the ratios):
+ * tokens, forward + backward of the adapters, lora_target all, r 8, alpha 16) in three forms, each in its own child
+ * process, alternating over rounds (the machine is noisy; compare the ratios; the best round counts):
  *   weight    W + (alpha/r) B A as a weight transform (what lora_dropout 0 trains with)
  *   branch    PEFT's activation-path branch y = W x + (alpha/r) B A x, no dropout
  *   dropout   the branch with lora_dropout p (in-graph integer-hash masks)
  *
- *   npx tsx bench/lora-dropout.ts [--shapes tiny,small] [--iters 3] [--threads 2] [--p 0.1]
+ *   npx tsx bench/lora-dropout.ts [--shapes tiny,small,medium] [--iters 3] [--rounds 2] [--threads 2] [--p 0.1]
  */
+import { execFileSync } from "node:child_process";
+import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
 import { type ModelConfig, parseModelConfig } from "../src/model/config.js";
 import { createTrainingStep, iopoLoss, parameterShapes, type TrainingStep } from "../src/model/decoder.js";
 import { isLoraParameter, loraBranch, loraTransform } from "../src/model/decoder-lora.js";
@@ -89,38 +92,58 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1]! : fallback;
 }
 
+/** One variant in this process (so that its sessions and memory are its own): seconds per step after a warm-up. */
+async function child(shape: string, variant: string, iters: number, threads: number, p: number): Promise<number> {
+  const cfg = configOf(shape);
+  const weights = weightsWithAdapters(cfg);
+  const group = iopoGroup(cfg);
+  const base = { trainable: isLoraParameter, loss: iopoLoss(0.1), threads, memoryPattern: false };
+  const adapters =
+    variant === "weight"
+      ? { transformWeight: loraTransform(LORA) }
+      : { adaptLinear: loraBranch({ ...LORA, dropout: variant === "dropout" ? p : 0 }) };
+  const step: TrainingStep = await createTrainingStep(cfg, { ...base, ...adapters });
+  let total = 0;
+  for (let i = 0; i <= iters; i++) {
+    const t = performance.now();
+    await step.run(weights, { ...group, dropout: { seed: 1, step: i } });
+    if (i > 0) total += (performance.now() - t) / 1000; // iteration 0 warms up
+  }
+  return total / iters;
+}
+
 async function main() {
   const iters = Number(arg("iters", "3"));
   const threads = Number(arg("threads", "2"));
   const p = Number(arg("p", "0.1"));
+  const variant = arg("child", "");
+  if (variant) {
+    console.log(JSON.stringify({ sec: await child(arg("shape", "tiny"), variant, iters, threads, p) }));
+    return;
+  }
+  const rounds = Number(arg("rounds", "2"));
+  const self = fileURLToPath(import.meta.url);
   for (const shape of arg("shapes", "tiny,small").split(",")) {
-    const cfg = configOf(shape);
-    const weights = weightsWithAdapters(cfg);
-    const group = iopoGroup(cfg);
-    const base = { trainable: isLoraParameter, loss: iopoLoss(0.1), threads, memoryPattern: false };
-    const variants: [string, TrainingStep][] = [
-      ["weight", await createTrainingStep(cfg, { ...base, transformWeight: loraTransform(LORA) })],
-      ["branch", await createTrainingStep(cfg, { ...base, adaptLinear: loraBranch({ ...LORA, dropout: 0 }) })],
-      ["dropout", await createTrainingStep(cfg, { ...base, adaptLinear: loraBranch({ ...LORA, dropout: p }) })],
-    ];
-    const times = new Map<string, number[]>(variants.map(([n]) => [n, []]));
-    for (let i = 0; i <= iters; i++) {
-      for (const [name, step] of variants) {
-        const t = performance.now();
-        await step.run(weights, { ...group, dropout: { seed: 1, step: i } });
-        if (i > 0) times.get(name)!.push((performance.now() - t) / 1000); // iteration 0 warms up
+    const times = new Map<string, number[]>(VARIANTS.map((v) => [v, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const v of VARIANTS) {
+        const args = ["--import", "tsx", self, "--child", v, "--shape", shape, "--iters", String(iters)];
+        args.push("--threads", String(threads), "--p", String(p));
+        const out = execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        times.get(v)!.push(JSON.parse(out.trim().split("\n").pop()!).sec);
       }
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const w = median(times.get("weight")!);
-    const row: Record<string, unknown> = { shape, threads, p, iters };
-    for (const [name] of variants) {
-      const m = median(times.get(name)!);
-      row[`${name}_s`] = Number(m.toFixed(3));
-      row[`${name}_vs_weight`] = Number((m / w).toFixed(3));
+    const best = (v: string) => Math.min(...times.get(v)!);
+    const row: Record<string, unknown> = { shape, threads, p, iters, rounds, load: loadavg()[0]!.toFixed(1) };
+    for (const v of VARIANTS) {
+      row[`${v}_s`] = Number(best(v).toFixed(3));
+      row[`${v}_vs_weight`] = Number((best(v) / best("weight")).toFixed(3));
     }
+    row.dropout_vs_branch = Number((best("dropout") / best("branch")).toFixed(3));
     console.log(JSON.stringify(row));
   }
 }
+
+const VARIANTS = ["weight", "branch", "dropout"];
 
 await main();

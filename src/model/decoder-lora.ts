@@ -8,7 +8,7 @@
 import type { Graph, Value } from "../engine/graph.js";
 import type { TransformWeight } from "./decoder.js";
 import type { LinearAdapter } from "./decoder-graph.js";
-import { dropoutMaskGraph } from "./lora-dropout.js";
+import { dropUnscaledGraph } from "./lora-dropout.js";
 
 export interface LoraOptions {
   /** module leaf names to adapt, e.g. ["q_proj", "v_proj"] */
@@ -56,9 +56,13 @@ export function loraBranch(opts: LoraOptions & { dropout: number }): LinearAdapt
       if (typeof inp !== "number" || typeof out !== "number") throw new Error(`${module}: static feature dims needed`);
       const a = param(`${module}.lora_A.weight`, [opts.rank, inp]);
       const b = param(`${module}.lora_B.weight`, [out, opts.rank]);
-      const xd = opts.dropout > 0 ? g.mul(x, dropoutMaskGraph(g, dropoutKeys(), module, inp, opts.dropout)) : x;
-      const low = g.gemm(xd, a, undefined, { transB: true }); // [B*S, r]
-      return g.gemm(low, b, y, { transB: true, alpha: scale }); // y + scale * low B^T
+      if (opts.dropout === 0) {
+        const low = g.gemm(x, a, undefined, { transB: true }); // [B*S, r]
+        return g.gemm(low, b, y, { transB: true, alpha: scale }); // y + scale * low B^T
+      }
+      // inverted dropout: the kept inputs, scaled by 1/(1-p) inside the second GEMM
+      const low = g.gemm(dropUnscaledGraph(g, x, dropoutKeys(), module, opts.dropout), a, undefined, { transB: true });
+      return g.gemm(low, b, y, { transB: true, alpha: scale / (1 - opts.dropout) });
     };
 }
 

@@ -89,10 +89,14 @@ function bitwise(g: Graph, op: "BitwiseXor" | "BitwiseAnd", a: Value, b: Value):
 }
 
 /**
- * The graph's mask for one module: `tokenKeys` int64 [T, 1] (values < 2^32) -> float [T, n] of 0 or 1/(1-p).
- * Integer only until the final Where, so it has no gradient path.
+ * The elements of x [T, n] that one module's dropout keeps, *unscaled*: where(dropped, 0, x). The caller applies the
+ * inverted-dropout factor 1/(1-p) where it is cheapest (the LoRA branch folds it into its GEMM's alpha), and only a
+ * bool mask is kept for the backward pass. `tokenKeys` is int64 [T, 1] (values < 2^32); the mask is integer-only, so
+ * it has no gradient path.
  */
-export function dropoutMaskGraph(g: Graph, tokenKeys: Value, module: string, n: number, p: number): Value {
+export function dropUnscaledGraph(g: Graph, x: Value, tokenKeys: Value, module: string, p: number): Value {
+  const n = x.shape[x.rank - 1];
+  if (typeof n !== "number") throw new Error(`${module}: dropout needs a static feature dim`);
   const cols = g.constant(moduleColumnKeys(module, n), [1, n], "int64");
   const mask32 = g.scalar(MASK32, "int64");
   const round = (x: Value, mul: number, shift: number) => {
@@ -101,5 +105,5 @@ export function dropoutMaskGraph(g: Graph, tokenKeys: Value, module: string, n: 
   };
   const h = round(round(bitwise(g, "BitwiseXor", tokenKeys, cols), M1, 15), M2, 13);
   const dropped = g.less(h, g.scalar(dropThreshold(p), "int64"));
-  return g.where(dropped, g.scalar(0), g.scalar(1 / (1 - p)));
+  return g.where(dropped, g.scalar(0), x);
 }

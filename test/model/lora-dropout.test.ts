@@ -5,8 +5,8 @@ import type { ModelConfig } from "../../src/model/config.js";
 import { createTrainingStep, sftLoss } from "../../src/model/decoder.js";
 import { isLoraParameter, loraBranch, loraTransform } from "../../src/model/decoder-lora.js";
 import {
-  dropoutMaskGraph,
   dropoutStream,
+  dropUnscaledGraph,
   referenceDropoutMask,
   sequenceTokenKeys,
 } from "../../src/model/lora-dropout.js";
@@ -28,10 +28,18 @@ const SCALE = LORA.alpha / LORA.rank;
 
 async function graphMask(keys: Uint32Array, module: string, n: number, p: number): Promise<Float32Array> {
   const g = new Graph("mask");
-  g.output("mask", dropoutMaskGraph(g, g.input("keys", "int64", ["T", 1]), module, n, p));
+  const x = g.input("x", "float32", ["T", n]);
+  // x = 1/(1-p) everywhere: the kept values are then the inverted-dropout multipliers
+  g.output("mask", dropUnscaledGraph(g, x, g.input("keys", "int64", ["T", 1]), module, p));
   const c = await CompiledGraph.create(g, { threads: 2 });
   const data = BigInt64Array.from(keys, (k) => BigInt(k));
-  return (await c.run({ keys: { dtype: "int64", data, dims: [keys.length, 1] } })).mask!.data as Float32Array;
+  const ones = new Float32Array(keys.length * n).fill(1 / (1 - p));
+  return (
+    await c.run({
+      keys: { dtype: "int64", data, dims: [keys.length, 1] },
+      x: { dtype: "float32", data: ones, dims: [keys.length, n] },
+    })
+  ).mask!.data as Float32Array;
 }
 
 describe("LoRA dropout masks", () => {
