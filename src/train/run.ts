@@ -53,9 +53,8 @@ interface EngineModules {
   createLogprobRunner(config: ModelConfig, options?: object): Promise<LogprobRunnerLike>;
   createTrainingStep(
     config: ModelConfig,
-    options: { trainable: (name: string) => boolean; loss: unknown; transformWeight?: unknown; adaptLinear?: unknown },
+    options: { trainable: (name: string) => boolean; loss: unknown; adaptLinear?: unknown },
   ): Promise<EngineTrainingStep>;
-  loraTransform(options: { targets: string[]; rank: number; alpha: number }): unknown;
   loraBranch(options: { targets: string[]; rank: number; alpha: number; dropout: number }): unknown;
 }
 
@@ -147,8 +146,10 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
     });
   }
 
-  // LoRA: a weight transform W + (alpha/r) B A when lora_dropout is 0; with dropout, PEFT's activation-path branch
-  // y = W x + (alpha/r) B A dropout(x) with deterministic masks (training steps only; eval and reference never drop).
+  // LoRA as PEFT's activation-path branch y = W x + (alpha/r) B A dropout(x), with deterministic masks when
+  // lora_dropout > 0 (training steps only; eval and reference log-probs use the merged weights and never drop). The
+  // branch is faster than the weight transform W + (alpha/r) B A at every bench shape (it never forms the [out, in]
+  // gradient of the merged weight): bench/lora-dropout.ts.
   const dropout = lora && cfg.lora_dropout > 0 ? cfg.lora_dropout : 0;
   const loraOpts = lora && { targets: lora.leafs, rank: lora.spec.rank, alpha: lora.spec.alpha };
   const steps = new Map<string, Promise<EngineTrainingStep>>();
@@ -159,8 +160,7 @@ export async function trainFromConfig(cfg: TrainConfig, o: TrainFromConfigOption
       s = E.createTrainingStep(config, {
         trainable: (name) => trainableSet.has(name),
         loss: (g: LossGraph<unknown>, ctx: LossGraphContext<unknown>) => buildGraphLoss(g, ctx, m, loss),
-        transformWeight: loraOpts && dropout === 0 ? E.loraTransform(loraOpts) : undefined,
-        adaptLinear: loraOpts && dropout > 0 ? E.loraBranch({ ...loraOpts, dropout }) : undefined,
+        adaptLinear: loraOpts ? E.loraBranch({ ...loraOpts, dropout }) : undefined,
       });
       steps.set(key, s);
     }
