@@ -93,7 +93,7 @@ function arg(name: string, fallback: string): string {
 }
 
 /** One variant in this process (so that its sessions and memory are its own): seconds per step after a warm-up. */
-async function child(shape: string, variant: string, iters: number, threads: number, p: number): Promise<number> {
+async function child(shape: string, variant: string, iters: number, threads: number, p: number) {
   const cfg = configOf(shape);
   const weights = weightsWithAdapters(cfg);
   const group = iopoGroup(cfg);
@@ -109,7 +109,7 @@ async function child(shape: string, variant: string, iters: number, threads: num
     await step.run(weights, { ...group, dropout: { seed: 1, step: i } });
     if (i > 0) total += (performance.now() - t) / 1000; // iteration 0 warms up
   }
-  return total / iters;
+  return { sec: total / iters, rss: process.resourceUsage().maxRSS / 2 ** 20 };
 }
 
 async function main() {
@@ -118,19 +118,22 @@ async function main() {
   const p = Number(arg("p", "0.1"));
   const variant = arg("child", "");
   if (variant) {
-    console.log(JSON.stringify({ sec: await child(arg("shape", "tiny"), variant, iters, threads, p) }));
+    console.log(JSON.stringify(await child(arg("shape", "tiny"), variant, iters, threads, p)));
     return;
   }
   const rounds = Number(arg("rounds", "2"));
   const self = fileURLToPath(import.meta.url);
   for (const shape of arg("shapes", "tiny,small").split(",")) {
     const times = new Map<string, number[]>(VARIANTS.map((v) => [v, []]));
+    const rss = new Map<string, number>();
     for (let r = 0; r < rounds; r++) {
       for (const v of VARIANTS) {
         const args = ["--import", "tsx", self, "--child", v, "--shape", shape, "--iters", String(iters)];
         args.push("--threads", String(threads), "--p", String(p));
         const out = execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-        times.get(v)!.push(JSON.parse(out.trim().split("\n").pop()!).sec);
+        const res = JSON.parse(out.trim().split("\n").pop()!) as { sec: number; rss: number };
+        times.get(v)!.push(res.sec);
+        rss.set(v, Math.max(rss.get(v) ?? 0, res.rss));
       }
     }
     const best = (v: string) => Math.min(...times.get(v)!);
@@ -138,6 +141,7 @@ async function main() {
     for (const v of VARIANTS) {
       row[`${v}_s`] = Number(best(v).toFixed(3));
       row[`${v}_vs_weight`] = Number((best(v) / best("weight")).toFixed(3));
+      row[`${v}_peak_rss_gib`] = Number(rss.get(v)!.toFixed(2));
     }
     row.dropout_vs_branch = Number((best("dropout") / best("branch")).toFixed(3));
     console.log(JSON.stringify(row));

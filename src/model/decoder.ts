@@ -6,11 +6,11 @@
  *       -> { sum: Float64Array, count: Int32Array, logitsSum: Float64Array }
  *     sum[i] = sum over t >= max(responseStart[i], 1) of log p(ids[i][t] | ids[i][<t]); count[i] = number of such t.
  *     logitsSum[i] = sum of the raw LM-head logits over those positions and the whole vocabulary (TRL's
- *     `logits/...` metrics divide it by count * vocab_size). Forward only. Sequences sharing a prompt are packed into one row (the prompt is computed once) and the LM head
- *     and log-softmax run only at the scored positions. Sessions are cached, so repeated calls reuse one session.
+ *     `logits/...` metrics divide it by count * vocab_size). Forward only. Sequences sharing a prompt are packed into
+ *     one row (the prompt is computed once) and the LM head and log-softmax run only at the scored positions. Sessions are cached, so repeated calls reuse one session.
  *
- *   createTrainingStep(config, { trainable, loss?, transformWeight?, ...options }) -> TrainingStep
- *     step.run(weights, { ids, responseStart, refLogp?, extra? })
+ *   createTrainingStep(config, { trainable, loss?, transformWeight?, adaptLinear?, ...options }) -> TrainingStep
+ *     step.run(weights, { ids, responseStart, refLogp?, extra?, dropout? })
  *       -> { loss, logpSum: Float64Array, count: Int32Array, logitsSum: Float64Array, grads: Map<name, Float32Array> }
  *     One forward + backward graph; gradients only for parameters with trainable(name) === true.
  *     `loss(g, ctx)` builds a scalar from the per-sequence log-prob sums in the graph API (ctx.logpSum [N],
@@ -280,7 +280,7 @@ export interface TrainingStepOptions extends EngineOptions {
   trainable: (name: string) => boolean;
   loss?: LossFn;
   transformWeight?: TransformWeight;
-  /** activation-path rewrite of the projections (decoder-lora.ts `loraBranch`, LoRA with dropout) */
+  /** activation-path rewrite of the projections (decoder-lora.ts `loraBranch`: LoRA, with or without dropout) */
   adaptLinear?: LinearAdapterFactory;
   sharePrompts?: boolean;
 }

@@ -12,7 +12,7 @@
  *
  * Per element (token key t, feature c of module m):  h = mix(t XOR colKey(m, c));  kept iff h >= p * 2^32.
  */
-import type { Graph, Value } from "../engine/graph.js";
+import { broadcastShapes, type Graph, type Value } from "../engine/graph.js";
 
 const MASK32 = 0xffffffff;
 // Odd multipliers below 2^31, so that a 32-bit value times one stays below 2^63 in the graph's int64 arithmetic.
@@ -79,13 +79,9 @@ export function referenceDropoutMask(tokenKeys: ArrayLike<number>, module: strin
   return out;
 }
 
+/** ONNX 18 bitwise ops on int64 (the graph builder has no method for them; ORT's CPU provider implements them). */
 function bitwise(g: Graph, op: "BitwiseXor" | "BitwiseAnd", a: Value, b: Value): Value {
-  const shape = a.rank >= b.rank ? a.shape : b.shape;
-  const dims = shape.map((_, i) => {
-    const da = a.shape[a.rank - shape.length + i] ?? 1;
-    return da === 1 ? (b.shape[b.rank - shape.length + i] ?? 1) : da;
-  });
-  return g.node(op, [a, b], {}, [{ dtype: "int64", shape: dims }])[0]!;
+  return g.node(op, [a, b], {}, [{ dtype: "int64", shape: broadcastShapes(a.shape, b.shape) }])[0]!;
 }
 
 /**
