@@ -32,6 +32,8 @@ export interface PackedBatch {
   counts: Int32Array; // [N]
   /** tokens actually computed (without padding) */
   tokens: number;
+  /** per-slot dropout keys [rows, width] (only when `tokenKeys` was given; padding 0) */
+  keys?: BigInt64Array;
 }
 
 export const MASKED = -1e9;
@@ -98,7 +100,16 @@ export function rowLength(plan: RowPlan, seqs: SequenceInput[]): number {
   return plan.prompt.length + plan.members.reduce((n, i) => n + seqs[i]!.ids.length - seqs[i]!.responseStart, 0);
 }
 
-export function packBatch(cfg: ModelConfig, seqs: SequenceInput[], plans: RowPlan[]): PackedBatch {
+/**
+ * Lay the planned rows out. `tokenKeys(i)` (optional) gives per-token keys of sequence i (LoRA dropout); a shared
+ * prompt slot takes its first member's keys, which equal every member's since the keys hash token prefixes.
+ */
+export function packBatch(
+  cfg: ModelConfig,
+  seqs: SequenceInput[],
+  plans: RowPlan[],
+  tokenKeys?: (seq: number) => Uint32Array,
+): PackedBatch {
   const hd = cfg.head_dim;
   const inv = inverseFrequencies(cfg);
   const width = Math.max(1, ...plans.map((p) => rowLength(p, seqs)));
@@ -111,11 +122,16 @@ export function packBatch(cfg: ModelConfig, seqs: SequenceInput[], plans: RowPla
   const targets: number[] = [];
   const owner: number[] = [];
   const counts = new Int32Array(seqs.length);
+  const keys = tokenKeys ? new BigInt64Array(rows * width) : undefined;
   let tokens = 0;
   plans.forEach((plan, r) => {
     const base = r * width;
     const segment = new Int32Array(width).fill(-1); // -1 padding, 0 prompt, k+1 response k
     const P = plan.prompt.length;
+    if (keys && plan.members.length > 0) {
+      const first = tokenKeys!(plan.members[0]!);
+      for (let t = 0; t < P; t++) keys[base + t] = BigInt(first[t]!);
+    }
     for (let t = 0; t < P; t++) {
       ids[base + t] = BigInt(plan.prompt[t]!);
       writeRotary(inv, t, cos, sin, (base + t) * hd);
@@ -125,8 +141,10 @@ export function packBatch(cfg: ModelConfig, seqs: SequenceInput[], plans: RowPla
     plan.members.forEach((seqIdx, k) => {
       const s = seqs[seqIdx]!;
       const rs = s.responseStart;
+      const own = keys ? tokenKeys!(seqIdx) : undefined;
       for (let t = rs; t < s.ids.length; t++) {
         const slot = off + (t - rs);
+        if (own) keys![base + slot] = BigInt(own[t]!);
         ids[base + slot] = BigInt(s.ids[t]!);
         writeRotary(inv, t, cos, sin, (base + slot) * hd);
         segment[slot] = k + 1;
@@ -172,5 +190,6 @@ export function packBatch(cfg: ModelConfig, seqs: SequenceInput[], plans: RowPla
     segments,
     counts,
     tokens,
+    keys,
   };
 }

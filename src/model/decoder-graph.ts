@@ -16,6 +16,12 @@ import type { ModelConfig } from "./config.js";
 /** Supplies the graph value of an HF-named parameter (a graph input, possibly transformed, e.g. by LoRA). */
 export type WeightSource = (name: string) => Value;
 
+/**
+ * Rewrites the output y of a projection `module` (e.g. "model.layers.0.self_attn.q_proj") given its input x ([B*S, in])
+ * - the activation-path LoRA branch, y + scale * B A dropout(x). Without one, the graph is the plain decoder.
+ */
+export type LinearAdapter = (module: string, x: Value, y: Value) => Value;
+
 export interface DecoderGraphInputs {
   /** int64 [B, S] token ids */
   ids: Value;
@@ -70,8 +76,9 @@ function rotary(g: Graph, x: Value, cos: Value, sin: Value, hd: number): Value {
   return g.add(g.mul(x, cos), g.mul(swapped, sin));
 }
 
-function linear(g: Graph, x: Value, w: WeightSource, name: string, bias: boolean): Value {
-  return g.gemm(x, w(`${name}.weight`), bias ? w(`${name}.bias`) : undefined, { transB: true });
+function linear(g: Graph, x: Value, w: WeightSource, name: string, bias: boolean, adapt?: LinearAdapter): Value {
+  const y = g.gemm(x, w(`${name}.weight`), bias ? w(`${name}.bias`) : undefined, { transB: true });
+  return adapt ? adapt(name, x, y) : y;
 }
 
 export function buildDecoder(
@@ -79,6 +86,7 @@ export function buildDecoder(
   cfg: ModelConfig,
   w: WeightSource,
   inp: DecoderGraphInputs,
+  adapt?: LinearAdapter,
 ): DecoderGraphOutputs {
   const D = cfg.hidden_size;
   const H = cfg.num_attention_heads;
@@ -98,9 +106,9 @@ export function buildDecoder(
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const p = `model.layers.${l}`;
     const h = rmsNorm(g, x, w(`${p}.input_layernorm.weight`), eps);
-    const q = linear(g, h, w, `${p}.self_attn.q_proj`, cfg.attention_bias);
-    const k = linear(g, h, w, `${p}.self_attn.k_proj`, cfg.attention_bias);
-    const v = linear(g, h, w, `${p}.self_attn.v_proj`, cfg.attention_bias);
+    const q = linear(g, h, w, `${p}.self_attn.q_proj`, cfg.attention_bias, adapt);
+    const k = linear(g, h, w, `${p}.self_attn.k_proj`, cfg.attention_bias, adapt);
+    const v = linear(g, h, w, `${p}.self_attn.v_proj`, cfg.attention_bias, adapt);
     const q4 = rotary(g, g.reshape(g.mul(q, scale), [B, S, H, hd]), cos4, sin4, hd);
     const k4 = rotary(g, g.reshape(k, [B, S, KV, hd]), cos4, sin4, hd);
     const v4 = g.reshape(v, [B, S, KV, hd]);
@@ -115,13 +123,13 @@ export function buildDecoder(
     const past = inp.past?.[l];
     const attn = past ? cachedAttention(g, q5, scores, v5, past, inp.pastMask!) : g.matmul(g.softmax(scores, -1), v5); // [B,KV,r,S,hd]
     const merged = g.reshape(g.transpose(attn, [0, 3, 1, 2, 4]), [BS, H * hd]);
-    x = g.add(x, linear(g, merged, w, `${p}.self_attn.o_proj`, cfg.o_proj_bias));
+    x = g.add(x, linear(g, merged, w, `${p}.self_attn.o_proj`, cfg.o_proj_bias, adapt));
 
     const h2 = rmsNorm(g, x, w(`${p}.post_attention_layernorm.weight`), eps);
-    const gate = linear(g, h2, w, `${p}.mlp.gate_proj`, cfg.mlp_bias);
-    const up = linear(g, h2, w, `${p}.mlp.up_proj`, cfg.mlp_bias);
+    const gate = linear(g, h2, w, `${p}.mlp.gate_proj`, cfg.mlp_bias, adapt);
+    const up = linear(g, h2, w, `${p}.mlp.up_proj`, cfg.mlp_bias, adapt);
     const act = swiglu(g, gate, up);
-    x = g.add(x, linear(g, act, w, `${p}.mlp.down_proj`, cfg.mlp_bias));
+    x = g.add(x, linear(g, act, w, `${p}.mlp.down_proj`, cfg.mlp_bias, adapt));
   }
   return { hidden: rmsNorm(g, x, w("model.norm.weight"), eps), present };
 }
@@ -129,6 +137,17 @@ export function buildDecoder(
 /** The LM-head matrix ([V, D]): the embedding when tied. */
 export function lmHeadWeight(cfg: ModelConfig, w: WeightSource): Value {
   return w(cfg.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight");
+}
+
+/** Per-sequence response statistics of the LM head. */
+export interface SequenceStats {
+  /** [N] summed response log-probs (the differentiable quantity the losses use) */
+  logpSum: Value;
+  /**
+   * [N] sum of the raw logits over the sequence's response positions and the whole vocabulary (TRL's
+   * `logits/chosen` numerator). Only ever a graph output: no loss reads it, so it adds no gradient path.
+   */
+  logitsSum: Value;
 }
 
 /**
@@ -143,9 +162,14 @@ export function sequenceLogprobGraph(
   predIndex: Value,
   targets: Value,
   segments: Value,
-): Value {
+): SequenceStats {
   const sel = g.gather(hidden, predIndex, 0); // [R, D]
   const logits = g.gemm(sel, lmHeadWeight(cfg, w), undefined, { transB: true }); // [R, V]
   const tok = tokenLogprob(g, logits, targets); // [R, 1]
-  return g.reshape(g.matmul(segments, tok), [segments.shape[0]!]); // [N]
+  const n = segments.shape[0]!;
+  const rowLogits = g.reduceSum(logits, [1], true); // [R, 1]
+  return {
+    logpSum: g.reshape(g.matmul(segments, tok), [n]),
+    logitsSum: g.reshape(g.matmul(segments, rowLogits), [n]),
+  };
 }

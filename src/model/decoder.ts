@@ -3,14 +3,15 @@
  *
  *   createLogprobRunner(config, options?) -> LogprobRunner
  *     runner.sequenceLogprobs(weights, { ids: Int32Array[], responseStart: number[] })
- *       -> { sum: Float64Array, count: Int32Array }
+ *       -> { sum: Float64Array, count: Int32Array, logitsSum: Float64Array }
  *     sum[i] = sum over t >= max(responseStart[i], 1) of log p(ids[i][t] | ids[i][<t]); count[i] = number of such t.
- *     Forward only. Sequences sharing a prompt are packed into one row (the prompt is computed once) and the LM head
- *     and log-softmax run only at the scored positions. Sessions are cached, so repeated calls reuse one session.
+ *     logitsSum[i] = sum of the raw LM-head logits over those positions and the whole vocabulary (TRL's
+ *     `logits/...` metrics divide it by count * vocab_size). Forward only. Sequences sharing a prompt are packed into
+ *     one row (the prompt is computed once) and the LM head and log-softmax run only at the scored positions. Sessions are cached, so repeated calls reuse one session.
  *
- *   createTrainingStep(config, { trainable, loss?, transformWeight?, ...options }) -> TrainingStep
- *     step.run(weights, { ids, responseStart, refLogp?, extra? })
- *       -> { loss, logpSum: Float64Array, count: Int32Array, grads: Map<name, Float32Array> }
+ *   createTrainingStep(config, { trainable, loss?, transformWeight?, adaptLinear?, ...options }) -> TrainingStep
+ *     step.run(weights, { ids, responseStart, refLogp?, extra?, dropout? })
+ *       -> { loss, logpSum: Float64Array, count: Int32Array, logitsSum: Float64Array, grads: Map<name, Float32Array> }
  *     One forward + backward graph; gradients only for parameters with trainable(name) === true.
  *     `loss(g, ctx)` builds a scalar from the per-sequence log-prob sums in the graph API (ctx.logpSum [N],
  *     ctx.count [N], ctx.refLogp [N] (fed from `refLogp`), ctx.input(name, dims) for extra inputs fed from `extra`).
@@ -18,6 +19,9 @@
  *     (rows (x1,y1) (x1,y2) (x2,y2) (x2,y1), ...). `transformWeight(name, w, g, param)` rewrites a weight before
  *     use (e.g. LoRA: w + scale * B @ A, with A/B declared via `param` and fed from the same weights map; see
  *     decoder-lora.ts: loraTransform({ targets, rank, alpha }) with trainable: isLoraParameter).
+ *     `adaptLinear` instead rewrites projection outputs on the activation path: loraBranch({ ..., dropout }) is PEFT's
+ *     y = W x + scale * B A dropout(x); with dropout > 0, run() needs `dropout: { seed, step }`, from which the graph
+ *     computes its masks (lora-dropout.ts: a pure function of seed, step, module and token prefix).
  *
  *   createGenerator(config, weights, options?) -> Generator   (see generate.ts)
  *     gen.generate(prompts: Int32Array[], { max_new_tokens, temperature, top_p, seed, eos_token_ids })
@@ -32,6 +36,8 @@ import { CompiledGraph, type EngineOptions, type FeedValue, f32 } from "../engin
 import type { ModelConfig } from "./config.js";
 import { packBatch, planRows, rowLength, type SequenceInput } from "./decoder-batch.js";
 import { buildDecoder, sequenceLogprobGraph, type WeightSource } from "./decoder-graph.js";
+import type { LinearAdapterFactory } from "./decoder-lora.js";
+import { dropoutStream, sequenceTokenKeys } from "./lora-dropout.js";
 import type { Weights } from "./weights.js";
 import { parameterNames } from "./weights.js";
 
@@ -133,8 +139,8 @@ function declareBatchInputs(g: Graph, cfg: ModelConfig): BatchValues {
   };
 }
 
-function batchFeeds(seqs: SequenceInput[], cfg: ModelConfig, share: boolean) {
-  const packed = packBatch(cfg, seqs, planRows(seqs, share));
+function batchFeeds(seqs: SequenceInput[], cfg: ModelConfig, share: boolean, tokenKeys?: (seq: number) => Uint32Array) {
+  const packed = packBatch(cfg, seqs, planRows(seqs, share), tokenKeys);
   const { rows, width, predictions: R, sequences: N } = packed;
   const hd = cfg.head_dim;
   const feeds: Record<string, FeedValue> = {
@@ -167,7 +173,7 @@ export interface LogprobRunner {
   sequenceLogprobs(
     weights: Weights,
     batch: { ids: Int32Array[]; responseStart: number[] },
-  ): Promise<{ sum: Float64Array; count: Int32Array }>;
+  ): Promise<{ sum: Float64Array; count: Int32Array; logitsSum: Float64Array }>;
 }
 
 export async function createLogprobRunner(config: ModelConfig, options: LogprobOptions = {}): Promise<LogprobRunner> {
@@ -176,7 +182,9 @@ export async function createLogprobRunner(config: ModelConfig, options: LogprobO
   const wi = new WeightInputs(g, shapes);
   const b = declareBatchInputs(g, config);
   const { hidden } = buildDecoder(g, config, wi.source, { ids: b.ids, cos: b.cos, sin: b.sin, mask: b.mask });
-  g.output("logp_sum", sequenceLogprobGraph(g, config, wi.source, hidden, b.predIndex, b.targets, b.segments));
+  const stats = sequenceLogprobGraph(g, config, wi.source, hidden, b.predIndex, b.targets, b.segments);
+  g.output("logp_sum", stats.logpSum);
+  g.output("logits_sum", stats.logitsSum);
   const compiled = await CompiledGraph.create(g, options);
   const share = options.sharePrompts ?? true;
   const budget = options.maxBatchTokens ?? 8192;
@@ -186,6 +194,7 @@ export async function createLogprobRunner(config: ModelConfig, options: LogprobO
       const seqs = toSequences(batch);
       const sum = new Float64Array(seqs.length);
       const count = new Int32Array(seqs.length);
+      const logitsSum = new Float64Array(seqs.length);
       const weightFeeds: Record<string, FeedValue> = {};
       for (const [name, v] of wi.params) weightFeeds[name] = weightFeed(weights, name, v.shape as number[]);
       // Micro-batches of whole prompt groups, longest first, bounded by the padded token budget.
@@ -199,10 +208,12 @@ export async function createLogprobRunner(config: ModelConfig, options: LogprobO
         const sub = chunkSeqIdx.map((k) => seqs[k]!);
         const { packed, feeds } = batchFeeds(sub, config, share);
         if (packed.predictions > 0) {
-          const out = await compiled.run({ ...weightFeeds, ...feeds }, ["logp_sum"]);
+          const out = await compiled.run({ ...weightFeeds, ...feeds }, ["logp_sum", "logits_sum"]);
           const data = out.logp_sum!.data as Float32Array;
+          const logits = out.logits_sum!.data as Float32Array;
           chunkSeqIdx.forEach((k, n) => {
             sum[k] = data[n]!;
+            logitsSum[k] = logits[n]!;
           });
         }
         chunkSeqIdx.forEach((k, n) => {
@@ -210,7 +221,7 @@ export async function createLogprobRunner(config: ModelConfig, options: LogprobO
         });
         i = j;
       }
-      return { sum, count };
+      return { sum, count, logitsSum };
     },
   };
 }
@@ -269,6 +280,8 @@ export interface TrainingStepOptions extends EngineOptions {
   trainable: (name: string) => boolean;
   loss?: LossFn;
   transformWeight?: TransformWeight;
+  /** activation-path rewrite of the projections (decoder-lora.ts `loraBranch`: LoRA, with or without dropout) */
+  adaptLinear?: LinearAdapterFactory;
   sharePrompts?: boolean;
 }
 
@@ -276,6 +289,8 @@ export interface TrainingResult {
   loss: number;
   logpSum: Float64Array;
   count: Int32Array;
+  /** per sequence: sum of the raw logits over its response positions and the vocabulary (metrics only) */
+  logitsSum: Float64Array;
   grads: Map<string, Float32Array>;
 }
 
@@ -289,6 +304,8 @@ export interface TrainingStep {
       responseStart: number[];
       refLogp?: Float64Array | Float32Array;
       extra?: Record<string, { data: Float32Array; dims: number[] }>;
+      /** the dropout masks' (seed, optimizer step): required when the graph has dropout (lora-dropout.ts) */
+      dropout?: { seed: number; step: number };
     },
   ): Promise<TrainingResult>;
   /** Write ORT's profile (a Chrome trace JSON) when created with `profilePrefix`. */
@@ -299,8 +316,18 @@ export async function createTrainingStep(config: ModelConfig, opts: TrainingStep
   const g = new Graph("train");
   const wi = new WeightInputs(g, parameterShapes(config), opts.transformWeight);
   const b = declareBatchInputs(g, config);
-  const { hidden } = buildDecoder(g, config, wi.source, { ids: b.ids, cos: b.cos, sin: b.sin, mask: b.mask });
-  const logpSum = sequenceLogprobGraph(g, config, wi.source, hidden, b.predIndex, b.targets, b.segments);
+  let dropoutKeys: Value | undefined;
+  const adapt = opts.adaptLinear?.({
+    g,
+    param: wi.param,
+    dropoutKeys: () => {
+      dropoutKeys ??= g.reshape(g.input("dropout_keys", "int64", ["B", "S"]), ["B*S", 1]);
+      return dropoutKeys;
+    },
+  });
+  const inputs = { ids: b.ids, cos: b.cos, sin: b.sin, mask: b.mask };
+  const { hidden } = buildDecoder(g, config, wi.source, inputs, adapt);
+  const { logpSum, logitsSum } = sequenceLogprobGraph(g, config, wi.source, hidden, b.predIndex, b.targets, b.segments);
   const count = g.input("token_count", "float32", ["N"]);
   let refLogp: Value | undefined;
   const extras: string[] = [];
@@ -326,6 +353,7 @@ export async function createTrainingStep(config: ModelConfig, opts: TrainingStep
   );
   g.output("loss", loss);
   g.output("logp_sum", logpSum);
+  g.output("logits_sum", logitsSum);
   trainable.forEach(([name], i) => {
     g.output(`grad:${name}`, grads[i]!);
   });
@@ -339,7 +367,14 @@ export async function createTrainingStep(config: ModelConfig, opts: TrainingStep
     endProfiling: () => compiled.endProfiling(),
     async run(weights, batch) {
       const seqs = toSequences(batch);
-      const { packed, feeds } = batchFeeds(seqs, config, share);
+      let tokenKeys: ((i: number) => Uint32Array) | undefined;
+      if (dropoutKeys) {
+        if (!batch.dropout) throw new Error("this training step has LoRA dropout: pass dropout { seed, step }");
+        const stream = dropoutStream(batch.dropout.seed, batch.dropout.step);
+        tokenKeys = (i) => sequenceTokenKeys(stream, seqs[i]!.ids);
+      }
+      const { packed, feeds } = batchFeeds(seqs, config, share, tokenKeys);
+      if (packed.keys) feeds.dropout_keys = { dtype: "int64", data: packed.keys, dims: [packed.rows, packed.width] };
       for (const [name, v] of wi.params) feeds[name] = weightFeed(weights, name, v.shape as number[]);
       feeds.token_count = f32(Float32Array.from(packed.counts), [seqs.length]);
       if (refLogp) {
@@ -357,6 +392,7 @@ export async function createTrainingStep(config: ModelConfig, opts: TrainingStep
       return {
         loss: (out.loss!.data as Float32Array)[0]!,
         logpSum: Float64Array.from(out.logp_sum!.data as Float32Array),
+        logitsSum: Float64Array.from(out.logits_sum!.data as Float32Array),
         count: packed.counts,
         grads: result,
       };

@@ -24,7 +24,12 @@ export const TrainConfigSchema = z.strictObject({
   lora_rank: z.number().int().positive().default(8),
   /** LLaMA-Factory default: 2 * lora_rank. */
   lora_alpha: z.number().positive().optional(),
-  lora_dropout: z.number().min(0).max(1).default(0),
+  /**
+   * PEFT's dropout on the LoRA branch input (training steps only, inverted scaling 1/(1-p)); 0 = off, the paper's
+   * recipe. With p > 0 the adapter runs as an activation-path branch with deterministic masks (seed, optimizer step,
+   * module, token prefix), so runs are reproducible and --resume replays them.
+   */
+  lora_dropout: z.number().min(0).lt(1).default(0),
   /** `all` (every linear layer of the decoder blocks) or a comma-separated list of module names (q_proj,v_proj). */
   lora_target: z.string().default("all"),
   beta: z.number().positive().default(0.1),

@@ -24,15 +24,24 @@ export interface EngineTrainingStep {
       responseStart: number[];
       refLogp?: Float64Array | Float32Array;
       extra?: Record<string, { data: Float32Array; dims: number[] }>;
+      /** LoRA dropout masks' (seed, optimizer step) */
+      dropout?: { seed: number; step: number };
     },
-  ): Promise<{ loss: number; logpSum: Float64Array; count: Int32Array; grads: Map<string, Float32Array> }>;
+  ): Promise<{
+    loss: number;
+    logpSum: Float64Array;
+    count: Int32Array;
+    /** per sequence: raw logits summed over response positions and vocabulary (for `logits/...`; optional) */
+    logitsSum?: Float64Array;
+    grads: Map<string, Float32Array>;
+  }>;
 }
 
-/** Forward-only sequence log-probs (for evaluation and reference precompute). */
+/** Forward-only sequence log-probs (for evaluation and reference precompute); `logitsSum` as in the step. */
 export type SequenceLogprobs = (
   weights: Weights,
   seqs: readonly TokenSequence[],
-) => Promise<{ sum: Float64Array; count: Int32Array }>;
+) => Promise<{ sum: Float64Array; count: Int32Array; logitsSum?: Float64Array }>;
 
 /** Reference log-probs of sequences (from the precomputed cache). */
 export type ReferenceLogprobs = (seqs: readonly TokenSequence[]) => Promise<Float64Array>;
@@ -54,6 +63,13 @@ export interface EngineModelOptions {
   truncationMode?: TruncationMode;
   save: (dir: string, weights: Weights) => void;
   load: (dir: string) => Weights;
+  /**
+   * Seed of the training steps' dropout masks (LoRA dropout; masks are a pure function of seed, optimizer step and
+   * tokens, see src/model/lora-dropout.ts). Undefined = the steps have no dropout.
+   */
+  dropoutSeed?: number;
+  /** Vocabulary size: with the steps' `logitsSum`, gives TRL's `logits/...` metrics (sum / (tokens * vocab)). */
+  vocabSize?: number;
   /** Relative tolerance of the engine-loss vs scalar-loss consistency check (float32 graph vs float64). */
   lossCheckTolerance?: number;
 }
@@ -85,14 +101,22 @@ export class EngineModel implements TrainableModel<TrainRow> {
     return s.ids.length - Math.max(s.responseStart, 1);
   }
 
-  private examples(method: Method, nRows: number, sum: Float64Array, count: Int32Array, ref?: Float64Array): Example[] {
+  private examples(
+    method: Method,
+    nRows: number,
+    stats: { sum: Float64Array; count: Int32Array; logitsSum?: Float64Array },
+    ref?: Float64Array,
+  ): Example[] {
     const names = METHOD_SEQUENCES[method];
+    const { sum, count, logitsSum } = stats;
+    const vocab = this.o.vocabSize;
     const out: Example[] = [];
     for (let r = 0; r < nRows; r++) {
       const ex: Example = {};
       names.forEach((name, j) => {
         const i = r * names.length + j;
-        ex[name] = { policy: sum[i], reference: ref?.[i], tokens: count[i] };
+        const logitsMean = logitsSum && vocab && count[i] > 0 ? logitsSum[i] / (count[i] * vocab) : undefined;
+        ex[name] = { policy: sum[i], reference: ref?.[i], tokens: count[i], logitsMean };
       });
       out.push(ex);
     }
@@ -105,6 +129,7 @@ export class EngineModel implements TrainableModel<TrainRow> {
     loss: LossOptions,
     grads: Map<string, Float32Array>,
     weight: number,
+    at?: { step: number },
   ): Promise<MicroBatchResult> {
     const seqs = rows.flatMap((r) => this.sequences(r, method));
     const ref = usesReference(method) ? await this.requireReference()(seqs) : undefined;
@@ -125,13 +150,15 @@ export class EngineModel implements TrainableModel<TrainRow> {
       responseStart: seqs.map((s) => s.responseStart),
       refLogp: ref,
       extra,
+      dropout: this.o.dropoutSeed === undefined ? undefined : { seed: this.o.dropoutSeed, step: at?.step ?? 0 },
     });
     for (const [name, g] of grads) {
       const eg = r.grads.get(name);
       if (!eg) throw new Error(`the training step returned no gradient for ${name}`);
       for (let i = 0; i < g.length; i++) g[i] += weight * eg[i];
     }
-    const scalar = computeLoss(method, this.examples(method, rows.length, r.logpSum, r.count, ref), loss);
+    const stats = { sum: r.logpSum, count: r.count, logitsSum: r.logitsSum };
+    const scalar = computeLoss(method, this.examples(method, rows.length, stats, ref), loss);
     const tol = this.o.lossCheckTolerance ?? 1e-3;
     if (Number.isFinite(r.loss) && Math.abs(r.loss - scalar.loss) > tol * (1 + Math.abs(scalar.loss)))
       throw new Error(`engine loss ${r.loss} disagrees with the scalar ${method} loss ${scalar.loss}`);
@@ -141,8 +168,8 @@ export class EngineModel implements TrainableModel<TrainRow> {
   async evalStep(rows: readonly TrainRow[], method: Method, loss: LossOptions): Promise<MicroBatchResult> {
     const seqs = rows.flatMap((r) => this.sequences(r, method));
     const ref = usesReference(method) ? await this.requireReference()(seqs) : undefined;
-    const { sum, count } = await this.o.evalLogprobs(this.o.weights, seqs);
-    const scalar = computeLoss(method, this.examples(method, rows.length, sum, count, ref), loss);
+    const stats = await this.o.evalLogprobs(this.o.weights, seqs);
+    const scalar = computeLoss(method, this.examples(method, rows.length, stats, ref), loss);
     return { loss: scalar.loss, metrics: scalar.metrics, tokens: seqs.reduce((a, s) => a + s.ids.length, 0) };
   }
 

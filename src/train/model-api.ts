@@ -19,13 +19,17 @@ export interface TrainableModel<Row> {
   readonly params: Map<string, Float32Array>;
   /** Response tokens of a row after truncation (SFT normalises the summed NLL by the step's total). */
   responseTokens(row: Row): number;
-  /** Forward + backward: the loss of `rows` and d loss / d param, added into `grads` scaled by `weight`. */
+  /**
+   * Forward + backward: the loss of `rows` and d loss / d param, added into `grads` scaled by `weight`. `at.step` is
+   * the 0-based optimizer step (it seeds stochastic regularisation such as LoRA dropout, so resume replays it).
+   */
   trainStep(
     rows: readonly Row[],
     method: Method,
     loss: LossOptions,
     grads: Map<string, Float32Array>,
     weight: number,
+    at?: { step: number },
   ): MicroBatchResult | Promise<MicroBatchResult>;
   /** Forward only (evaluation). */
   evalStep(rows: readonly Row[], method: Method, loss: LossOptions): MicroBatchResult | Promise<MicroBatchResult>;

@@ -235,7 +235,7 @@ export async function runTraining<Row>(o: TrainRunOptions<Row>): Promise<TrainRu
         const share = rows.length / nRows;
         const opts = method === "sft" ? { ...lossOpts, tokenNormalizer: stepTokens } : lossOpts;
         const weight = method === "sft" ? 1 : share;
-        const r = await o.model.trainStep(rows, method, opts, grads, weight);
+        const r = await o.model.trainStep(rows, method, opts, grads, weight, { step });
         loss += weight * r.loss;
         stepMetrics.add(r.metrics, share);
         windowTokens += r.tokens;

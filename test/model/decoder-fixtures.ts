@@ -83,8 +83,16 @@ function rope(row: Float64Array, heads: number, hd: number, pos: number, theta: 
   return out;
 }
 
+/** Rewrites a projection's output y given its input x (e.g. an activation-path LoRA branch); identity if absent. */
+export type ReferenceAdapter = (module: string, x: Float64Array[], y: Float64Array[]) => Float64Array[];
+
 /** Logits [T][V] of one sequence (float64). */
-export function referenceLogits(cfg: ModelConfig, w: W64, ids: ArrayLike<number>): Float64Array[] {
+export function referenceLogits(
+  cfg: ModelConfig,
+  w: W64,
+  ids: ArrayLike<number>,
+  adapt: ReferenceAdapter = (_m, _x, y) => y,
+): Float64Array[] {
   const T = ids.length;
   const D = cfg.hidden_size;
   const H = cfg.num_attention_heads;
@@ -95,13 +103,10 @@ export function referenceLogits(cfg: ModelConfig, w: W64, ids: ArrayLike<number>
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const p = `model.layers.${l}`;
     const h = rms(x, w.get(`${p}.input_layernorm.weight`)!.data, cfg.rms_norm_eps);
-    const q = linear(h, w, `${p}.self_attn.q_proj`, cfg.attention_bias).map((r, t) =>
-      rope(r, H, hd, t, cfg.rope_theta),
-    );
-    const k = linear(h, w, `${p}.self_attn.k_proj`, cfg.attention_bias).map((r, t) =>
-      rope(r, KV, hd, t, cfg.rope_theta),
-    );
-    const v = linear(h, w, `${p}.self_attn.v_proj`, cfg.attention_bias);
+    const lin = (x: Float64Array[], name: string, bias: boolean) => adapt(name, x, linear(x, w, name, bias));
+    const q = lin(h, `${p}.self_attn.q_proj`, cfg.attention_bias).map((r, t) => rope(r, H, hd, t, cfg.rope_theta));
+    const k = lin(h, `${p}.self_attn.k_proj`, cfg.attention_bias).map((r, t) => rope(r, KV, hd, t, cfg.rope_theta));
+    const v = lin(h, `${p}.self_attn.v_proj`, cfg.attention_bias);
     const attn = Array.from({ length: T }, () => new Float64Array(H * hd));
     for (let hh = 0; hh < H; hh++) {
       const kvh = Math.floor(hh / (H / KV)); // repeat_kv
@@ -119,13 +124,13 @@ export function referenceLogits(cfg: ModelConfig, w: W64, ids: ArrayLike<number>
           for (let d = 0; d < hd; d++) attn[i]![hh * hd + d]! += (e[j]! / z) * v[j]![kvh * hd + d]!;
       }
     }
-    const o = linear(attn, w, `${p}.self_attn.o_proj`, cfg.o_proj_bias);
+    const o = lin(attn, `${p}.self_attn.o_proj`, cfg.o_proj_bias);
     x = x.map((row, t) => row.map((val, i) => val + o[t]![i]!));
     const h2 = rms(x, w.get(`${p}.post_attention_layernorm.weight`)!.data, cfg.rms_norm_eps);
-    const gate = linear(h2, w, `${p}.mlp.gate_proj`, cfg.mlp_bias);
-    const up = linear(h2, w, `${p}.mlp.up_proj`, cfg.mlp_bias);
+    const gate = lin(h2, `${p}.mlp.gate_proj`, cfg.mlp_bias);
+    const up = lin(h2, `${p}.mlp.up_proj`, cfg.mlp_bias);
     const act = gate.map((gr, t) => gr.map((gv, i) => (gv / (1 + Math.exp(-gv))) * up[t]![i]!));
-    const down = linear(act, w, `${p}.mlp.down_proj`, cfg.mlp_bias);
+    const down = lin(act, `${p}.mlp.down_proj`, cfg.mlp_bias);
     x = x.map((row, t) => row.map((val, i) => val + down[t]![i]!));
   }
   const hN = rms(x, w.get("model.norm.weight")!.data, cfg.rms_norm_eps);
@@ -134,8 +139,14 @@ export function referenceLogits(cfg: ModelConfig, w: W64, ids: ArrayLike<number>
 }
 
 /** Sum of log p(ids[t] | ids[<t]) for t >= max(responseStart, 1), float64. */
-export function referenceLogprob(cfg: ModelConfig, w: W64, ids: ArrayLike<number>, responseStart: number) {
-  const logits = referenceLogits(cfg, w, ids);
+export function referenceLogprob(
+  cfg: ModelConfig,
+  w: W64,
+  ids: ArrayLike<number>,
+  responseStart: number,
+  adapt?: ReferenceAdapter,
+) {
+  const logits = referenceLogits(cfg, w, ids, adapt);
   let sum = 0;
   let count = 0;
   for (let t = Math.max(responseStart, 1); t < ids.length; t++) {

@@ -5,7 +5,14 @@ import { createLogprobRunner, createTrainingStep, dpoLoss, iopoLoss, sftLoss } f
 import { isLoraParameter, loraTransform, mergeLora } from "../../src/model/decoder-lora.js";
 import type { Weights } from "../../src/model/weights.js";
 import { relErr, rng } from "../engine/harness.js";
-import { randomIds, randomWeights, referenceLogprob, tinyConfig, toFloat64 } from "./decoder-fixtures.js";
+import {
+  randomIds,
+  randomWeights,
+  referenceLogits,
+  referenceLogprob,
+  tinyConfig,
+  toFloat64,
+} from "./decoder-fixtures.js";
 
 afterAll(releaseSessions);
 
@@ -32,6 +39,17 @@ function sampleBatch(cfg: ModelConfig, seed: number) {
   return { ids, responseStart };
 }
 
+/** Per sequence: the raw logits summed over its response (predicting) positions and the vocabulary, float64. */
+function referenceLogitSums(cfg: ModelConfig, w: Weights, batch: { ids: Int32Array[]; responseStart: number[] }) {
+  const w64 = toFloat64(w);
+  return batch.ids.map((ids, i) => {
+    const logits = referenceLogits(cfg, w64, ids);
+    let s = 0;
+    for (let t = Math.max(batch.responseStart[i]!, 1); t < ids.length; t++) for (const v of logits[t - 1]!) s += v;
+    return s;
+  });
+}
+
 function referenceSums(cfg: ModelConfig, w: Weights, batch: { ids: Int32Array[]; responseStart: number[] }) {
   const w64 = toFloat64(w);
   return batch.ids.map((ids, i) => referenceLogprob(cfg, w64, ids, batch.responseStart[i]!));
@@ -51,6 +69,22 @@ describe.each(MODELS)("decoder: $name", ({ cfg }) => {
         expect(Math.abs(out.sum[i]! - r.sum)).toBeLessThan(1e-4 * Math.max(1, Math.abs(r.sum)));
       });
     }
+  });
+
+  it("per-sequence response logit sums (TRL logits/*) match the float64 reference in the runner and the step", async () => {
+    const batch = sampleBatch(cfg, 4);
+    const ref = referenceLogitSums(cfg, weights, batch);
+    const close = (got: ArrayLike<number>) =>
+      ref.forEach((r, i) => {
+        expect(Math.abs(got[i]! - r), `sequence ${i}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(r)));
+      });
+    for (const sharePrompts of [true, false]) {
+      const runner = await createLogprobRunner(cfg, { threads: 2, sharePrompts });
+      close((await runner.sequenceLogprobs(weights, batch)).logitsSum);
+    }
+    // The training step outputs the same statistic; it feeds no loss, so the gradients stay the log-prob ones.
+    const step = await createTrainingStep(cfg, { trainable: () => true, loss: sftLoss, threads: 2 });
+    close((await step.run(weights, batch)).logitsSum);
   });
 
   it("a sequence's log-prob does not depend on its batch companions (padding invariance)", async () => {

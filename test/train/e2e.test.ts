@@ -74,6 +74,14 @@ describe("iopo train on a tiny Qwen2 model", () => {
       expect(log.some((x) => "eval_loss" in x)).toBe(true);
       expect(train[5].loss).toBeLessThan(train[0].loss);
       if (method === "iopo") expect(train[0]).toHaveProperty(["rewards/margins_v2"]);
+      // TRL's logits/* metrics (IOPO: the official _v1/_v2 pairs), for training and evaluation rows
+      const evalRow = log.find((x) => "eval_loss" in x)!;
+      const suffixes = method === "iopo" ? ["_v1", "_v2"] : method === "dpo" ? [""] : [];
+      for (const s of suffixes)
+        for (const k of [`logits/chosen${s}`, `logits/rejected${s}`]) {
+          expect(Number.isFinite(train[0][k]), k).toBe(true);
+          expect(Number.isFinite(evalRow[`eval_${k}`]), `eval_${k}`).toBe(true);
+        }
       const ck3 = join(c.output_dir, "checkpoint-3");
       expect(existsSync(join(ck3, "trainer_state.json"))).toBe(true);
       expect(existsSync(join(ck3, "optimizer.safetensors"))).toBe(true);
@@ -155,6 +163,59 @@ describe("iopo train on a tiny Qwen2 model", () => {
     expect(r.truncation).toEqual({ examples: 4, truncated: expected, prompts: 2 * expected, responses: 0 });
     expect(status.join("\n")).toMatch(/max_length 80: 2 of 4 examples truncated \(4 prompts cut, keeping their start/);
   });
+  describe("lora_dropout > 0 (PEFT's branch dropout, deterministic masks)", () => {
+    const strip = (rows: Record<string, number>[]) =>
+      rows.map((r) =>
+        Object.fromEntries(
+          Object.entries(r).filter(([k]) => !["elapsed_time", "remaining_time", "tokens_per_second"].includes(k)),
+        ),
+      );
+    const log = (c: { output_dir: string }) => strip(readJournal(join(c.output_dir, "trainer_log.jsonl")));
+    const drop = ["--method", "iopo", "--finetuning_type", "lora", "--lora_rank", "4", "--lora_dropout", "0.2"];
+
+    it("resume == uninterrupted, and the masks change the trajectory", async () => {
+      const a = cfg("drop-a", drop);
+      await trainFromConfig(a);
+      const b = cfg("drop-b", drop);
+      expect((await trainFromConfig(b, { stopAfter: 3 })).finished).toBe(false);
+      await trainFromConfig(b, { resume: true });
+      const la = log(a);
+      const lb = log(b);
+      expect(lb).toHaveLength(la.length);
+      la.forEach((row, i) => {
+        for (const [k, v] of Object.entries(row)) expect(lb[i][k], `row ${i} ${k}`).toBe(v);
+      });
+      const none = cfg("drop-none", [...drop.slice(0, -1), "0"]);
+      await trainFromConfig(none);
+      const l0 = log(none).filter((r) => "loss" in r);
+      const l1 = la.filter((r) => "loss" in r);
+      // B starts at 0, so step 1's loss is ln 2 either way, but its gradient (through A dropout(x)) already differs
+      expect(l1[0].grad_norm).not.toBe(l0[0].grad_norm);
+      expect(Math.abs(l1[5].loss - l0[5].loss)).toBeGreaterThan(1e-6);
+    });
+
+    it("gradient accumulation 4 x 1 == 1 x 4 with dropout on (masks do not depend on the micro-batch split)", async () => {
+      const split = (n: number, k: number) => [
+        "--per_device_train_batch_size",
+        String(n),
+        "--gradient_accumulation_steps",
+        String(k),
+        "--max_steps",
+        "4",
+      ];
+      const a = cfg("drop-acc-a", [...drop, ...split(4, 1)]);
+      const b = cfg("drop-acc-b", [...drop, ...split(1, 4)]);
+      await trainFromConfig(a);
+      await trainFromConfig(b);
+      const la = log(a).filter((r) => "loss" in r);
+      const lb = log(b).filter((r) => "loss" in r);
+      expect(lb).toHaveLength(4);
+      la.forEach((row, i) => {
+        expect(Math.abs(lb[i].loss - row.loss), `step ${i + 1}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(row.loss)));
+      });
+    });
+  });
+
   it("resume == uninterrupted on the real engine", async () => {
     const a = cfg("resume-a", ["--method", "iopo"]);
     await trainFromConfig(a);

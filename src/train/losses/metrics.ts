@@ -1,12 +1,16 @@
 import type { SeqLogps } from "./types.js";
 
-/** Collects per-example metric values and averages them over the batch (TRL logs batch means). */
+/**
+ * Collects per-example metric values and averages them over the batch (TRL logs batch means). A `weight` makes it
+ * a weighted mean: the `logits/...` metrics weigh each sequence's mean logit by its response tokens, which gives
+ * TRL's mean over all response positions and vocabulary entries of the batch.
+ */
 export class MetricMeans {
   private sums = new Map<string, number>();
   private counts = new Map<string, number>();
-  add(name: string, value: number): void {
-    this.sums.set(name, (this.sums.get(name) ?? 0) + value);
-    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+  add(name: string, value: number, weight = 1): void {
+    this.sums.set(name, (this.sums.get(name) ?? 0) + weight * value);
+    this.counts.set(name, (this.counts.get(name) ?? 0) + weight);
   }
   result(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -44,8 +48,8 @@ export function addPairMetrics(
   m.add(`logps/rejected${suffix}`, lr);
   if (chosen.reference !== undefined) m.add(`logps/ref_chosen${suffix}`, rc);
   if (rejected.reference !== undefined) m.add(`logps/ref_rejected${suffix}`, rr);
-  if (chosen.logitsMean !== undefined) m.add(`logits/chosen${suffix}`, chosen.logitsMean);
-  if (rejected.logitsMean !== undefined) m.add(`logits/rejected${suffix}`, rejected.logitsMean);
+  addLogits(m, `logits/chosen${suffix}`, chosen);
+  addLogits(m, `logits/rejected${suffix}`, rejected);
 }
 
 /** Metrics of a single sequence (IOPO* has a third, unpaired sequence rejected_v2 = (x2,y1)). */
@@ -55,5 +59,13 @@ export function addSingleMetrics(m: MetricMeans, name: string, beta: number, seq
   m.add(`rewards/${name}`, beta * (l - r));
   m.add(`logps/${name}`, l);
   if (seq.reference !== undefined) m.add(`logps/ref_${name}`, r);
-  if (seq.logitsMean !== undefined) m.add(`logits/${name}`, seq.logitsMean);
+  addLogits(m, `logits/${name}`, seq);
+}
+
+/**
+ * TRL's `logits/<name>`: mean raw logit over all response positions and vocabulary entries of the batch's
+ * sequences of that name (`logits[loss_mask].mean()`), i.e. per-sequence means weighted by response tokens.
+ */
+function addLogits(m: MetricMeans, name: string, seq: SeqLogps): void {
+  if (seq.logitsMean !== undefined) m.add(name, seq.logitsMean, seq.tokens);
 }

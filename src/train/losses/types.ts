@@ -16,7 +16,10 @@ export interface SeqLogps {
   reference?: number;
   /** Number of response tokens |y| (after truncation). */
   tokens: number;
-  /** Optional mean raw LM-head logit over response tokens, only for the `logits/...` metrics. */
+  /**
+   * Optional mean raw LM-head logit over the response positions and the vocabulary (sum / (tokens * vocab)), only
+   * for the `logits/...` metrics (aggregated over a batch weighted by `tokens`).
+   */
   logitsMean?: number;
 }
 
