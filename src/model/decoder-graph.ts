@@ -48,8 +48,9 @@ export interface DecoderGraphOutputs {
 }
 
 /**
- * softmax([scoresPast, scores]) @ [vPast; v] without concatenating the cache: both parts share one max and one
- * normaliser. q5 [B,KV,r,S,hd]; scores [B,KV,r,S,S] (masked); past k [B,KV,hd,C], v [B,KV,C,hd].
+ * softmax([scoresPast, scores]) @ [vPast; v] without concatenating the cache: only the (small) score rows are
+ * concatenated, and the probabilities are split back into the cache part and the new part.
+ * q5 [B,KV,r,S,hd]; scores [B,KV,r,S,S] (masked); past k [B,KV,hd,C], v [B,KV,C,hd].
  */
 function cachedAttention(
   g: Graph,
@@ -60,12 +61,9 @@ function cachedAttention(
   pastMask: Value,
 ): Value {
   const scoresPast = g.add(g.matmul(q5, g.unsqueeze(past.k, [2])), pastMask); // [B,KV,r,S,C]
-  const max = g.reduceMax(g.concat([g.reduceMax(scoresPast, [-1]), g.reduceMax(scores, [-1])], -1), [-1]);
-  const ePast = g.exp(g.sub(scoresPast, max));
-  const eNew = g.exp(g.sub(scores, max));
-  const total = g.add(g.reduceSum(ePast, [-1]), g.reduceSum(eNew, [-1]));
-  const weighted = g.add(g.matmul(ePast, g.unsqueeze(past.v, [2])), g.matmul(eNew, v5));
-  return g.div(weighted, total);
+  const probs = g.softmax(g.concat([scoresPast, scores], -1), -1);
+  const [pPast, pNew] = g.split(probs, [scoresPast.shape[4]!, scores.shape[4]!], -1);
+  return g.add(g.matmul(pPast!, g.unsqueeze(past.v, [2])), g.matmul(pNew!, v5));
 }
 
 /** x [.., hd] -> x * cos + swap_halves(x) * signedSin */
