@@ -9,7 +9,8 @@
  * below the peer's (10.4 GiB), but glibc then returns freed blocks to the OS and every step page-faults its
  * activations back in (about 1.7x slower). Keeping glibc from trimming its heap restores most of the speed
  * (measured 37.9 s vs 33.0 s per medium step with the arena, at 10.5 GiB). glibc reads these variables only at
- * process start, so a CLI that trains should re-launch itself with them (`needsMallocRelaunch` / `mallocEnv`).
+ * process start, so they go to a child process: `bench/engine-step.ts --arena off` measures that mode. The trainer
+ * keeps the arena on, whose peak is already below the peer's once memory patterns are off.
  */
 
 /** glibc malloc settings: never trim the heap; blocks up to 32 MiB come from the heap rather than mmap. */
@@ -22,10 +23,4 @@ export const TRAINING_MALLOC_ENV: Readonly<Record<string, string>> = {
 /** The environment for a child process that trains with `memoryArena: false`. */
 export function mallocEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return { ...base, ...TRAINING_MALLOC_ENV };
-}
-
-/** True when this process was not started with the training malloc settings (Linux/glibc only). */
-export function needsMallocRelaunch(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (process.platform !== "linux") return false;
-  return Object.entries(TRAINING_MALLOC_ENV).some(([k, v]) => env[k] !== v);
 }
