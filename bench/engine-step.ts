@@ -17,36 +17,12 @@ import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { mallocEnv } from "../src/engine/memory.js";
-import { type ModelConfig, parseModelConfig } from "../src/model/config.js";
-import { createLogprobRunner, createTrainingStep, iopoLoss, parameterShapes } from "../src/model/decoder.js";
+import type { ModelConfig } from "../src/model/config.js";
+import { createLogprobRunner, createTrainingStep, iopoLoss } from "../src/model/decoder.js";
 import { createGenerator } from "../src/model/generate.js";
 import type { Weights } from "../src/model/weights.js";
 import { type AdamWParamState, adamwUpdate } from "../src/train/adamw.js";
-
-const SHAPES: Record<string, Record<string, number | boolean>> = {
-  tiny: { V: 8192, d: 256, L: 4, H: 4, KV: 2, ffn: 688, bias: true, tie: true },
-  small: { V: 49152, d: 576, L: 30, H: 9, KV: 3, ffn: 1536, bias: false, tie: true },
-  medium: { V: 151936, d: 896, L: 24, H: 14, KV: 2, ffn: 4864, bias: true, tie: true },
-};
-const PROMPT = 160;
-const RESPONSE = 96;
-
-function configOf(shape: string): ModelConfig {
-  const s = SHAPES[shape];
-  if (!s) throw new Error(`unknown shape ${shape}`);
-  return parseModelConfig({
-    model_type: s.bias ? "qwen2" : "llama",
-    vocab_size: s.V,
-    hidden_size: s.d,
-    intermediate_size: s.ffn,
-    num_hidden_layers: s.L,
-    num_attention_heads: s.H,
-    num_key_value_heads: s.KV,
-    rms_norm_eps: 1e-6,
-    rope_theta: 10000,
-    tie_word_embeddings: s.tie,
-  });
-}
+import { arg, configOf, iopoGroup, PROMPT, RESPONSE, randomWeights } from "./workload.js";
 
 /** The peer's FLOP estimate of the naive work (6 N T + attention), so GFLOP/s are comparable. */
 function naiveFlops(cfg: ModelConfig, mode: "step" | "fwd", B = 4, S = PROMPT + RESPONSE): number {
@@ -59,39 +35,6 @@ function naiveFlops(cfg: ModelConfig, mode: "step" | "fwd", B = 4, S = PROMPT + 
     cfg.hidden_size * cfg.vocab_size;
   const attn = 2 * 2 * B * cfg.num_attention_heads * S * S * hd * cfg.num_hidden_layers;
   return mode === "step" ? 6 * N * B * S + 3 * attn : 2 * N * B * S + attn;
-}
-
-function randomWeights(cfg: ModelConfig): Weights {
-  let s = 12345;
-  const rand = () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return s / 4294967296;
-  };
-  const w: Weights = new Map();
-  for (const [name, shape] of parameterShapes(cfg)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    if (name.endsWith("norm.weight")) data.fill(1);
-    else if (shape.length === 2) for (let i = 0; i < n; i++) data[i] = (rand() * 2 - 1) * 0.0346; // std 0.02
-    w.set(name, { shape, data });
-  }
-  return w;
-}
-
-function iopoGroup(cfg: ModelConfig) {
-  let s = 7;
-  const tok = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % cfg.vocab_size;
-  };
-  const seq = (n: number) => Int32Array.from({ length: n }, tok);
-  const [x1, x2, y1, y2] = [seq(PROMPT), seq(PROMPT), seq(RESPONSE), seq(RESPONSE)];
-  const cat = (a: Int32Array, b: Int32Array) => Int32Array.from([...a, ...b]);
-  return {
-    ids: [cat(x1, y1), cat(x1, y2), cat(x2, y2), cat(x2, y1)],
-    responseStart: [PROMPT, PROMPT, PROMPT, PROMPT],
-    refLogp: Float64Array.from([-1000, -1001, -999, -1002]),
-  };
 }
 
 /** AdamW over every trained tensor with the trainer's own optimizer step (torch.optim.AdamW semantics). */
@@ -183,11 +126,6 @@ async function child(mode: string, shape: string, iters: number, threads: number
   }
   out.peak_rss_gib = peakRssGiB();
   return out;
-}
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
 }
 
 function runJson(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Record<string, unknown> | undefined {

@@ -11,85 +11,31 @@
 import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { type ModelConfig, parseModelConfig } from "../src/model/config.js";
-import { createTrainingStep, iopoLoss, parameterShapes, type TrainingStep } from "../src/model/decoder.js";
+import type { ModelConfig } from "../src/model/config.js";
+import { createTrainingStep, iopoLoss, type TrainingStep } from "../src/model/decoder.js";
 import { isLoraParameter, loraBranch, loraTransform } from "../src/model/decoder-lora.js";
 import type { Weights } from "../src/model/weights.js";
+import { arg, configOf, iopoGroup, randomWeights, uniform } from "./workload.js";
 
-// The shapes of bench/engine-step.ts (tiny, SmolLM2-135M, Qwen2.5-0.5B).
-const SHAPES: Record<string, Record<string, number | boolean>> = {
-  tiny: { V: 8192, d: 256, L: 4, H: 4, KV: 2, ffn: 688, bias: true },
-  small: { V: 49152, d: 576, L: 30, H: 9, KV: 3, ffn: 1536, bias: false },
-  medium: { V: 151936, d: 896, L: 24, H: 14, KV: 2, ffn: 4864, bias: true },
-};
-const PROMPT = 160;
-const RESPONSE = 96;
 const LORA = {
   targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
   rank: 8,
   alpha: 16,
 };
 
-function configOf(shape: string): ModelConfig {
-  const s = SHAPES[shape];
-  if (!s) throw new Error(`unknown shape ${shape}`);
-  return parseModelConfig({
-    model_type: s.bias ? "qwen2" : "llama",
-    vocab_size: s.V,
-    hidden_size: s.d,
-    intermediate_size: s.ffn,
-    num_hidden_layers: s.L,
-    num_attention_heads: s.H,
-    num_key_value_heads: s.KV,
-    rms_norm_eps: 1e-6,
-    rope_theta: 10000,
-    tie_word_embeddings: true,
-  });
-}
-
+/** The shape's random weights plus LoRA adapters on every target (A random, B small and non-zero, so both train). */
 function weightsWithAdapters(cfg: ModelConfig): Weights {
-  let s = 12345;
-  const rand = () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return (s / 4294967296) * 2 - 1;
-  };
-  const w: Weights = new Map();
-  for (const [name, shape] of parameterShapes(cfg)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    if (name.endsWith("norm.weight")) data.fill(1);
-    else if (shape.length === 2) for (let i = 0; i < n; i++) data[i] = rand() * 0.0346;
-    w.set(name, { shape, data });
+  const w = randomWeights(cfg);
+  const rand = uniform(54321);
+  for (const [name, { shape }] of [...w]) {
     const m = /^(.*\.([a-z_]+))\.weight$/.exec(name);
-    if (m && LORA.targets.includes(m[2]!)) {
-      const [o, i] = shape as [number, number];
-      const a = Float32Array.from({ length: LORA.rank * i }, () => rand() / Math.sqrt(i));
-      w.set(`${m[1]}.lora_A.weight`, { shape: [LORA.rank, i], data: a });
-      w.set(`${m[1]}.lora_B.weight`, { shape: [o, LORA.rank], data: new Float32Array(o * LORA.rank).fill(0.01) });
-    }
+    if (!m || !LORA.targets.includes(m[2]!)) continue;
+    const [o, i] = shape as [number, number];
+    const a = Float32Array.from({ length: LORA.rank * i }, () => rand() / Math.sqrt(i));
+    w.set(`${m[1]}.lora_A.weight`, { shape: [LORA.rank, i], data: a });
+    w.set(`${m[1]}.lora_B.weight`, { shape: [o, LORA.rank], data: new Float32Array(o * LORA.rank).fill(0.01) });
   }
   return w;
-}
-
-function iopoGroup(cfg: ModelConfig) {
-  let s = 7;
-  const tok = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % cfg.vocab_size;
-  };
-  const seq = (n: number) => Int32Array.from({ length: n }, tok);
-  const [x1, x2, y1, y2] = [seq(PROMPT), seq(PROMPT), seq(RESPONSE), seq(RESPONSE)];
-  const cat = (a: Int32Array, b: Int32Array) => Int32Array.from([...a, ...b]);
-  return {
-    ids: [cat(x1, y1), cat(x1, y2), cat(x2, y2), cat(x2, y1)],
-    responseStart: [PROMPT, PROMPT, PROMPT, PROMPT],
-    refLogp: Float64Array.from([-1000, -1001, -999, -1002]),
-  };
-}
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
 }
 
 /** One variant in this process (so that its sessions and memory are its own): seconds per step after a warm-up. */
