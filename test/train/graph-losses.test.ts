@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildGraphLoss, type LossGraph, TOKEN_NORMALIZER_INPUT } from "../../src/train/graph-losses.js";
-import {
-  computeLoss,
-  defaultLossOptions,
-  type Example,
-  type LossOptions,
-  METHOD_SEQUENCES,
-  METHODS,
-} from "../../src/train/losses/index.js";
+import { computeLoss, type LossOptions, METHOD_SEQUENCES } from "../../src/train/losses/index.js";
+import { lossBatch, lossCases } from "./loss-cases.js";
 
 /** A tiny eager evaluator of the graph operations (1-D/2-D float64, scalar broadcasting), to check the formulas. */
 interface T {
@@ -58,26 +52,6 @@ const eager: LossGraph<T> = {
   scalar: (x) => ({ d: Float64Array.of(x), s: [] }),
 };
 
-const seq = (policy: number, reference: number, tokens: number) => ({ policy, reference, tokens });
-const batch: Example[] = [
-  {
-    chosen: seq(-10.2, -11, 4),
-    rejected: seq(-14.7, -14.1, 6),
-    chosen_v1: seq(-12.5, -13, 5),
-    rejected_v1: seq(-20, -19.2, 7),
-    chosen_v2: seq(-15.1, -15.9, 6),
-    rejected_v2: seq(-18.4, -18, 4),
-  },
-  {
-    chosen: seq(-3.3, -2.9, 3),
-    rejected: seq(-2.1, -2.4, 2),
-    chosen_v1: seq(-3, -2, 2),
-    rejected_v1: seq(-5, -6, 3),
-    chosen_v2: seq(-4, -4.5, 2),
-    rejected_v2: seq(-7, -6, 3),
-  },
-];
-
 describe("graph losses == scalar losses", () => {
   const configs: Partial<LossOptions>[] = [
     {},
@@ -87,35 +61,30 @@ describe("graph losses == scalar losses", () => {
     { lossType: "ipo", beta: 0.3 },
     { prefFtx: 0.7 },
   ];
-  for (const method of METHODS) {
-    for (const c of configs) {
-      if ((method === "simpo" || method === "orpo") && c.lossType === "ipo") continue;
-      it(`${method} ${JSON.stringify(c)}`, () => {
-        const o = { ...defaultLossOptions, ...(method === "simpo" ? { ...c, beta: 2 } : c) };
-        const names = METHOD_SEQUENCES[method];
-        const flat = batch.flatMap((ex) => names.map((n) => ex[n]!));
-        const vec = (f: (s: (typeof flat)[number]) => number): T => ({
-          d: Float64Array.from(flat, f),
-          s: [flat.length],
-        });
-        const totalTokens = batch.reduce((a, ex) => a + ex.chosen!.tokens, 0);
-        const out = buildGraphLoss(
-          eager,
-          {
-            logpSum: vec((s) => s.policy),
-            count: vec((s) => s.tokens),
-            refLogp: vec((s) => s.reference!),
-            input: (name) => {
-              expect(name).toBe(TOKEN_NORMALIZER_INPUT);
-              return { d: Float64Array.of(totalTokens), s: [1] };
-            },
-          },
-          method,
-          o,
-        );
-        expect(out.d).toHaveLength(1);
-        expect(out.d[0]).toBeCloseTo(computeLoss(method, batch, o).loss, 10);
+  for (const { method, config: c, options: o, flat } of lossCases(configs)) {
+    it(`${method} ${JSON.stringify(c)}`, () => {
+      const _names = METHOD_SEQUENCES[method];
+      const vec = (f: (s: (typeof flat)[number]) => number): T => ({
+        d: Float64Array.from(flat, f),
+        s: [flat.length],
       });
-    }
+      const totalTokens = lossBatch.reduce((a, ex) => a + ex.chosen!.tokens, 0);
+      const out = buildGraphLoss(
+        eager,
+        {
+          logpSum: vec((s) => s.policy),
+          count: vec((s) => s.tokens),
+          refLogp: vec((s) => s.reference!),
+          input: (name) => {
+            expect(name).toBe(TOKEN_NORMALIZER_INPUT);
+            return { d: Float64Array.of(totalTokens), s: [1] };
+          },
+        },
+        method,
+        o,
+      );
+      expect(out.d).toHaveLength(1);
+      expect(out.d[0]).toBeCloseTo(computeLoss(method, lossBatch, o).loss, 10);
+    });
   }
 });
