@@ -3,7 +3,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { DataError } from "../data/errors.js";
 import { readUtf8 } from "../data/jsonl.js";
 import { readSafetensors } from "./safetensors.js";
-import type { Weights } from "./weights.js";
+import type { Tensor, Weights } from "./weights.js";
 
 /**
  * PEFT LoRA adapter folders (what `PeftModel.save_pretrained` and HF Trainer checkpoints of LoRA runs hold):
@@ -112,14 +112,25 @@ export function mergePeftAdapter(base: Weights, adapter: PeftAdapter): Weights {
         module,
         `factor shapes A [${a.shape}] and B [${b.shape}] do not fit the base weight [${w.shape}]`,
       );
-    const merged = Float32Array.from(w.data);
-    for (let o = 0; o < outDim; o++)
-      for (let k = 0; k < r; k++) {
-        const bk = scale * b.data[o * r + k];
-        if (bk === 0) continue;
-        for (let i = 0; i < inDim; i++) merged[o * inDim + i] += bk * a.data[k * inDim + i];
-      }
+    const d = loraDelta(a, b, scale);
+    const merged = Float32Array.from(w.data, (v, i) => v + d[i]!);
     out.set(`${module}.weight`, { shape: w.shape, data: merged });
   }
   return out;
+}
+
+/** scale * B @ A as an [out, in] matrix (scale = alpha / r, or alpha / sqrt(r) with rsLoRA). */
+export function loraDelta(a: Tensor, b: Tensor, scale: number): Float32Array {
+  const [r, inDim] = a.shape;
+  const outDim = b.shape[0];
+  const d = new Float32Array(outDim * inDim);
+  for (let o = 0; o < outDim; o++)
+    for (let k = 0; k < r; k++) {
+      const bk = b.data[o * r + k] * scale;
+      if (bk === 0) continue;
+      const row = o * inDim;
+      const arow = k * inDim;
+      for (let i = 0; i < inDim; i++) d[row + i] += bk * a.data[arow + i];
+    }
+  return d;
 }

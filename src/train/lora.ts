@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { loraDelta } from "../model/peft-adapter.js";
 import type { Tensor, Weights } from "../model/weights.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { rng } from "./rng.js";
@@ -56,22 +57,6 @@ export function initLora(shapes: ReadonlyMap<string, readonly number[]>, spec: L
     out.set(loraBName(t), { shape: [outDim, spec.rank], data: new Float32Array(outDim * spec.rank) });
   });
   return out;
-}
-
-/** (alpha / r) B @ A as a [out, in] matrix. */
-export function loraDelta(a: Tensor, b: Tensor, scale: number): Float32Array {
-  const [r, inDim] = a.shape;
-  const outDim = b.shape[0];
-  const d = new Float32Array(outDim * inDim);
-  for (let o = 0; o < outDim; o++)
-    for (let k = 0; k < r; k++) {
-      const bk = b.data[o * r + k] * scale;
-      if (bk === 0) continue;
-      const row = o * inDim;
-      const arow = k * inDim;
-      for (let i = 0; i < inDim; i++) d[row + i] += bk * a.data[arow + i];
-    }
-  return d;
 }
 
 /** Base weights with the adapters merged in (what `merge_and_unload` saves): a full HF model. */
