@@ -19,7 +19,7 @@ const COUNTS = readFileSync(join(packageRoot, "test", "fixtures", "trace", "coun
 function readmeTable(): { type: string; name: string; label: string; count: number }[] {
   const rows: { type: string; name: string; label: string; count: number }[] = [];
   for (const line of COUNTS.split("\n")) {
-    const m = line.match(/^\| (\w+) \| ([^|]+) \| `([^`]+)`[^|]* \| (\d+) \|/);
+    const m = line.match(/^\|\s*(\w+)\s*\|\s*([^|]+?)\s*\|\s*`([^`]+)`[^|]*\|\s*(\d+)\s*\|/);
     if (m) rows.push({ type: m[1], name: m[2].trim(), label: m[3], count: Number(m[4]) });
   }
   return rows;
