@@ -3,9 +3,8 @@
 import { readFileSync } from "node:fs";
 import { evaluateResponse, type IfevalPrompt, looseVariants, type Mode } from "../src/eval/ifeval/evaluate.js";
 import { buildInstruction } from "../src/eval/ifeval/registry.js";
-import { sharedPath } from "../test/helpers/shared-data.js";
+import { CONFORMANCE_VERDICTS as file } from "../test/eval/ifeval/text/fixtures.js";
 
-const file = sharedPath("data", "ifeval", "conformance", "gpt4_verdicts.jsonl");
 const records: (IfevalPrompt & { response: string })[] = readFileSync(file, "utf8")
   .split("\n")
   .filter((l) => l.trim())

@@ -6,14 +6,14 @@
  * Run: npx tsx bench/ifeval-text.ts
  */
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { detectLanguage, LangDetectException } from "../src/eval/ifeval/text/langdetect/index.js";
 import { splitSentences } from "../src/eval/ifeval/text/punkt.js";
 import { wordTokenize } from "../src/eval/ifeval/text/word-tokenize.js";
 import { bundledDataPath } from "../src/util/paths.js";
-import { readJsonlFile, sharedDataDir } from "../test/eval/ifeval/text/fixtures.js";
+import { CONFORMANCE_VERDICTS, readJsonlFile } from "../test/eval/ifeval/text/fixtures.js";
 
-const responsesFile = join(sharedDataDir(), "ifeval", "conformance", "gpt4_responses.jsonl");
+// The conformance verdicts file carries each GPT-4 response in its `response` field (the Python peer reads the same).
+const responsesFile = CONFORMANCE_VERDICTS;
 const texts = readJsonlFile<{ response: string }>(responsesFile).map((r) => r.response);
 const ROUNDS = 3;
 

@@ -1,7 +1,7 @@
 /**
- * The engine benchmarks' shared workload: the three model shapes of ../shared/bench/README.md (tiny, SmolLM2-135M,
- * Qwen2.5-0.5B) with deterministic random weights, and one IOPO group of four sequences (x1,y1) (x1,y2) (x2,y2)
- * (x2,y1) of 160 prompt + 96 response tokens, the peer's `--loss iopo` layout.
+ * The engine benchmarks' shared workload: the three model shapes of docs/engine.md, "Measurement setup" (tiny,
+ * SmolLM2-135M, Qwen2.5-0.5B) with deterministic random weights, and one IOPO group of four sequences (x1,y1) (x1,y2)
+ * (x2,y2) (x2,y1) of 160 prompt + 96 response tokens, the peer's `--loss iopo` layout.
  */
 import { type ModelConfig, parseModelConfig } from "../src/model/config.js";
 import { parameterShapes } from "../src/model/decoder.js";

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { DataError } from "../data/errors.js";
+import { packageVersion } from "../util/paths.js";
 import { registerCommands } from "./commands.js";
 
 /** Build the `iopo` program. Each command lives in its own file under src/cli/ and registers itself here. */
@@ -11,7 +12,7 @@ export function buildProgram(): Command {
       "Complex instruction following for LLMs (IOPO, Zhang et al. 2024): TRACE data engine, preference data,\n" +
         "SFT/DPO/IOPO training on ONNX Runtime, and IFEval/TRACE/CFBench/ComplexBench evaluation.",
     )
-    .version("0.1.0")
+    .version(packageVersion())
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });
   registerCommands(program);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Records on disk (JSONL, snake_case, the field's own names). See DESIGN.md section 4.
+ * Records on disk (JSONL, snake_case, the field's own names). See docs/design.md, section 4.
  * Readers are lenient about extra fields (kept: looseObject) and strict about the fields they use.
  */
 

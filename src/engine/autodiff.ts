@@ -270,15 +270,6 @@ function addGradients(g: Graph, a: Value, b: Value): Value {
   return g.add(a, b);
 }
 
-/** Register or override a VJP rule (e.g. for a fused composite op). */
-export function registerVjp(op: string, rule: Rule): void {
-  rules[op] = rule;
-}
-
-export function hasVjp(op: string): boolean {
-  return op in rules;
-}
-
 /**
  * Gradients of `y` with respect to each of `wrt`. `y` is usually a scalar; otherwise `seed` (same shape as y) is the
  * incoming cotangent (default: ones). Values that `y` does not depend on get zeros.

@@ -1,6 +1,6 @@
 /**
- * Composite blocks with hand-written VJPs (engine.md gotcha 6: ORT's broadcasting elementwise kernels are slow, so
- * fewer backward nodes matter). Each forward is built from primitive ops; `Graph.withGradient` attaches a fused VJP
+ * Composite blocks with hand-written VJPs (docs/engine.md, gotcha 6: ORT's broadcasting elementwise kernels are slow,
+ * so fewer backward nodes matter). Each forward is built from primitive ops; `Graph.withGradient` attaches a fused VJP
  * that replaces op-by-op differentiation of the block. Tests check each against the op-by-op gradient and finite
  * differences.
  */

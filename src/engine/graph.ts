@@ -434,7 +434,7 @@ export class Graph {
       axes: ax,
     });
   }
-  /** Full-rank constant-mode Pad (never the `axes` input: ORT's optimiser mis-permutes it, engine.md gotcha 1). */
+  /** Full-rank constant-mode Pad, no `axes` input (ORT's optimiser mis-permutes it: docs/engine.md, gotcha 1). */
   pad(x: Value, before: number[], after: number[]): Value {
     const shape = x.shape.map((d, i) =>
       typeof d === "number"

@@ -1,7 +1,7 @@
 /**
  * Execution of engine graphs with onnxruntime-node. Sessions are cached per (graph bytes, options) because session
- * creation takes seconds for deep models (engine.md gotcha 5). Inputs are passed zero-copy; only requested outputs
- * are fetched (every output is copied by the Node binding, gotcha 2).
+ * creation takes seconds for deep models (docs/engine.md, gotcha 5). Inputs are passed zero-copy; only requested
+ * outputs are fetched (every output is copied by the Node binding, docs/engine.md, gotcha 2).
  */
 import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";

@@ -4,11 +4,11 @@ import { createTextGenerator, type TextGenerator } from "./engine-loader.js";
 import { loadModelFolder, type ModelFolder } from "./model-folder.js";
 
 /**
- * The in-process engine as a `ChatModel` (DESIGN.md section 3: the second implementation beside the OpenAI-compatible
- * client), so every command that takes an endpoint can also run a local Hugging Face model folder: the conversation
- * is rendered with the model's own chat template (generation prompt added), decoded with a KV cache, stopped at the
- * model's EOS ids. Concurrent calls with the same sampling settings are gathered into one batch (up to `batchSize`),
- * because batched decoding is several times the throughput of one sequence at a time.
+ * The in-process engine as a `ChatModel` (docs/design.md, section 3: the second implementation beside the
+ * OpenAI-compatible client), so every command that takes an endpoint can also run a local Hugging Face model folder:
+ * the conversation is rendered with the model's own chat template (generation prompt added), decoded with a KV cache,
+ * stopped at the model's EOS ids. Concurrent calls with the same sampling settings are gathered into one batch (up to
+ * `batchSize`), because batched decoding is several times the throughput of one sequence at a time.
  */
 
 export interface EngineChatModelOptions {

@@ -16,7 +16,7 @@ import { pairRunFiles } from "./run-files.js";
  *   judge_y1_x2       rationality: y1 must fail at least one constraint of x2
  *   judge_y2_x1       rationality: y2 must fail at least one constraint of x1
  * Every verdict is stored with the group; failing groups go to rejects.jsonl with the stage and reason.
- * Output: DIR/iopo_groups.jsonl (DESIGN.md section 4 format), rejects.jsonl, summary.json, stages/, journal/.
+ * Output: DIR/iopo_groups.jsonl (docs/design.md, section 4), rejects.jsonl, summary.json, stages/, journal/.
  */
 
 export interface GroupRow extends EditedRow {

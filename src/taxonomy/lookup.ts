@@ -57,10 +57,6 @@ export function constraintType(name: string): ConstraintType | undefined {
   return CONSTRAINT_TYPES.find((t) => t.name.toLowerCase() === name.trim().toLowerCase());
 }
 
-export function dimensionsOfType(type: ConstraintTypeName): Dimension[] {
-  return DIMENSIONS.filter((d) => d.type === type);
-}
-
 /**
  * Resolves labels to dimensions and counts the ones it could not place (label -> occurrences), so that callers
  * can report "2 unknown labels" instead of failing.

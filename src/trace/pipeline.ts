@@ -25,8 +25,6 @@ import { structureStage } from "./structure.js";
  * All files are written atomically once their stage is complete.
  */
 
-export const STAGE_ORDER = ["expand", "structure", "filter_complete", "filter_redundant", "respond", "judge"] as const;
-
 export interface PipelineOptions {
   outputDir: string;
   model: ChatModel;

@@ -21,9 +21,6 @@ export interface AdamWOptions {
   weightDecay: number;
 }
 
-/** torch.optim.AdamW defaults (note: weight_decay 0.01 in torch; HF TrainingArguments default 0.0). */
-export const torchAdamWDefaults: AdamWOptions = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
-
 export interface AdamWParamState {
   expAvg: Float32Array;
   expAvgSq: Float32Array;

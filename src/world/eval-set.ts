@@ -8,7 +8,7 @@ import { toStructured, type WorldInstruction } from "./instruction.js";
  * World instructions as TRACE records (the released evaluation set's fields, `levels2` labels from the taxonomy),
  * e.g. a held-out set with more constraints than training used, and the world's rule verdict on a response
  * (the B.5 judge's per-constraint 10/0 without a call). For the training and evaluation on the world that comes
- * later (DESIGN section 6).
+ * later (docs/design.md, section 6).
  */
 export interface WorldTraceRecord {
   id: string;

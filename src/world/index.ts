@@ -1,6 +1,6 @@
 /**
- * The offline constraint world (DESIGN section 6): a small synthetic language of list-making instructions whose
- * constraints are all machine-checkable, and programs that answer the real prompts of the data pipeline in the
+ * The offline constraint world (docs/design.md, section 6): a small synthetic language of list-making instructions
+ * whose constraints are all machine-checkable, and programs that answer the real prompts of the data pipeline in the
  * roles the paper gives to Qwen2-72B and GPT-4o. `npm run demo` runs `trace build` and `pairs iopo|dpo` on it.
  *
  *   vocabulary, task        what instructions are about (categories, phrases; tasks with and without input)

@@ -4,10 +4,10 @@ import { renderTask, TASK_FORM_COUNT } from "./task.js";
 import { CATEGORIES, CLOSING_PHRASES, FILLERS, NOTES, OPENING_PHRASES } from "./vocabulary.js";
 
 /**
- * The closed lexicon of the world, for the word-level tokenizer of the tiny model trained on it later (DESIGN
- * section 6): every token any world instruction (as the response stage renders it) or world response can
- * contain. Tokens are runs of letters, single digits (so any number is covered) and single other characters;
- * letters come in the case variants responses use (as written, lower, upper).
+ * The closed lexicon of the world, for the word-level tokenizer of the tiny model trained on it later (docs/design.md,
+ * section 6): every token any world instruction (as the response stage renders it) or world response can contain.
+ * Tokens are runs of letters, single digits (so any number is covered) and single other characters; letters come in the
+ * case variants responses use (as written, lower, upper).
  */
 export function worldTokens(text: string): string[] {
   return text.match(/[A-Za-z]+|\d|[^\sA-Za-z\d]/g) ?? [];

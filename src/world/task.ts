@@ -23,10 +23,6 @@ const TASK_FORMS = [
 ];
 const INPUT_FORM = TASK_FORMS.length - 1;
 
-export function isInputTask(task: Task): boolean {
-  return task.form === INPUT_FORM;
-}
-
 export function renderTask(task: Task): string {
   return TASK_FORMS[task.form].replace("{c}", task.category.plural);
 }

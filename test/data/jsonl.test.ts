@@ -51,6 +51,21 @@ describe("journal", () => {
     writeFileSync(p, '{"i":1}\n{"i"\n{"i":3}\n');
     expect(() => readJournal(p)).toThrow(/journal\.jsonl:2/);
   });
+
+  it("group commit (syncEveryMs): writes each line at once (readable before any fsync) and flushes on close", () => {
+    const p = join(dir, "group-commit.jsonl");
+    const j = new JsonlJournal(p, { syncEveryMs: 60_000 });
+    j.append({ id: "a" });
+    j.append({ id: "b" });
+    // A process killed now loses nothing: the lines are already in the file.
+    expect(readJournal(p)).toEqual([{ id: "a" }, { id: "b" }]);
+    j.sync();
+    j.close();
+    const again = new JsonlJournal(p, { syncEveryMs: 10 });
+    again.append({ id: "c" });
+    again.close();
+    expect(readJournal<{ id: string }>(p).map((r) => r.id)).toEqual(["a", "b", "c"]);
+  });
 });
 
 describe("TRACE records", () => {

@@ -113,7 +113,7 @@ describe.each(MODELS)("decoder: $name", ({ cfg }) => {
     expect(Math.abs(res.loss - refLoss(weights))).toBeLessThan(1e-4);
     expect(step.trainableNames.sort()).toEqual([...weights.keys()].sort());
     await checkGradients(weights, res.grads, refLoss, 3, 101);
-    // The same graph with ORT's optimiser off (engine.md gotcha 1: the optimiser can mis-rewrite backward graphs).
+    // The same graph with ORT's optimiser off (it can mis-rewrite backward graphs: docs/engine.md, gotcha 1).
     const plain = await createTrainingStep(cfg, {
       trainable: () => true,
       loss: sftLoss,

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   CONSTRAINT_TYPES,
@@ -9,15 +10,16 @@ import {
   renderTaxonomy,
   UNKNOWN_DIMENSION,
 } from "../../src/taxonomy/index.js";
-import { sharedPath } from "../helpers/shared-data.js";
+import { packageRoot } from "../../src/util/paths.js";
 
-const README = readFileSync(sharedPath("data", "trace", "README.md"), "utf8");
+/** Hand-compiled counts of the evaluation set, with the label mapping (the oracle), see its header. */
+const COUNTS = readFileSync(join(packageRoot, "test", "fixtures", "trace", "counts.md"), "utf8");
 
-/** Rows of the README's mapping table: | type | dimension | `label` | count | share |. */
+/** Rows of the mapping table: | type | dimension | `label` | count | share |. */
 function readmeTable(): { type: string; name: string; label: string; count: number }[] {
   const rows: { type: string; name: string; label: string; count: number }[] = [];
-  for (const line of README.split("\n")) {
-    const m = line.match(/^\| (\w+) \| ([^|]+) \| `([^`]+)`[^|]* \| (\d+) \|/);
+  for (const line of COUNTS.split("\n")) {
+    const m = line.match(/^\|\s*(\w+)\s*\|\s*([^|]+?)\s*\|\s*`([^`]+)`[^|]*\|\s*(\d+)\s*\|/);
     if (m) rows.push({ type: m[1], name: m[2].trim(), label: m[3], count: Number(m[4]) });
   }
   return rows;
@@ -35,7 +37,7 @@ describe("taxonomy", () => {
     expect(perType).toEqual({ Content: 6, Situation: 7, Style: 4, Format: 7, Example: 2 });
   });
 
-  it("matches the data README's type / English name / Chinese label table exactly", () => {
+  it("matches the counts fixture's type / English name / Chinese label table exactly", () => {
     const table = readmeTable();
     expect(table).toHaveLength(26);
     for (const row of table) {

@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { sharedPath } from "../helpers/shared-data.js";
+import { bundledDataPath } from "../../src/util/paths.js";
 
 const repo = join(import.meta.dirname, "..", "..");
-const OFFICIAL = sharedPath("data", "trace", "iopo_example.json");
+const OFFICIAL = bundledDataPath("trace", "iopo_example.json");
 const dir = mkdtempSync(join(tmpdir(), "iopo-cli-"));
 
 /** Run the real CLI (src/cli/main.ts through tsx) in a child process. */

@@ -16,7 +16,7 @@ import {
 import type { SequenceEncoder, TokenSequence, TrainRow } from "../../src/train/sequences.js";
 import { readF32Tensors, writeF32Tensors } from "../../src/train/tensor-file.js";
 import { runTraining } from "../../src/train/trainer.js";
-import { sharedPath } from "../helpers/shared-data.js";
+import { bundledDataPath } from "../../src/util/paths.js";
 
 /**
  * A stand-in for the engine's compiled step: log p(seq) = -sum over response tokens t of
@@ -79,7 +79,7 @@ function fakeStep(method: Method, lossOpts = defaultLossOptions, lossOffset = 0)
   };
 }
 
-const OFFICIAL = sharedPath("data", "trace", "iopo_example.json");
+const OFFICIAL = bundledDataPath("trace", "iopo_example.json");
 const groups = loadDataset(OFFICIAL).dataset.rows as TrainRow[];
 const makeWeights = (): Weights =>
   new Map([["e", { shape: [V], data: Float32Array.from({ length: V }, (_, i) => Math.sin(i) * 0.3) }]]);

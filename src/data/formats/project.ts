@@ -3,7 +3,7 @@ import { type ChatMessage, type IopoGroup, IopoGroupSchema, SftRowSchema } from 
 import { checkPromptTurns, fail, splitSystem } from "./messages.js";
 import type { RowSource, SftExample } from "./types.js";
 
-/** Project IOPO group (DESIGN.md section 4), validated; both prompts must end with a user turn. */
+/** Project IOPO group (docs/design.md, section 4), validated; both prompts must end with a user turn. */
 export function importIopoGroup(value: unknown, src: RowSource): IopoGroup {
   const g = validate(IopoGroupSchema, value, src.file, src.line);
   for (const x of ["x1", "x2"] as const) checkPromptTurns(splitSystem(g[x].messages).turns, src, `${x}.messages`);

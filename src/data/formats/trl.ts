@@ -10,7 +10,7 @@ import type { PreferencePair, RowSource } from "./types.js";
  * - implicit prompt, conversational: {chosen: [..., assistant], rejected: [..., assistant]} sharing a prefix
  * - implicit prompt, standard:       {chosen: "...", rejected: "..."}; the prompt is the longest common prefix,
  *   cut before a trailing space like TRL's `extract_prompt` ("The sky is" + " blue." / " green.").
- * This is also the project's DPO pair format (DESIGN.md section 4: TRL explicit-prompt conversational).
+ * This is also the project's DPO pair format (docs/design.md, section 4: TRL explicit-prompt conversational).
  */
 export function importTrlPreference(value: unknown, src: RowSource): PreferencePair {
   if (!value || typeof value !== "object" || Array.isArray(value)) fail(src, undefined, "expected a JSON object");

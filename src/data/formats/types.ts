@@ -26,7 +26,7 @@ export type DatasetKind = Dataset["kind"];
 
 /**
  * On-disk formats:
- * - `iopo`: project IOPO groups (x1, y1, x2, y2), DESIGN.md section 4
+ * - `iopo`: project IOPO groups (x1, y1, x2, y2), docs/design.md, section 4
  * - `dpo`:  project DPO pairs = TRL explicit-prompt conversational preference rows
  * - `sft`:  project SFT rows = TRL conversational language modelling (`messages`) or prompt/completion
  * - `trl`:  TRL preference rows, standard (strings) or conversational, explicit or implicit prompt

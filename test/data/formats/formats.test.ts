@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,9 +15,9 @@ import {
   toKind,
 } from "../../../src/data/formats/index.js";
 import type { IopoGroup } from "../../../src/data/schemas.js";
-import { sharedPath } from "../../helpers/shared-data.js";
+import { bundledDataPath } from "../../../src/util/paths.js";
 
-const OFFICIAL = sharedPath("data", "trace", "iopo_example.json");
+const OFFICIAL = bundledDataPath("trace", "iopo_example.json");
 const dir = mkdtempSync(join(tmpdir(), "iopo-formats-"));
 const file = (name: string, rows: unknown) => {
   const p = join(dir, name);
@@ -41,9 +42,9 @@ describe("official IOPO example (data/trace/iopo_example.json)", () => {
     expect(g.x1.messages[0].content).toContain("10至15");
     expect(g.x2.messages[0].content).toContain("16至20");
   });
-  it("the bundled copy is byte-identical to the shared one", () => {
-    const bundled = join(import.meta.dirname, "..", "..", "..", "data", "trace", "iopo_example.json");
-    expect(readFileSync(bundled, "utf8")).toBe(readFileSync(OFFICIAL, "utf8"));
+  it("the bundled copy is byte-identical to upstream's IOPO/Method-IOPO/data/trace.json", () => {
+    const sha256 = createHash("sha256").update(readFileSync(OFFICIAL)).digest("hex");
+    expect(sha256).toBe("6bc3f200845cab4d509d84b5dd1bd886a1e5106395a6277dadafe81043d2ce2c");
   });
   it("re-exports to exactly the official rows, field by field", () => {
     const { dataset } = loadDataset(OFFICIAL);

@@ -1,11 +1,11 @@
 // THE ACCEPTANCE TEST of the IFEval port: the reference implementation's own verdicts on the 541 GPT-4 responses
-// (shared conformance set). Every stable per-instruction verdict must agree, strict and loose, and the headline
+// (conformance set in test/fixtures/ifeval/conformance). Every stable per-instruction verdict must agree, strict and loose, and the headline
 // numbers must fall inside the range the reference itself produces over its randomness.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateResponse, type Mode, type PromptResult, summarize } from "../../../src/eval/ifeval/evaluate.js";
-import { sharedPath } from "../../helpers/shared-data.js";
+import { packageRoot } from "../../../src/util/paths.js";
 
 interface Verdicts {
   follow_all_instructions: boolean;
@@ -22,7 +22,7 @@ interface Record_ {
   loose: Verdicts;
 }
 
-const dir = sharedPath("data", "ifeval", "conformance");
+const dir = join(packageRoot, "test", "fixtures", "ifeval", "conformance");
 const records: Record_[] = readFileSync(join(dir, "gpt4_verdicts.jsonl"), "utf8")
   .split("\n")
   .filter((l) => l.trim() !== "")

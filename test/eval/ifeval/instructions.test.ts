@@ -1,6 +1,6 @@
 // Edge cases of the checkers that do not need the text utilities (sentence splitter, word tokenizer, language
-// detector); each expectation follows the reference's check_following (research/ifeval.md), several were confirmed
-// with CPython.
+// detector); each expectation follows the reference's check_following (docs/ifeval.md, section 2), several were
+// confirmed with CPython.
 import { describe, expect, it } from "vitest";
 import { KwargsError } from "../../../src/eval/ifeval/kwargs.js";
 import { PyRegexError } from "../../../src/eval/ifeval/pyre.js";

@@ -22,8 +22,6 @@ export const PY_NOT_S = `[^${PY_SPACE_CHARS}]`;
 export const PY_WORD_CHARS = "\\p{L}\\p{N}_";
 /** Python `\w`. */
 export const PY_W = `[${PY_WORD_CHARS}]`;
-/** Python `\W`. */
-export const PY_NOT_W = `[^${PY_WORD_CHARS}]`;
 /** Python `\d` (Unicode decimal digits). */
 export const PY_D = "\\p{Nd}";
 /** Python `\b` (Unicode word boundary). */

@@ -1,17 +1,12 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bundledDataPath, packageRoot } from "../../../../src/util/paths.js";
 
 /** Fixture helpers: reference outputs recorded by the dev-only scripts in test/fixtures/ifeval/generate/. */
 export const FIXTURES = join(packageRoot, "test", "fixtures", "ifeval");
 
-/** The shared benchmark data: `../shared` next to the repository (or next to the worktrees' folder). */
-export function sharedDataDir(): string {
-  const candidates = [join(packageRoot, "..", "shared", "data"), join(packageRoot, "..", "..", "shared", "data")];
-  const found = candidates.find((dir) => existsSync(join(dir, "ifeval", "conformance", "gpt4_responses.jsonl")));
-  if (!found) throw new Error(`shared data not found (looked in ${candidates.join(", ")})`);
-  return found;
-}
+/** The IFEval conformance set (GPT-4 responses with the reference's verdicts), see its README. */
+export const CONFORMANCE_VERDICTS = join(FIXTURES, "conformance", "gpt4_verdicts.jsonl");
 
 export function readJsonlFile<T>(file: string): T[] {
   return readFileSync(file, "utf8")
@@ -26,27 +21,22 @@ export interface FixtureRecord {
   text?: string;
 }
 
-let sharedTexts: Map<string, string[]> | undefined;
+let sourceTexts: Map<string, string[]> | undefined;
 
 /**
- * The input text of a fixture record: inline, or (to keep fixtures small) the `index`-th GPT-4 response of the shared
+ * The input text of a fixture record: inline, or (to keep fixtures small) the `index`-th GPT-4 response of the
  * conformance set or the `index`-th IFEval prompt (bundled in data/ifeval).
  */
 export function fixtureText(rec: FixtureRecord): string {
   if (rec.text !== undefined) return rec.text;
-  sharedTexts ??= new Map([
-    [
-      "gpt4_response",
-      readJsonlFile<{ response: string }>(join(sharedDataDir(), "ifeval", "conformance", "gpt4_responses.jsonl")).map(
-        (r) => r.response,
-      ),
-    ],
+  sourceTexts ??= new Map([
+    ["gpt4_response", readJsonlFile<{ response: string }>(CONFORMANCE_VERDICTS).map((r) => r.response)],
     [
       "ifeval_prompt",
       readJsonlFile<{ prompt: string }>(bundledDataPath("ifeval", "input_data.jsonl")).map((r) => r.prompt),
     ],
   ]);
-  const text = sharedTexts.get(rec.source)?.[rec.index];
-  if (text === undefined) throw new Error(`no shared text for ${rec.source}#${rec.index}`);
+  const text = sourceTexts.get(rec.source)?.[rec.index];
+  if (text === undefined) throw new Error(`no source text for ${rec.source}#${rec.index}`);
   return text;
 }
