@@ -1,6 +1,6 @@
+import { fillTemplate, type PromptTemplate } from "../llm/prompt-template.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { type PipelineOptions, type RunSummary, runStages, type StagePlan } from "../trace/pipeline.js";
-import { fillTemplate, type PromptTemplate } from "../trace/prompts/template.js";
 import type { PipelineRow, Stage, StageOutcome } from "../trace/stage.js";
 import { explainBlock, resultBlock } from "./constraint-list.js";
 import { type X1Row, x1Messages } from "./edit-constraints.js";

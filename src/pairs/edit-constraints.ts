@@ -1,7 +1,7 @@
 import { instructionMessages } from "../data/instruction.js";
 import type { ChatMessage } from "../data/schemas.js";
+import { fillTemplate, type PromptTemplate } from "../llm/prompt-template.js";
 import type { PromptLang } from "../taxonomy/render.js";
-import { fillTemplate, type PromptTemplate } from "../trace/prompts/template.js";
 import type { PipelineRow, Stage, StageOutcome } from "../trace/stage.js";
 import { explainBlock, parseConstraintList, resultBlock, stripNumber } from "./constraint-list.js";
 import { chooseOperation, type Operation } from "./operation.js";

@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import { JsonlJournal, readJournal } from "../data/jsonl.js";
 import type { StageProvenance } from "../data/schemas.js";
+import { templateHash } from "../llm/prompt-template.js";
 import type { ChatModel, ChatRequest, TokenUsage } from "../llm/types.js";
 import { canonicalJson, shortHash } from "../util/hash.js";
 import type { Progress } from "../util/progress.js";
-import { templateHash } from "./prompts/template.js";
 import type { PipelineRow, RejectRow, Stage, StageContext } from "./stage.js";
 
 /**

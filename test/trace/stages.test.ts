@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { fillTemplate } from "../../src/llm/prompt-template.js";
 import { parseExpansion } from "../../src/trace/expand.js";
 import { completenessVerdict, parseTag, redundancyVerdict } from "../../src/trace/filter.js";
-import { fillTemplate } from "../../src/trace/prompts/template.js";
 import { parseStructured } from "../../src/trace/structure.js";
 
 describe("expansion parser (B.1)", () => {

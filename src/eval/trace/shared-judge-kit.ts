@@ -1,7 +1,7 @@
 import { parseTraceJudge } from "../../judge/parse-trace-judge.js";
 import { buildTraceJudgePrompt, traceJudgeTemplate } from "../../judge/trace-judge.js";
+import { templateHash } from "../../llm/prompt-template.js";
 import { dimensionByLabel } from "../../taxonomy/index.js";
-import { templateHash } from "../../trace/prompts/template.js";
 import type { TraceJudgeKit } from "./judge-kit.js";
 
 /**
