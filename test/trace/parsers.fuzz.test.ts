@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { estimateTokens } from "../../src/trace/dry-run.js";
+import { estimateTokens } from "../../src/stages/dry-run.js";
 import { parseExpansion } from "../../src/trace/expand.js";
 import { completenessVerdict, parseTag, redundancyVerdict } from "../../src/trace/filter.js";
 import { mulberry32 } from "../../src/trace/rng.js";

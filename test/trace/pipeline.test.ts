@@ -7,9 +7,9 @@ import { readJsonl } from "../../src/data/jsonl.js";
 import { TraceRecordSchema } from "../../src/data/schemas.js";
 import { templateHash } from "../../src/llm/prompt-template.js";
 import type { ChatRequest } from "../../src/llm/types.js";
+import { runStage } from "../../src/stages/stage-runner.js";
 import { expandStage, type SeedRow } from "../../src/trace/expand.js";
-import { buildTrace, type PipelineOptions } from "../../src/trace/pipeline.js";
-import { runStage } from "../../src/trace/stage-runner.js";
+import { buildTrace, type TraceBuildOptions } from "../../src/trace/pipeline.js";
 import { structureStage } from "../../src/trace/structure.js";
 import { Progress } from "../../src/util/progress.js";
 import { ScriptedChatModel } from "../helpers/scripted-chat-model.js";
@@ -37,7 +37,7 @@ function jitter(seed: number) {
   };
 }
 
-function options(dir: string, model: ScriptedChatModel, extra: Partial<PipelineOptions> = {}): PipelineOptions {
+function options(dir: string, model: ScriptedChatModel, extra: Partial<TraceBuildOptions> = {}): TraceBuildOptions {
   return { outputDir: dir, model, ctx: { lang: "en", seed: 7 }, concurrency: 4, ...extra };
 }
 
