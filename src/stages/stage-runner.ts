@@ -2,10 +2,10 @@ import { join } from "node:path";
 import { JsonlJournal, readJournal } from "../data/jsonl.js";
 import type { StageProvenance } from "../data/schemas.js";
 import { templateHash } from "../llm/prompt-template.js";
-import type { ChatModel, ChatRequest, TokenUsage } from "../llm/types.js";
+import type { ChatModel, ChatRequest, ChatResponse, TokenUsage } from "../llm/types.js";
 import { canonicalJson, shortHash } from "../util/hash.js";
-import type { Progress } from "../util/progress.js";
-import type { PipelineRow, RejectRow, Stage, StageContext } from "./stage.js";
+import type { Progress, Task } from "../util/progress.js";
+import type { PipelineRow, RejectRow, Stage, StageContext, StageOutcome } from "./stage.js";
 
 /**
  * Runs one stage over all rows, resumably.
@@ -116,124 +116,142 @@ export function reaskRequest(request: ChatRequest, badReply: string, detail: str
 export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
   opts: RunStageOptions<In, Out>,
 ): Promise<StageResult<Out>> {
-  const { stage, rows, model, ctx } = opts;
-  const anyStage = stage as unknown as Stage<PipelineRow, PipelineRow>;
-  const signature = stageSignature(anyStage, model, ctx);
-  const tHash = templateHash(stage.template(ctx.lang));
-  const journalFile = join(opts.journalDir, `${stage.name}.${signature}.jsonl`);
+  assertUniqueIds(opts.stage.name, opts.rows);
+  const run = planRun(opts);
+  resumeFromJournal(run);
+  const task = startProgress(run);
+  const failures = await callUnfinishedRows(run, task);
+  return assembleResults(run, failures);
+}
 
+/** One invocation of a stage: what identifies it, each row's request, and every reply so far (journaled or new). */
+interface StageRun<In extends PipelineRow, Out extends PipelineRow> {
+  opts: RunStageOptions<In, Out>;
+  templateHash: string;
+  journalFile: string;
+  requests: ChatRequest[];
+  requestHashes: string[];
+  /** Per row, its replies in attempt order (0 = the first call, k = the k-th re-ask after an unreadable reply). */
+  attempts: JournalEntry[][];
+  /** Re-asks allowed per row after an unreadable reply. */
+  retries: number;
+  summary: StageSummary;
+}
+
+function assertUniqueIds(stage: string, rows: readonly PipelineRow[]): void {
   const seen = new Set<string>();
   for (const r of rows) {
-    if (seen.has(r.id)) throw new Error(`stage ${stage.name}: duplicate row id ${JSON.stringify(r.id)}`);
+    if (seen.has(r.id)) throw new Error(`stage ${stage}: duplicate row id ${JSON.stringify(r.id)}`);
     seen.add(r.id);
   }
+}
 
+/** The stage's signature and journal file, and the request (with its hash) of every row. No call, no I/O. */
+function planRun<In extends PipelineRow, Out extends PipelineRow>(opts: RunStageOptions<In, Out>): StageRun<In, Out> {
+  const { stage, rows, model, ctx } = opts;
+  const signature = stageSignature(stage as unknown as Stage<PipelineRow, PipelineRow>, model, ctx);
+  const tHash = templateHash(stage.template(ctx.lang));
+  const requests = rows.map((r) => stage.request(r, ctx));
+  return {
+    opts,
+    templateHash: tHash,
+    journalFile: join(opts.journalDir, `${stage.name}.${signature}.jsonl`),
+    requests,
+    requestHashes: requests.map(requestHash),
+    attempts: rows.map(() => []),
+    retries: Math.max(0, opts.parseRetries ?? 0),
+    summary: {
+      stage: stage.name,
+      signature,
+      template_hash: tHash,
+      model: model.model,
+      rows_in: rows.length,
+      rows_out: 0,
+      rejected: 0,
+      parse_failures: 0,
+      call_failures: 0,
+      resumed: 0,
+      calls: 0,
+      cached: 0,
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      est_cost_usd: 0,
+      reasons: {},
+    },
+  };
+}
+
+/**
+ * Replay the journal: each row gets the replies journaled for its exact request. Rows it finishes count as resumed,
+ * and all journaled calls count towards the stage's tokens and cost, so a resumed run reports what the whole job used.
+ */
+function resumeFromJournal(run: StageRun<PipelineRow, PipelineRow>): void {
   const done = new Map<string, JournalEntry[]>();
-  for (const e of readJournal<JournalEntry>(journalFile)) {
+  for (const e of readJournal<JournalEntry>(run.journalFile)) {
     const key = `${e.id}\u0000${e.request_hash}`;
     const list = done.get(key) ?? [];
     // Keep attempts 0, 1, 2... in order; a duplicate attempt (impossible unless the file was edited) is ignored.
     if ((e.attempt ?? 0) === list.length) list.push(e);
     done.set(key, list);
   }
+  run.attempts = run.opts.rows.map((r, i) => done.get(`${r.id}\u0000${run.requestHashes[i]}`) ?? []);
+  run.summary.resumed = run.opts.rows.filter((_, i) => isFinished(run, i)).length;
+  for (const list of run.attempts) for (const e of list) addUsage(run.summary, e, run.opts.costOf);
+}
 
-  const requests = rows.map((r) => stage.request(r, ctx));
-  const hashes = requests.map(requestHash);
-  const attempts: JournalEntry[][] = rows.map((r, i) => done.get(`${r.id}\u0000${hashes[i]}`) ?? []);
-  const failures = new Map<number, string>();
-  const retries = Math.max(0, opts.parseRetries ?? 0);
-
-  const parseOf = (row: In, text: string): ReturnType<typeof stage.parse> => {
-    try {
-      return stage.parse(text, row, ctx);
-    } catch (err) {
-      return { kind: "parse_failure", detail: `parser error: ${(err as Error).message}` };
-    }
-  };
-  /** A row is finished when its last reply was readable, or it has used up its re-asks. */
-  const finished = (i: number) => {
-    const list = attempts[i];
-    if (list.length === 0) return false;
-    return list.length > retries || parseOf(rows[i], list[list.length - 1].text).kind !== "parse_failure";
-  };
-  const resumed = rows.filter((_, i) => finished(i)).length;
-
-  const summary: StageSummary = {
-    stage: stage.name,
-    signature,
-    template_hash: tHash,
-    model: model.model,
-    rows_in: rows.length,
-    rows_out: 0,
-    rejected: 0,
-    parse_failures: 0,
-    call_failures: 0,
-    resumed,
-    calls: 0,
-    cached: 0,
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    est_cost_usd: 0,
-    reasons: {},
-  };
-  // Journaled calls count towards the stage's tokens and cost, so a resumed run reports what the whole job used.
-  for (const list of attempts) for (const e of list) addUsage(summary, e, opts.costOf);
-
-  const task = opts.progress?.start(stage.name, rows.length, resumed);
+/** The stage's progress task, starting at the resumed rows and the journaled usage. */
+function startProgress(run: StageRun<PipelineRow, PipelineRow>): Task | undefined {
+  const { summary } = run;
+  const task = run.opts.progress?.start(summary.stage, summary.rows_in, summary.resumed);
   task?.count({
     prompt_tokens: summary.prompt_tokens,
     completion_tokens: summary.completion_tokens,
     est_cost_usd: summary.est_cost_usd,
   });
+  return task;
+}
 
-  const todo = rows.map((_, i) => i).filter((i) => !finished(i));
-  const journal = todo.length > 0 ? new JsonlJournal(journalFile, { syncEveryMs: 200 }) : undefined;
+/** Parse a reply of row `i`; a parser that throws counts as an unreadable reply. */
+function parseReply<In extends PipelineRow, Out extends PipelineRow>(
+  run: StageRun<In, Out>,
+  i: number,
+  text: string,
+): StageOutcome<Out> {
+  const { stage, rows, ctx } = run.opts;
+  try {
+    return stage.parse(text, rows[i], ctx);
+  } catch (err) {
+    return { kind: "parse_failure", detail: `parser error: ${(err as Error).message}` };
+  }
+}
+
+/** A row is finished when its last reply was readable, or it has used up its re-asks. */
+function isFinished(run: StageRun<PipelineRow, PipelineRow>, i: number): boolean {
+  const list = run.attempts[i];
+  if (list.length === 0) return false;
+  return list.length > run.retries || parseReply(run, i, list[list.length - 1].text).kind !== "parse_failure";
+}
+
+/**
+ * Call the model for every unfinished row, `concurrency` rows at a time, re-asking after unreadable replies until
+ * each row is finished. Returns the rows whose call failed (with the error); a fatal error (or any failure under
+ * `failFast`) aborts the calls in flight and is thrown once the workers have stopped.
+ */
+async function callUnfinishedRows(run: StageRun<PipelineRow, PipelineRow>, task?: Task): Promise<Map<number, string>> {
+  const { opts } = run;
+  const todo = opts.rows.map((_, i) => i).filter((i) => !isFinished(run, i));
+  const journal = todo.length > 0 ? new JsonlJournal(run.journalFile, { syncEveryMs: 200 }) : undefined;
   // One controller per call (not one run-wide signal: layers below add a listener per call and never remove it).
   const inFlight = new Set<AbortController>();
+  const failures = new Map<number, string>();
   let fatal: unknown;
   let next = 0;
-  const callOnce = async (i: number) => {
-    const list = attempts[i];
-    const last = list[list.length - 1];
-    const request = last
-      ? reaskRequest(requests[i], last.text, describeFailure(parseOf(rows[i], last.text)))
-      : requests[i];
-    const abort = new AbortController();
-    inFlight.add(abort);
-    try {
-      const res = await model.chat(request, { signal: abort.signal, templateHash: tHash, stage: stage.name });
-      const entry: JournalEntry = {
-        id: rows[i].id,
-        request_hash: hashes[i],
-        ...(list.length > 0 ? { attempt: list.length } : {}),
-        model: res.model || model.model,
-        text: res.text,
-        prompt_tokens: res.usage?.prompt_tokens ?? 0,
-        completion_tokens: res.usage?.completion_tokens ?? 0,
-      };
-      journal?.append(entry);
-      list.push(entry);
-      summary.calls++;
-      if (res.cached) summary.cached++;
-      const cost = addUsage(summary, entry, opts.costOf);
-      task?.count({
-        calls: 1,
-        cached: res.cached ? 1 : 0,
-        reasks: list.length > 1 ? 1 : 0,
-        prompt_tokens: entry.prompt_tokens,
-        completion_tokens: entry.completion_tokens,
-        est_cost_usd: cost,
-      });
-    } finally {
-      inFlight.delete(abort);
-    }
-  };
   const worker = async () => {
     while (next < todo.length && fatal === undefined) {
       const i = todo[next++];
       try {
-        do await callOnce(i);
-        while (!finished(i) && fatal === undefined);
+        do await callOnce(run, i, inFlight, journal, task);
+        while (!isFinished(run, i) && fatal === undefined);
         task?.advance(1);
       } catch (err) {
         if (opts.failFast || opts.isFatal?.(err)) {
@@ -253,35 +271,91 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
     task?.finish();
   }
   if (fatal !== undefined) throw fatal;
+  return failures;
+}
 
-  // Assemble in input order.
+/** One call for row `i`: its request, or a re-ask showing its last unreadable reply. The reply is then recorded. */
+async function callOnce(
+  run: StageRun<PipelineRow, PipelineRow>,
+  i: number,
+  inFlight: Set<AbortController>,
+  journal: JsonlJournal | undefined,
+  task: Task | undefined,
+): Promise<void> {
+  const { stage, model } = run.opts;
+  const last = run.attempts[i].at(-1);
+  const request = last
+    ? reaskRequest(run.requests[i], last.text, describeFailure(parseReply(run, i, last.text)))
+    : run.requests[i];
+  const abort = new AbortController();
+  inFlight.add(abort);
+  try {
+    const res = await model.chat(request, { signal: abort.signal, templateHash: run.templateHash, stage: stage.name });
+    recordReply(run, i, res, journal, task);
+  } finally {
+    inFlight.delete(abort);
+  }
+}
+
+/** Journal a reply as row `i`'s next attempt and count its call, cache hit and usage. */
+function recordReply(
+  run: StageRun<PipelineRow, PipelineRow>,
+  i: number,
+  res: ChatResponse,
+  journal: JsonlJournal | undefined,
+  task: Task | undefined,
+): void {
+  const { summary } = run;
+  const list = run.attempts[i];
+  const entry: JournalEntry = {
+    id: run.opts.rows[i].id,
+    request_hash: run.requestHashes[i],
+    ...(list.length > 0 ? { attempt: list.length } : {}),
+    model: res.model || run.opts.model.model,
+    text: res.text,
+    prompt_tokens: res.usage?.prompt_tokens ?? 0,
+    completion_tokens: res.usage?.completion_tokens ?? 0,
+  };
+  journal?.append(entry);
+  list.push(entry);
+  summary.calls++;
+  if (res.cached) summary.cached++;
+  const cost = addUsage(summary, entry, run.opts.costOf);
+  task?.count({
+    calls: 1,
+    cached: res.cached ? 1 : 0,
+    reasks: list.length > 1 ? 1 : 0,
+    prompt_tokens: entry.prompt_tokens,
+    completion_tokens: entry.completion_tokens,
+    est_cost_usd: cost,
+  });
+}
+
+/** In input order: each row's last reply decides whether it is kept (with its provenance) or rejected, and why. */
+function assembleResults<In extends PipelineRow, Out extends PipelineRow>(
+  run: StageRun<In, Out>,
+  failures: Map<number, string>,
+): StageResult<Out> {
+  const { summary } = run;
+  const stageName = run.opts.stage.name;
   const kept: Out[] = [];
   const rejects: RejectRow[] = [];
   const reject = (r: Omit<RejectRow, "stage">) => {
-    rejects.push({ ...r, stage: stage.name });
+    rejects.push({ ...r, stage: stageName });
     summary.rejected++;
     summary.reasons[r.reason] = (summary.reasons[r.reason] ?? 0) + 1;
   };
-  rows.forEach((row, i) => {
-    const list = attempts[i];
+  run.opts.rows.forEach((row, i) => {
+    const list = run.attempts[i];
     const e = list[list.length - 1];
-    if (!e || (!finished(i) && failures.has(i))) {
+    if (!e || (!isFinished(run, i) && failures.has(i))) {
       summary.call_failures++;
       reject({ id: row.id, reason: "call_failed", detail: failures.get(i), row });
       return;
     }
-    const provenance: StageProvenance = {
-      model: e.model,
-      template_hash: tHash,
-      raw_output: e.text,
-      // Tokens of every attempt of this row (re-asks included).
-      prompt_tokens: list.reduce((a, x) => a + x.prompt_tokens, 0),
-      completion_tokens: list.reduce((a, x) => a + x.completion_tokens, 0),
-      ...(list.length > 1 ? { attempts: list.length } : {}),
-    };
-    const outcome = parseOf(row, e.text);
+    const outcome = parseReply(run, i, e.text);
     if (outcome.kind === "ok") {
-      kept.push({ ...outcome.row, provenance: { ...row.provenance, [stage.name]: provenance } });
+      kept.push({ ...outcome.row, provenance: { ...row.provenance, [stageName]: provenanceOf(run, list) } });
       summary.rows_out++;
     } else if (outcome.kind === "parse_failure") {
       summary.parse_failures++;
@@ -292,6 +366,19 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
     }
   });
   return { kept, rejects, summary };
+}
+
+/** A kept row's provenance for this stage: the deciding reply, and the tokens of all its attempts (re-asks included). */
+function provenanceOf(run: StageRun<PipelineRow, PipelineRow>, list: JournalEntry[]): StageProvenance {
+  const e = list[list.length - 1];
+  return {
+    model: e.model,
+    template_hash: run.templateHash,
+    raw_output: e.text,
+    prompt_tokens: list.reduce((a, x) => a + x.prompt_tokens, 0),
+    completion_tokens: list.reduce((a, x) => a + x.completion_tokens, 0),
+    ...(list.length > 1 ? { attempts: list.length } : {}),
+  };
 }
 
 function describeFailure(outcome: { kind: string; detail?: unknown }): string {
