@@ -1,6 +1,6 @@
+import { pick, type Rand, randFor, shuffled } from "../util/random.js";
 import { CONSTRAINT_KINDS, type Constraint, type ConstraintKind, KIND_DIMENSION } from "./constraint.js";
 import { renderProse, type WorldInstruction } from "./instruction.js";
-import { pick, type Rand, randFor, shuffled } from "./random.js";
 import { respond } from "./responder.js";
 import { countWords } from "./response-analysis.js";
 import { candidateItems, TASK_FORM_COUNT, type Task } from "./task.js";

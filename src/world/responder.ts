@@ -1,6 +1,6 @@
+import { randFor, shuffled } from "../util/random.js";
 import { type Constraint, checkAll, checkConstraint } from "./constraint.js";
 import type { WorldInstruction } from "./instruction.js";
-import { randFor, shuffled } from "./random.js";
 import { countWords, type ListFormat } from "./response-analysis.js";
 import { candidateItems } from "./task.js";
 import { FILLERS, NOTES } from "./vocabulary.js";

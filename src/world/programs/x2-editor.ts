@@ -1,8 +1,8 @@
 import { EDIT_CONSTRAINTS_EN } from "../../pairs/prompts/edit-constraints.en.js";
 import { EDIT_CONSTRAINTS_ZH } from "../../pairs/prompts/edit-constraints.zh.js";
+import { randFor, shuffled } from "../../util/random.js";
 import { type Constraint, checkAll, constraintKey, renderConstraint, stripLineNumber } from "../constraint.js";
 import { fromStructured, type WorldInstruction } from "../instruction.js";
-import { randFor, shuffled } from "../random.js";
 import { respond } from "../responder.js";
 import { containsWord, countWords, type ListFormat, listView } from "../response-analysis.js";
 import { candidateItems, type Task } from "../task.js";
