@@ -31,7 +31,7 @@ export {
   checkConstraint,
   checkRule,
   countChineseChars,
-  countWords,
+  countWhitespaceWords,
   type DetectedRules,
   detectRules,
   type Rule,
