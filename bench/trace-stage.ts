@@ -13,9 +13,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createChatModel } from "../src/llm/create-chat-model.js";
+import type { PipelineRow } from "../src/stages/stage.js";
+import { runStage } from "../src/stages/stage-runner.js";
 import { respondStage } from "../src/trace/respond.js";
-import type { PipelineRow } from "../src/trace/stage.js";
-import { runStage } from "../src/trace/stage-runner.js";
 import { Progress } from "../src/util/progress.js";
 
 const arg = (name: string, fallback: number) => {

@@ -31,7 +31,7 @@ export {
   checkConstraint,
   checkRule,
   countChineseChars,
-  countWords,
+  countWhitespaceWords,
   type DetectedRules,
   detectRules,
   type Rule,
@@ -51,14 +51,17 @@ export * from "./llm/scheduler.js";
 export * from "./llm/semaphore.js";
 export type * from "./llm/types.js";
 export * from "./llm/usage.js";
+// The generic stage runner and pipeline (journals, resume, rejects, summaries) that the TRACE and pairs chains run on.
+export * from "./stages/pipeline.js";
+export * from "./stages/run-files.js";
+export type * from "./stages/stage.js";
+export * from "./stages/stage-runner.js";
 export * from "./taxonomy/index.js";
 export * from "./trace/expand.js";
 export * from "./trace/filter.js";
 export * from "./trace/judge.js";
 export * from "./trace/pipeline.js";
 export * from "./trace/respond.js";
-export type * from "./trace/stage.js";
-export * from "./trace/stage-runner.js";
 export * from "./trace/stats.js";
 export * from "./trace/structure.js";
 export * from "./util/progress.js";

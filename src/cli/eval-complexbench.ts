@@ -17,8 +17,8 @@ import {
 import type { ComplexbenchParseMode } from "../eval/complexbench/parse-judge.js";
 import { type Pairing, readComplexbenchData, readComplexbenchResponses } from "../eval/complexbench/record.js";
 import { type ComplexbenchLanguage, formatComplexbenchTable, runComplexbench } from "../eval/complexbench/run.js";
-import { mapPool } from "../eval/map-pool.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { mapPool } from "../util/map-pool.js";
 
 interface ComplexbenchFlags extends ModelFlags {
   data: string;

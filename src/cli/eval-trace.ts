@@ -14,7 +14,7 @@ import {
   parseIntOption,
   reportDryRun,
 } from "../eval/cli-models.js";
-import { defaultJudgeKit } from "../eval/trace/judge-kit-default.js";
+import { defaultJudgeKit } from "../eval/trace/judge-kit.js";
 import { hybridDisagreements } from "../eval/trace/metrics.js";
 import { readTraceData, readTraceResponses } from "../eval/trace/responses.js";
 import { formatTraceTable, runTrace } from "../eval/trace/run.js";

@@ -4,8 +4,10 @@ import { addLlmOptions, type LlmCliValues } from "../llm/cli-options.js";
 import type { ManagedChatModel } from "../llm/create-chat-model.js";
 import { costUsd, loadPriceFile, type PriceOptions, resolvePrice } from "../llm/prices.js";
 import type { ChatModel } from "../llm/types.js";
+import { type DryRunStageReport, dryRunStage, estimateStage } from "../stages/dry-run.js";
+import { formatSummary, type PipelineOptions, type RunSummary, runStages, type StagePlan } from "../stages/pipeline.js";
+import type { PipelineRow, Stage } from "../stages/stage.js";
 import type { PromptLang } from "../taxonomy/render.js";
-import { type DryRunStageReport, dryRunStage, estimateStage } from "../trace/dry-run.js";
 import { expandStage } from "../trace/expand.js";
 import { completenessStage, redundancyStage } from "../trace/filter.js";
 import {
@@ -17,18 +19,8 @@ import {
   StructureInputSchema,
 } from "../trace/inputs.js";
 import { judgeStage } from "../trace/judge.js";
-import {
-  buildPlan,
-  formatSummary,
-  type PipelineOptions,
-  type RunSummary,
-  runFiles,
-  runStages,
-  type StagePlan,
-  toTraceRecord,
-} from "../trace/pipeline.js";
+import { buildPlan, runFiles, toTraceRecord } from "../trace/pipeline.js";
 import { respondStage } from "../trace/respond.js";
-import type { PipelineRow, Stage } from "../trace/stage.js";
 import { structureStage } from "../trace/structure.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Progress } from "../util/progress.js";

@@ -1,5 +1,5 @@
+import { fillTemplate, type PromptTemplate } from "../llm/prompt-template.js";
 import type { PromptLang } from "../taxonomy/render.js";
-import { fillTemplate, type PromptTemplate } from "../trace/prompts/template.js";
 import { TRACE_JUDGE_EN } from "./prompts/trace-judge.en.js";
 import { TRACE_JUDGE_ZH } from "./prompts/trace-judge.zh.js";
 

@@ -11,6 +11,7 @@
  */
 import { Graph, type Value } from "../engine/graph.js";
 import { CompiledGraph, type EngineOptions, type FeedValue, f32 } from "../engine/session.js";
+import { mulberry32 } from "../util/random.js";
 import type { ModelConfig } from "./config.js";
 import { inverseFrequencies, MASKED, writeRotary } from "./decoder-batch.js";
 import { buildDecoder, lmHeadWeight } from "./decoder-graph.js";
@@ -27,18 +28,6 @@ export interface GenerateOptions {
 
 export interface Generator {
   generate(prompts: Int32Array[], options: GenerateOptions): Promise<Int32Array[]>;
-}
-
-/** Deterministic 32-bit PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Pick the next token from one row of logits: argmax when temperature is 0, else nucleus sampling. */

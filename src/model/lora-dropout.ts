@@ -13,6 +13,7 @@
  * Per element (token key t, feature c of module m):  h = mix(t XOR colKey(m, c));  kept iff h >= p * 2^32.
  */
 import { broadcastShapes, type Graph, type Value } from "../engine/graph.js";
+import { fnv1a32 } from "../util/random.js";
 
 const MASK32 = 0xffffffff;
 // Odd multipliers below 2^31, so that a 32-bit value times one stays below 2^63 in the graph's int64 arithmetic.
@@ -46,16 +47,10 @@ export function sequenceTokenKeys(stream: number, ids: ArrayLike<number>): Uint3
   return keys;
 }
 
-/** FNV-1a of a module name (e.g. "model.layers.3.self_attn.q_proj"). */
-function nameHash(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
 /** Per-feature keys of one module's LoRA input (graph constants). */
 export function moduleColumnKeys(module: string, n: number): Uint32Array {
-  const salt = mix32(nameHash(module));
+  // FNV-1a of the module name (e.g. "model.layers.3.self_attn.q_proj").
+  const salt = mix32(fnv1a32(module));
   return Uint32Array.from({ length: n }, (_, c) => mix32((salt ^ mix32((c + GOLDEN) >>> 0)) >>> 0));
 }
 

@@ -1,7 +1,7 @@
+import { mulberry32 } from "../util/random.js";
 import type { ModelConfig } from "./config.js";
 import type { SequenceBatch, SequenceLogprobRunner } from "./logprobs.js";
 import { logSoftmax, referenceLogits, referenceSequenceLogprob } from "./reference-decoder.js";
-import { seededUniform } from "./tiny-model.js";
 import type { Weights } from "./weights.js";
 
 /**
@@ -63,7 +63,7 @@ export function referenceGenerate(
   prompts: Int32Array[],
   options: GenerationOptions,
 ): Int32Array[] {
-  const uniform = seededUniform(options.seed);
+  const uniform = mulberry32(options.seed);
   return prompts.map((prompt) => {
     const ids = Array.from(prompt);
     const out: number[] = [];

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
+import { mulberry32, standardNormal } from "../util/random.js";
 import { writeCheckpoint } from "./checkpoint.js";
 import { parseModelConfig } from "./config.js";
 import type { StoredDtype } from "./safetensors.js";
@@ -52,27 +53,6 @@ export interface TinyModelOptions {
   templateFile?: boolean;
   /** Shard the checkpoint above this many bytes. */
   maxShardBytes?: number;
-}
-
-/** Deterministic uniform [0, 1) PRNG (mulberry32). */
-export function seededUniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Deterministic normals (Box-Muller over mulberry32), so a seed fixes every weight. */
-export function seededNormal(seed: number): () => number {
-  const uniform = seededUniform(seed);
-  return () => {
-    const u = Math.max(uniform(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
-  };
 }
 
 /** Write a complete tiny model folder to `dir` and return its parsed config. */
@@ -142,7 +122,7 @@ export function writeTinyModel(dir: string, options: TinyModelOptions = {}) {
 
 /** normal(0, std) weights with HF names; RMSNorm weights are 1 (+ small noise so tests see them used). */
 export function randomWeights(config: ReturnType<typeof parseModelConfig>, seed: number, std = 0.02): Weights {
-  const normal = seededNormal(seed);
+  const normal = standardNormal(mulberry32(seed));
   const h = config.hidden_size;
   const q = config.num_attention_heads * config.head_dim;
   const kv = config.num_key_value_heads * config.head_dim;

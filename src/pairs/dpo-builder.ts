@@ -1,13 +1,13 @@
+import { fillTemplate, type PromptTemplate } from "../llm/prompt-template.js";
+import { type PipelineOptions, type RunSummary, runStages, type StagePlan } from "../stages/pipeline.js";
+import { runFolderFiles } from "../stages/run-files.js";
+import type { PipelineRow, Stage, StageOutcome } from "../stages/stage.js";
 import type { PromptLang } from "../taxonomy/render.js";
-import { type PipelineOptions, type RunSummary, runStages, type StagePlan } from "../trace/pipeline.js";
-import { fillTemplate, type PromptTemplate } from "../trace/prompts/template.js";
-import type { PipelineRow, Stage, StageOutcome } from "../trace/stage.js";
 import { explainBlock, resultBlock } from "./constraint-list.js";
 import { type X1Row, x1Messages } from "./edit-constraints.js";
 import { pairJudgeStage, type StoredVerdict, scoreSum } from "./judge-stage.js";
 import { WORSE_ANSWER_EN } from "./prompts/worse-answer.en.js";
 import { WORSE_ANSWER_ZH } from "./prompts/worse-answer.zh.js";
-import { pairRunFiles } from "./run-files.js";
 
 /**
  * `pairs dpo`: DPO pairs from TRACE records with a full-score response y_win (appendix C):
@@ -98,5 +98,5 @@ export function toDpoPair(row: PipelineRow): Record<string, unknown> {
 }
 
 export async function buildDpoPairs(records: X1Row[], opts: PipelineOptions): Promise<RunSummary> {
-  return runStages(dpoPlan(opts), records, opts, pairRunFiles(opts.outputDir, "dpo_pairs.jsonl"), toDpoPair);
+  return runStages(dpoPlan(opts), records, opts, runFolderFiles(opts.outputDir, "dpo_pairs.jsonl"), toDpoPair);
 }

@@ -1,8 +1,8 @@
 import { instructionMessages } from "../data/instruction.js";
 import type { ChatMessage } from "../data/schemas.js";
+import { fillTemplate, type PromptTemplate } from "../llm/prompt-template.js";
+import type { PipelineRow, Stage, StageOutcome } from "../stages/stage.js";
 import type { PromptLang } from "../taxonomy/render.js";
-import { fillTemplate, type PromptTemplate } from "../trace/prompts/template.js";
-import type { PipelineRow, Stage, StageOutcome } from "../trace/stage.js";
 import { explainBlock, parseConstraintList, resultBlock, stripNumber } from "./constraint-list.js";
 import { chooseOperation, type Operation } from "./operation.js";
 import { EDIT_CONSTRAINTS_EN, OPERATION_RULES_EN } from "./prompts/edit-constraints.en.js";

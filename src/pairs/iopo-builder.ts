@@ -1,12 +1,12 @@
 import { instructionMessages } from "../data/instruction.js";
 import type { IopoGroup } from "../data/schemas.js";
-import { type PipelineOptions, type RunSummary, runStages, type StagePlan } from "../trace/pipeline.js";
+import { type PipelineOptions, type RunSummary, runStages, type StagePlan } from "../stages/pipeline.js";
+import { runFolderFiles } from "../stages/run-files.js";
+import type { PipelineRow, Stage, StageOutcome } from "../stages/stage.js";
 import { RESPOND } from "../trace/prompts/respond.js";
-import type { PipelineRow, Stage, StageOutcome } from "../trace/stage.js";
 import { type EditedRow, editConstraintsStage, type X1Row, x1Messages } from "./edit-constraints.js";
 import { pairJudgeStage } from "./judge-stage.js";
 import { OPERATIONS } from "./operation.js";
-import { pairRunFiles } from "./run-files.js";
 
 /**
  * `pairs iopo`: IOPO groups <x1, y1, x2, y2> from TRACE records with a full-score response (appendix D):
@@ -113,5 +113,5 @@ export function operationMix(rows: readonly { operation?: string }[]): Record<st
 }
 
 export async function buildIopoGroups(records: X1Row[], opts: PipelineOptions): Promise<RunSummary> {
-  return runStages(iopoPlan(opts), records, opts, pairRunFiles(opts.outputDir, "iopo_groups.jsonl"), toIopoGroup);
+  return runStages(iopoPlan(opts), records, opts, runFolderFiles(opts.outputDir, "iopo_groups.jsonl"), toIopoGroup);
 }

@@ -1,7 +1,7 @@
 import type { ChatMessage } from "../data/schemas.js";
 import { followedAllTen, parseTraceJudge } from "../judge/parse-trace-judge.js";
 import { buildTraceJudgePrompt, traceJudgeTemplate } from "../judge/trace-judge.js";
-import type { PipelineRow, Stage, StageOutcome } from "../trace/stage.js";
+import type { PipelineRow, Stage, StageOutcome } from "../stages/stage.js";
 
 /**
  * The B.5 response judge applied to one (instruction, response) combination of a preference row. Preference data

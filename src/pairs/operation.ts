@@ -1,4 +1,4 @@
-import { deriveSeed, mulberry32 } from "../trace/rng.js";
+import { deriveSeed, mulberry32 } from "../util/random.js";
 
 /** The three ways appendix D edits x1's constraints into x2's. */
 export const OPERATIONS = ["add", "delete", "revise"] as const;

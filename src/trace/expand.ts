@@ -1,10 +1,10 @@
+import { fillTemplate } from "../llm/prompt-template.js";
+import type { PipelineRow, Stage, StageContext, StageOutcome } from "../stages/stage.js";
 import { DIMENSIONS } from "../taxonomy/dimensions.js";
 import { type PromptLang, renderTaxonomy } from "../taxonomy/render.js";
+import { deriveSeed, mulberry32, sample } from "../util/random.js";
 import { EXPAND_EN } from "./prompts/expand.en.js";
 import { EXPAND_ZH } from "./prompts/expand.zh.js";
-import { fillTemplate } from "./prompts/template.js";
-import { deriveSeed, mulberry32, sample } from "./rng.js";
-import type { PipelineRow, Stage, StageContext, StageOutcome } from "./stage.js";
 
 /** Stage 1, constraint expansion (appendix B.1): simple seed instruction -> complex instruction. */
 

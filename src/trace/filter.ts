@@ -1,10 +1,10 @@
+import { fillTemplate } from "../llm/prompt-template.js";
+import type { Stage, StageOutcome } from "../stages/stage.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { COMPLETENESS_EN } from "./prompts/completeness.en.js";
 import { COMPLETENESS_ZH } from "./prompts/completeness.zh.js";
 import { REDUNDANCY_EN } from "./prompts/redundancy.en.js";
 import { REDUNDANCY_ZH } from "./prompts/redundancy.zh.js";
-import { fillTemplate } from "./prompts/template.js";
-import type { Stage, StageOutcome } from "./stage.js";
 import { instructionOf, renderStructured, type StructuredRow } from "./structure.js";
 
 /**

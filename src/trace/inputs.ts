@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DataError } from "../data/errors.js";
 import { readJsonl } from "../data/jsonl.js";
 import { ChatMessageSchema } from "../data/schemas.js";
-import type { PipelineRow } from "./stage.js";
+import type { PipelineRow } from "../stages/stage.js";
 
 /**
  * Input schemas of each stage when it runs alone (and of the seeds for `trace build`). Rows are validated on

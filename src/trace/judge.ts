@@ -1,7 +1,7 @@
 import { followedAllTen, parseTraceJudge } from "../judge/parse-trace-judge.js";
 import { buildTraceJudgePrompt, traceJudgeTemplate } from "../judge/trace-judge.js";
+import type { PipelineRow, Stage, StageOutcome } from "../stages/stage.js";
 import { messagesOf } from "./respond.js";
-import type { PipelineRow, Stage, StageOutcome } from "./stage.js";
 
 /**
  * Stage 5, response evaluation (appendix B.5): the judge scores each constraint 0-10; the item is kept only when

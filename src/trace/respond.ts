@@ -1,7 +1,7 @@
 import { instructionMessages } from "../data/instruction.js";
 import type { ChatMessage } from "../data/schemas.js";
+import type { PipelineRow, Stage, StageOutcome } from "../stages/stage.js";
 import { RESPOND } from "./prompts/respond.js";
-import type { PipelineRow, Stage, StageOutcome } from "./stage.js";
 import type { StructuredFields } from "./structure.js";
 
 /** Stage 4, response generation: the plain rendered instruction as the user message (TRACE `messages`). */

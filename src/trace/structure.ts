@@ -1,11 +1,11 @@
 import { NULL_INPUT } from "../data/instruction.js";
+import { fillTemplate } from "../llm/prompt-template.js";
+import type { PipelineRow, Stage, StageOutcome } from "../stages/stage.js";
 import { DIMENSIONS } from "../taxonomy/dimensions.js";
 import { findDimension } from "../taxonomy/lookup.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { STRUCTURE_EN } from "./prompts/structure.en.js";
 import { STRUCTURE_ZH } from "./prompts/structure.zh.js";
-import { fillTemplate } from "./prompts/template.js";
-import type { PipelineRow, Stage, StageOutcome } from "./stage.js";
 
 /** Stage 2, instruction structuring (appendix B.2): complex instruction -> description / constraints / input. */
 

@@ -1,4 +1,4 @@
-import { containsWord, countWords, type ListFormat, listView } from "./response-analysis.js";
+import { containsWord, countAsciiWords, type ListFormat, listView } from "./response-analysis.js";
 
 /**
  * The constraints of the world. Every kind is machine-checkable and mirrors a TRACE dimension (paper appendix A):
@@ -158,11 +158,11 @@ export function checkConstraint(c: Constraint, response: string): CheckResult {
       return n === c.n ? pass(`the list has ${n} items`) : fail(`the list has ${n} items, not ${c.n}`);
     }
     case "words_max": {
-      const n = countWords(text);
+      const n = countAsciiWords(text);
       return n <= c.n ? pass(`${n} words, within ${c.n}`) : fail(`${n} words, more than ${c.n}`);
     }
     case "words_min": {
-      const n = countWords(text);
+      const n = countAsciiWords(text);
       return n >= c.n ? pass(`${n} words, at least ${c.n}`) : fail(`${n} words, fewer than ${c.n}`);
     }
     case "include":

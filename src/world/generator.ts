@@ -1,8 +1,8 @@
+import { pick, type Rand, randFor, shuffled } from "../util/random.js";
 import { CONSTRAINT_KINDS, type Constraint, type ConstraintKind, KIND_DIMENSION } from "./constraint.js";
 import { renderProse, type WorldInstruction } from "./instruction.js";
-import { pick, type Rand, randFor, shuffled } from "./random.js";
 import { respond } from "./responder.js";
-import { countWords } from "./response-analysis.js";
+import { countAsciiWords } from "./response-analysis.js";
 import { candidateItems, TASK_FORM_COUNT, type Task } from "./task.js";
 import { CATEGORIES, CLOSING_PHRASES, NOTES, OPENING_PHRASES } from "./vocabulary.js";
 
@@ -55,7 +55,7 @@ function draw(kind: ConstraintKind, task: Task, sofar: readonly Constraint[], ra
     case "words_max":
     case "words_min": {
       // Bounds relative to what an answer without them takes, so the set stays satisfiable.
-      const base = countWords(respond({ task, constraints: [...sofar] }, "bound").text);
+      const base = countAsciiWords(respond({ task, constraints: [...sofar] }, "bound").text);
       if (kind === "words_max") return { kind, n: Math.ceil((base + 3 + rand() * 12) / 5) * 5 };
       return { kind, n: Math.ceil((base + 8 + rand() * 25) / 5) * 5 };
     }

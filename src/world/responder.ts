@@ -1,7 +1,7 @@
+import { randFor, shuffled } from "../util/random.js";
 import { type Constraint, checkAll, checkConstraint } from "./constraint.js";
 import type { WorldInstruction } from "./instruction.js";
-import { randFor, shuffled } from "./random.js";
-import { countWords, type ListFormat } from "./response-analysis.js";
+import { countAsciiWords, type ListFormat } from "./response-analysis.js";
 import { candidateItems } from "./task.js";
 import { FILLERS, NOTES } from "./vocabulary.js";
 
@@ -51,13 +51,13 @@ export function planResponse(ins: WorldInstruction, salt: string): ResponsePlan 
   };
   const max = first(cs, "words_max")?.n;
   if (max !== undefined && !first(cs, "count")) {
-    while (countWords(renderResponse(plan)) > max && plan.items.length > Math.max(1, required.length)) {
+    while (countAsciiWords(renderResponse(plan)) > max && plan.items.length > Math.max(1, required.length)) {
       plan.items.pop();
     }
   }
   const min = first(cs, "words_min")?.n;
   if (min !== undefined) {
-    while (countWords(renderResponse(plan)) < min && plan.fillers < 40) plan.fillers++;
+    while (countAsciiWords(renderResponse(plan)) < min && plan.fillers < 40) plan.fillers++;
   }
   return plan;
 }
@@ -111,12 +111,12 @@ export function violatePlan(plan: ResponsePlan, c: Constraint, ins: WorldInstruc
       else p.items.pop();
       break;
     case "words_max":
-      while (countWords(renderResponse(p)) <= c.n && p.fillers < 200) p.fillers++;
+      while (countAsciiWords(renderResponse(p)) <= c.n && p.fillers < 200) p.fillers++;
       break;
     case "words_min":
       p.fillers = 0;
       p.notes = false;
-      while (countWords(renderResponse(p)) >= c.n && p.items.length > 1) p.items.pop();
+      while (countAsciiWords(renderResponse(p)) >= c.n && p.items.length > 1) p.items.pop();
       break;
     case "include":
       p.items = p.items.filter((w) => w !== c.word);

@@ -3,8 +3,11 @@
  * `- x` / `* x`, or numbered lines `1. x`). Shared by every checker so that they agree on what an item is.
  */
 
-/** Words are runs of letters (an inner apostrophe or hyphen joins them); numbers and markup are not words. */
-export function countWords(text: string): number {
+/**
+ * Words are runs of ASCII letters (an inner apostrophe or hyphen joins them); numbers and markup are not words.
+ * (The judge's rules count whitespace-separated tokens instead, IFEval counts Python `\w+` runs.)
+ */
+export function countAsciiWords(text: string): number {
   return (text.match(/[A-Za-z]+(?:['-][A-Za-z]+)*/g) ?? []).length;
 }
 

@@ -1,14 +1,9 @@
 /** Shared helpers for the engine tests: a seeded RNG and error metrics. */
+import { mulberry32 } from "../../src/util/random.js";
+
+/** mulberry32 (seed 0 is taken as 1). */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed >>> 0 || 1);
 }
 
 /** max|a-b| / max(max|b|, floor): the error relative to the scale of the reference. */

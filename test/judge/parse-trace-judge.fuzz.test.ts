@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseTraceJudge } from "../../src/judge/parse-trace-judge.js";
-import { mulberry32 } from "../../src/trace/rng.js";
+import { mulberry32 } from "../../src/util/random.js";
 
 /**
  * Fuzz: thousands of seeded judge outputs in the shapes judges really produce, plus corrupted ones.

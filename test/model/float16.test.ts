@@ -7,6 +7,7 @@ import {
   float32ToBf16,
   float32ToF16,
 } from "../../src/model/float16.js";
+import { mulberry32 } from "../../src/util/random.js";
 
 /**
  * Independent reference for float32 -> 16-bit rounding: no bit tricks, just "the representable value nearest to x
@@ -43,17 +44,6 @@ function referenceRounder(decode: (h: number) => number, maxFinite: number, half
   };
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** float32 inputs that stress rounding: every 16-bit value, its neighbours, the exact midpoints, random bits. */
 function probeInputs(decode: (h: number) => number): number[] {
   const xs: number[] = [];
@@ -67,7 +57,7 @@ function probeInputs(decode: (h: number) => number): number[] {
       xs.push(mid, bitsToFloat32(float32Bits(mid) + 1), bitsToFloat32(float32Bits(mid) - 1));
     }
   }
-  const r = rng(7);
+  const r = mulberry32(7);
   for (let i = 0; i < 20000; i++) {
     const x = bitsToFloat32(Math.floor(r() * 2 ** 32));
     if (Number.isFinite(x)) xs.push(x);

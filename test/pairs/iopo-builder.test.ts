@@ -8,7 +8,7 @@ import { buildDpoPairs } from "../../src/pairs/dpo-builder.js";
 import type { X1Row } from "../../src/pairs/edit-constraints.js";
 import { buildIopoGroups } from "../../src/pairs/iopo-builder.js";
 import { chooseOperation } from "../../src/pairs/operation.js";
-import type { PipelineOptions } from "../../src/trace/pipeline.js";
+import type { PipelineOptions } from "../../src/stages/pipeline.js";
 import { ScriptedChatModel } from "../helpers/scripted-chat-model.js";
 import { toyRecord, toyReply } from "./toy-world.js";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { estimateTokens } from "../../src/trace/dry-run.js";
+import { estimateTokens } from "../../src/stages/dry-run.js";
 import { parseExpansion } from "../../src/trace/expand.js";
 import { completenessVerdict, parseTag, redundancyVerdict } from "../../src/trace/filter.js";
-import { mulberry32 } from "../../src/trace/rng.js";
 import { parseStructured } from "../../src/trace/structure.js";
+import { mulberry32 } from "../../src/util/random.js";
 
 /** Stage parsers see whatever an LLM writes: on 3,000 seeded random replies built from format fragments they never throw. */
 const FRAGMENTS = [

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,11 +6,9 @@ import { renderInstruction } from "../../src/data/instruction.js";
 import { readJsonl } from "../../src/data/jsonl.js";
 import { TraceRecordSchema } from "../../src/data/schemas.js";
 import type { ChatRequest } from "../../src/llm/types.js";
+import { runStage } from "../../src/stages/stage-runner.js";
 import { expandStage, type SeedRow } from "../../src/trace/expand.js";
-import { buildTrace, type PipelineOptions } from "../../src/trace/pipeline.js";
-import { templateHash } from "../../src/trace/prompts/template.js";
-import { runStage } from "../../src/trace/stage-runner.js";
-import { structureStage } from "../../src/trace/structure.js";
+import { buildTrace, type TraceBuildOptions } from "../../src/trace/pipeline.js";
 import { Progress } from "../../src/util/progress.js";
 import { ScriptedChatModel } from "../helpers/scripted-chat-model.js";
 import { traceResponder } from "../helpers/trace-responder.js";
@@ -37,7 +35,7 @@ function jitter(seed: number) {
   };
 }
 
-function options(dir: string, model: ScriptedChatModel, extra: Partial<PipelineOptions> = {}): PipelineOptions {
+function options(dir: string, model: ScriptedChatModel, extra: Partial<TraceBuildOptions> = {}): TraceBuildOptions {
   return { outputDir: dir, model, ctx: { lang: "en", seed: 7 }, concurrency: 4, ...extra };
 }
 
@@ -141,43 +139,6 @@ describe("trace build (in-process scripted model)", () => {
       expect(dying.completed.length + rest.calls.length).toBe(total);
       expect(["trace.jsonl", "rejects.jsonl"].map((f) => read(dir, f))).toEqual(expected);
     }
-  });
-
-  it("a torn journal tail (killed mid-append) is ignored and that row is called again", async () => {
-    const dir = tmp();
-    const seeds = SEEDS.slice(0, 3);
-    const stage = expandStage();
-    const ctx = { lang: "en" as const, seed: 1 };
-    const m1 = new ScriptedChatModel(traceResponder);
-    await runStage({ stage, rows: seeds, model: m1, ctx, journalDir: dir });
-    const journal = join(dir, readdirSync(dir)[0]);
-    const lines = readFileSync(journal, "utf8").split("\n");
-    writeFileSync(journal, `${lines.slice(0, 2).join("\n")}\n${lines[2].slice(0, 10)}`);
-    const m2 = new ScriptedChatModel(traceResponder);
-    const r = await runStage({ stage, rows: seeds, model: m2, ctx, journalDir: dir });
-    expect(m2.calls).toHaveLength(1);
-    expect(r.kept.map((k) => k.id)).toEqual(["a", "b", "c"]);
-  });
-
-  it("changing the template, model or parameters starts a new journal (stage signature)", async () => {
-    const dir = tmp();
-    const rows = [{ id: "x", expanded_instruction: "Do it.\n1. fast" }];
-    const ctx = { lang: "en" as const, seed: 1 };
-    await runStage({
-      stage: structureStage(),
-      rows,
-      model: new ScriptedChatModel(traceResponder, "m1"),
-      ctx,
-      journalDir: dir,
-    });
-    const m2 = new ScriptedChatModel(traceResponder, "m2");
-    await runStage({ stage: structureStage(), rows, model: m2, ctx, journalDir: dir });
-    expect(m2.calls).toHaveLength(1);
-    const zh = new ScriptedChatModel(traceResponder, "m2");
-    await runStage({ stage: structureStage(), rows, model: zh, ctx: { ...ctx, lang: "zh" }, journalDir: dir });
-    expect(zh.calls).toHaveLength(1);
-    expect(readdirSync(dir)).toHaveLength(3);
-    expect(templateHash(structureStage().template("en"))).not.toBe(templateHash(structureStage().template("zh")));
   });
 
   it("failed calls become call_failed rejects (not journaled, retried by a rerun); --fail-fast stops", async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseExpansion } from "../../src/trace/expand.js";
 import { completenessVerdict, parseTag, redundancyVerdict } from "../../src/trace/filter.js";
-import { fillTemplate } from "../../src/trace/prompts/template.js";
 import { parseStructured } from "../../src/trace/structure.js";
 
 describe("expansion parser (B.1)", () => {
@@ -82,13 +81,5 @@ describe("quality-control verdicts (B.3, B.4)", () => {
     expect(redundancyVerdict("<tag>: Non-redundant")).toBe("pass");
     expect(redundancyVerdict("<tag>: 冗余")).toBe("fail");
     expect(redundancyVerdict("")).toBeUndefined();
-  });
-});
-
-describe("prompt templates", () => {
-  it("fill every slot once and refuse missing values", () => {
-    const t = { name: "t", text: "a {{x}} b {{y}}" };
-    expect(fillTemplate(t, { x: "{{y}}", y: "2" })).toBe("a {{y}} b 2");
-    expect(() => fillTemplate(t, { x: "1" })).toThrow(/no value for \{\{y\}\}/);
   });
 });

@@ -7,7 +7,7 @@ import {
   parseConstraintAt,
   renderConstraint,
 } from "../../src/world/constraint.js";
-import { countWords, listView } from "../../src/world/response-analysis.js";
+import { countAsciiWords, listView } from "../../src/world/response-analysis.js";
 
 /** At least one example of every kind, with the values a generator can produce. */
 const EXAMPLES: Constraint[] = [
@@ -70,8 +70,8 @@ describe("checkers on hand-written responses", () => {
   });
 
   it("word bounds count runs of letters, not numbers or markup", () => {
-    expect(countWords("## Fruits\n\n1. **Apple** - easy to find\n2. Pear")).toBe(6);
-    expect(countWords("it's well-known 42")).toBe(2);
+    expect(countAsciiWords("## Fruits\n\n1. **Apple** - easy to find\n2. Pear")).toBe(6);
+    expect(countAsciiWords("it's well-known 42")).toBe(2);
     expect(check({ kind: "words_max", n: 6 }, "## Fruits\n\n1. **Apple** - easy to find\n2. Pear")).toBe(true);
     expect(check({ kind: "words_max", n: 5 }, "## Fruits\n\n1. **Apple** - easy to find\n2. Pear")).toBe(false);
     expect(check({ kind: "words_min", n: 3 }, "- Apple\n- Pear")).toBe(false);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { worseAnswerStage } from "../../src/pairs/dpo-builder.js";
 import { editConstraintsStage } from "../../src/pairs/edit-constraints.js";
-import type { StageContext } from "../../src/trace/stage.js";
+import type { StageContext } from "../../src/stages/stage.js";
 import { checkAll, parseConstraint } from "../../src/world/constraint.js";
 import { generateInstruction } from "../../src/world/generator.js";
 import { toStructured } from "../../src/world/instruction.js";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { followedAllTen, parseTraceJudge } from "../../src/judge/parse-trace-judge.js";
+import type { StageContext } from "../../src/stages/stage.js";
 import { expandStage, parseExpansion } from "../../src/trace/expand.js";
 import { completenessStage, completenessVerdict, redundancyStage, redundancyVerdict } from "../../src/trace/filter.js";
 import { judgeStage } from "../../src/trace/judge.js";
 import { respondStage } from "../../src/trace/respond.js";
-import type { StageContext } from "../../src/trace/stage.js";
 import { parseStructured, structureStage } from "../../src/trace/structure.js";
 import { checkAll, KIND_DIMENSION, parseConstraint } from "../../src/world/constraint.js";
 import { generateInstruction, generateSeeds } from "../../src/world/generator.js";

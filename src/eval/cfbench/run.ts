@@ -1,5 +1,5 @@
 import type { ChatModel } from "../../llm/types.js";
-import { mapPool } from "../map-pool.js";
+import { mapPool } from "../../util/map-pool.js";
 import { CFBENCH_JUDGE_TEMPLATE_HASH, renderCfbenchJudgePrompt } from "./judge-prompt.js";
 import { aggregateScores, type CfbenchScores, type ItemMetric, type JudgeParsing, scoreItem } from "./metrics.js";
 import { parseFallbackUpstream, parseStrict, parseTolerant } from "./parse-judge.js";

@@ -1,5 +1,5 @@
 import type { ChatModel } from "../../llm/types.js";
-import { mapPool } from "../map-pool.js";
+import { mapPool } from "../../util/map-pool.js";
 import { aggregateComplexbench, applyDependencies, type ComplexbenchMetrics, type PointVerdict } from "./aggregate.js";
 import { decomposeJudge } from "./con-rule.js";
 import { renderExtractionPrompt } from "./extraction-prompt.js";

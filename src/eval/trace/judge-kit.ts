@@ -1,7 +1,12 @@
+import { parseTraceJudge } from "../../judge/parse-trace-judge.js";
+import { buildTraceJudgePrompt, traceJudgeTemplate } from "../../judge/trace-judge.js";
+import { templateHash } from "../../llm/prompt-template.js";
+import { dimensionByLabel } from "../../taxonomy/index.js";
+
 /**
  * What `iopo eval trace` needs from the TRACE judge (prompt + parser) and from the taxonomy, as one seam so that a
- * different judge (another prompt, a stricter parser) can be plugged in and is named in the metrics. The default is
- * `shared-judge-kit.ts`: src/judge/ (B.5 prompt, tolerant parser) and src/taxonomy/.
+ * different judge (another prompt, a stricter parser) can be plugged in and is named in the metrics. The default,
+ * `defaultJudgeKit` below, is src/judge/ (B.5 prompt, tolerant parser) and src/taxonomy/.
  */
 export type JudgeLang = "en" | "zh";
 
@@ -37,3 +42,26 @@ export interface TraceJudgeKit {
   /** The taxonomy dimension of a `levels2` label; undefined for labels outside the 26. */
   dimension(label: string): DimensionInfo | undefined;
 }
+
+/**
+ * The judge kit `iopo eval trace` uses, on the shared modules: the B.5 judge prompt (zh/en templates) and its
+ * tolerant parser from src/judge/, the 26-dimension taxonomy from src/taxonomy/.
+ */
+export const defaultJudgeKit: TraceJudgeKit = {
+  source: "shared",
+  templateHash: (lang) => templateHash(traceJudgeTemplate(lang)),
+  buildPrompt: (input, lang) => buildTraceJudgePrompt(input, lang),
+  parse: (raw, expectedCount) => {
+    const p = parseTraceJudge(raw, expectedCount);
+    return {
+      scores: p.scores,
+      overall: p.overall,
+      raw: p.raw,
+      ...(p.parse_error ? { parse_error: p.parse_error } : {}),
+    };
+  },
+  dimension: (label) => {
+    const d = dimensionByLabel(label);
+    return d ? { key: d.key, name: d.name, type: d.type } : undefined;
+  },
+};

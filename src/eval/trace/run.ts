@@ -4,7 +4,7 @@ import { cjkShare } from "../../judge/rules/count.js";
 import { detectRules } from "../../judge/rules/detect.js";
 import type { ConstraintCheck } from "../../judge/rules/types.js";
 import type { ChatModel } from "../../llm/types.js";
-import { mapPool } from "../map-pool.js";
+import { mapPool } from "../../util/map-pool.js";
 import type { JudgeLang, TraceJudgeKit, TraceJudgeParse } from "./judge-kit.js";
 import { computeTraceMetrics, followedAllTen, followedHybrid, followedOverall, type TraceMetrics } from "./metrics.js";
 

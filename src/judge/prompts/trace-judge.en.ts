@@ -1,4 +1,4 @@
-import type { PromptTemplate } from "../../trace/prompts/template.js";
+import type { PromptTemplate } from "../../llm/prompt-template.js";
 
 /**
  * Response evaluation (paper appendix B.5; same structure and output format as the released TRACE judge):

@@ -1,4 +1,4 @@
-import type { PromptTemplate } from "../../trace/prompts/template.js";
+import type { PromptTemplate } from "../../llm/prompt-template.js";
 
 /**
  * Response evaluation for Chinese data (paper appendix B.5). Like the released TRACE judge, the instructions are

@@ -18,7 +18,8 @@ export function countChineseChars(text: string): number {
   return n;
 }
 
-export function countWords(text: string): number {
+/** English words: whitespace-separated tokens with at least one letter or digit (so "well-known" and "42" count 1). */
+export function countWhitespaceWords(text: string): number {
   return text.split(/\s+/u).filter((t) => /[\p{L}\p{N}]/u.test(t)).length;
 }
 

@@ -1,4 +1,4 @@
-import { countChineseChars, countCodePoints, countWords, parseNumber } from "./count.js";
+import { countChineseChars, countCodePoints, countWhitespaceWords, parseNumber } from "./count.js";
 import type { Rule, RuleCheck } from "./types.js";
 
 /**
@@ -137,7 +137,7 @@ export function detectLength(constraint: string): Rule[] {
 export function checkLength(rule: Extract<Rule, { kind: "length" }>, response: string): RuleCheck {
   const n =
     rule.unit === "word"
-      ? countWords(response)
+      ? countWhitespaceWords(response)
       : rule.unit === "codepoint"
         ? countCodePoints(response)
         : countChineseChars(response);

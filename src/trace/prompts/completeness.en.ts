@@ -1,4 +1,4 @@
-import type { PromptTemplate } from "./template.js";
+import type { PromptTemplate } from "../../llm/prompt-template.js";
 
 /**
  * Quality control, completeness (paper appendix B.3): does the structured instruction keep everything of the

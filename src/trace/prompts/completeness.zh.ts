@@ -1,4 +1,4 @@
-import type { PromptTemplate } from "./template.js";
+import type { PromptTemplate } from "../../llm/prompt-template.js";
 
 /** Quality control, completeness, Chinese variant (paper appendix B.3). Verdict `<tag>: Complete|Incomplete`. */
 export const COMPLETENESS_ZH: PromptTemplate = {

@@ -1,4 +1,4 @@
-import type { PromptTemplate } from "./template.js";
+import type { PromptTemplate } from "../../llm/prompt-template.js";
 
 /**
  * Constraint expansion (paper appendix B.1): turn a simple instruction into a complex one by adding constraints

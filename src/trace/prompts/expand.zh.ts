@@ -1,4 +1,4 @@
-import type { PromptTemplate } from "./template.js";
+import type { PromptTemplate } from "../../llm/prompt-template.js";
 
 /**
  * Constraint expansion, Chinese variant (paper appendix B.1; TRACE data is mostly Chinese). Same structure and

@@ -1,4 +1,4 @@
-import type { PromptTemplate } from "./template.js";
+import type { PromptTemplate } from "../../llm/prompt-template.js";
 
 /**
  * Quality control, redundancy (paper appendix B.4): are any constraints duplicated, implied by another, or mere

@@ -1,4 +1,4 @@
-import type { PromptTemplate } from "./template.js";
+import type { PromptTemplate } from "../../llm/prompt-template.js";
 
 /** Quality control, redundancy, Chinese variant (paper appendix B.4). Verdict `<tag>: Redundant|Not Redundant`. */
 export const REDUNDANCY_ZH: PromptTemplate = {

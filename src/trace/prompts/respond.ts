@@ -1,4 +1,4 @@
-import type { PromptTemplate } from "./template.js";
+import type { PromptTemplate } from "../../llm/prompt-template.js";
 
 /**
  * Response generation: the rendered instruction (description, constraints, `# Inputs:`) is the user message, after

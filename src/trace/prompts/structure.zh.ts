@@ -1,4 +1,4 @@
-import type { PromptTemplate } from "./template.js";
+import type { PromptTemplate } from "../../llm/prompt-template.js";
 
 /** Instruction structuring, Chinese variant (paper appendix B.2). Same output layout as STRUCTURE_EN. */
 export const STRUCTURE_ZH: PromptTemplate = {

@@ -1,9 +1,9 @@
 import { EXPAND_EN } from "../../trace/prompts/expand.en.js";
 import { EXPAND_ZH } from "../../trace/prompts/expand.zh.js";
+import { randFor, unitFor } from "../../util/random.js";
 import { KIND_DIMENSION, renderConstraint } from "../constraint.js";
 import { generateConstraints, kindsForDimensions } from "../generator.js";
 import { parseProse, renderProse } from "../instruction.js";
-import { randFor, unitFor } from "../random.js";
 import { byTemplates, type ProgramContext, WorldError, type WorldProgram } from "./program.js";
 
 /** Most constraints one world instruction can carry without repeating a kind. */

@@ -1,7 +1,7 @@
 import type { ChatRequest } from "../../llm/types.js";
 import { RESPOND_SYSTEM_PROMPT } from "../../trace/prompts/respond.js";
+import { randFor, shuffled, unitFor } from "../../util/random.js";
 import { parseUserMessageLenient } from "../instruction.js";
-import { randFor, shuffled, unitFor } from "../random.js";
 import { respond, respondViolating } from "../responder.js";
 import { WorldError, type WorldProgram } from "./program.js";
 

@@ -1,8 +1,8 @@
 import { STRUCTURE_EN } from "../../trace/prompts/structure.en.js";
 import { STRUCTURE_ZH } from "../../trace/prompts/structure.zh.js";
+import { unitFor } from "../../util/random.js";
 import { KIND_DIMENSION } from "../constraint.js";
 import { parseProse, toStructured } from "../instruction.js";
-import { unitFor } from "../random.js";
 import { byTemplates, WorldError, type WorldProgram } from "./program.js";
 
 /**

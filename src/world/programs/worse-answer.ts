@@ -1,8 +1,8 @@
 import { WORSE_ANSWER_EN } from "../../pairs/prompts/worse-answer.en.js";
 import { WORSE_ANSWER_ZH } from "../../pairs/prompts/worse-answer.zh.js";
+import { randFor, shuffled } from "../../util/random.js";
 import { renderConstraint } from "../constraint.js";
 import { parseUserMessage } from "../instruction.js";
-import { randFor, shuffled } from "../random.js";
 import { respondViolating } from "../responder.js";
 import { byTemplates, WorldError, type WorldProgram } from "./program.js";
 

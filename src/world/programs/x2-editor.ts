@@ -1,10 +1,10 @@
 import { EDIT_CONSTRAINTS_EN } from "../../pairs/prompts/edit-constraints.en.js";
 import { EDIT_CONSTRAINTS_ZH } from "../../pairs/prompts/edit-constraints.zh.js";
+import { randFor, shuffled } from "../../util/random.js";
 import { type Constraint, checkAll, constraintKey, renderConstraint, stripLineNumber } from "../constraint.js";
 import { fromStructured, type WorldInstruction } from "../instruction.js";
-import { randFor, shuffled } from "../random.js";
 import { respond } from "../responder.js";
-import { containsWord, countWords, type ListFormat, listView } from "../response-analysis.js";
+import { containsWord, countAsciiWords, type ListFormat, listView } from "../response-analysis.js";
 import { candidateItems, type Task } from "../task.js";
 import { CLOSING_PHRASES, OPENING_PHRASES } from "../vocabulary.js";
 import { byTemplates, WorldError, type WorldProgram } from "./program.js";
@@ -24,7 +24,7 @@ const FORMATS: ListFormat[] = ["json", "bullets", "numbered"];
 
 /** Constraints of `kind`-like values that y1 fails: replacements for `c` (REVISE) or new items (ADD). */
 function variantsFailing(c: Constraint, y1: string, task: Task): Constraint[] {
-  const words = countWords(y1);
+  const words = countAsciiWords(y1);
   const items = candidateItems(task);
   const out: Constraint[] = [];
   switch (c.kind) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { defaultJudgeKit } from "../../../src/eval/trace/judge-kit.js";
 import { computeTraceMetrics, type TraceItemForMetrics } from "../../../src/eval/trace/metrics.js";
-import { sharedJudgeKit } from "../../../src/eval/trace/shared-judge-kit.js";
 import type { ConstraintCheck } from "../../../src/judge/rules/types.js";
 
 const none: ConstraintCheck = { verdict: "none", coverage: null, rules: [] };
@@ -49,7 +49,7 @@ const items = [
 ];
 
 describe("TRACE metrics", () => {
-  const m = computeTraceMetrics(items, sharedJudgeKit.dimension);
+  const m = computeTraceMetrics(items, defaultJudgeKit.dimension);
   it("IF (all = 10), the overall reading, their disagreement and parse failures", () => {
     expect(m.IF).toEqual({ n: 6, followed: 3, pct: 50 });
     expect(m.IF_overall).toEqual({ n: 6, followed: 3, pct: 50 });

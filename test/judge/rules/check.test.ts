@@ -4,7 +4,7 @@ import {
   checkConstraint,
   checkRule,
   countChineseChars,
-  countWords,
+  countWhitespaceWords,
   detectRules,
 } from "../../../src/judge/rules/index.js";
 import type { Rule, RuleSpec } from "../../../src/judge/rules/types.js";
@@ -17,7 +17,8 @@ describe("counting conventions", () => {
     expect(countChineseChars("我用 Python 3.11 写了 2 个脚本。")).toBe(10); // 7 CJK + Python + 3.11 + 2
     expect(countChineseChars("## 标题\n- **要点**：AI")).toBe(5);
     expect(countChineseChars("")).toBe(0);
-    expect(countWords("Hello, world - it's me.")).toBe(4);
+    expect(countWhitespaceWords("Hello, world - it's me.")).toBe(4);
+    expect(countWhitespaceWords("it's well-known 42")).toBe(3); // world's countAsciiWords: 2, IFEval's: 5
   });
   it("parses Arabic, full-width and simple Chinese numbers", () => {
     expect(parseNumber("1,500")).toBe(1500);

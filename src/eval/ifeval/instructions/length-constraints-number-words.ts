@@ -5,8 +5,8 @@ import { compilePyRegex, pyFindall } from "../pyre.js";
 // nltk RegexpTokenizer(r"\w+"): Python's Unicode \w (letters, numbers, underscore; combining marks split words).
 const WORD = compilePyRegex("\\w+");
 
-/** Number of words as the reference counts them: runs of Python `\w`. */
-export function countWords(text: string): number {
+/** Number of words as the IFEval reference counts them: runs of Python `\w` (so "it's" is 2 words, "well-known" 2). */
+export function countIfevalWords(text: string): number {
   return pyFindall(WORD, text).length;
 }
 
@@ -21,7 +21,7 @@ export const lengthConstraintsNumberWords: InstructionSpec = {
     return {
       id: this.id,
       description: `Answer with ${relation} ${threshold} words.`,
-      check: (response) => compareCount(countWords(response), relation, threshold),
+      check: (response) => compareCount(countIfevalWords(response), relation, threshold),
     };
   },
 };

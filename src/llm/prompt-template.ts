@@ -1,4 +1,4 @@
-import { shortHash } from "../../util/hash.js";
+import { shortHash } from "../util/hash.js";
 
 /**
  * Prompt templates are plain strings with `{{name}}` slots, one file per template and language beside the stage

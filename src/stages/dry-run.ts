@@ -1,7 +1,7 @@
 import { join } from "node:path";
+import { templateHash } from "../llm/prompt-template.js";
 import type { ChatRequest } from "../llm/types.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { templateHash } from "./prompts/template.js";
 import type { PipelineRow, Stage, StageContext } from "./stage.js";
 
 /**

@@ -1,7 +1,7 @@
 import type { StageProvenance } from "../data/schemas.js";
+import type { PromptTemplate } from "../llm/prompt-template.js";
 import type { ChatRequest } from "../llm/types.js";
 import type { PromptLang } from "../taxonomy/render.js";
-import type { PromptTemplate } from "./prompts/template.js";
 
 /**
  * A construction stage: one LLM call per row. The stage builds the request from the row, and parses the reply

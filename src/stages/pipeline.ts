@@ -1,0 +1,153 @@
+import { join } from "node:path";
+import { writeJsonl } from "../data/jsonl.js";
+import type { ChatModel, TokenUsage } from "../llm/types.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import type { Progress } from "../util/progress.js";
+import type { RunFiles } from "./run-files.js";
+import type { PipelineRow, RejectRow, Stage, StageContext } from "./stage.js";
+import { runStage, type StageSummary } from "./stage-runner.js";
+
+/**
+ * A chain of stages run one after the other (`trace build`, `pairs iopo`, `pairs dpo`, or a single stage): each
+ * stage's kept rows feed the next, every reject is collected with its stage and reason, and the run ends with the
+ * final file, the rejects and a summary. See `run-files.ts` for where these are written; all files are written
+ * atomically once their stage is complete.
+ */
+
+export interface PipelineOptions {
+  outputDir: string;
+  model: ChatModel;
+  judgeModel?: ChatModel;
+  ctx: StageContext;
+  concurrency?: number;
+  progress?: Progress;
+  failFast?: boolean;
+  isFatal?: (err: unknown) => boolean;
+  costOf?: (model: ChatModel, usage: TokenUsage) => number;
+  /** Re-asks per row after an unreadable reply (see RunStageOptions.parseRetries). Default 0. */
+  parseRetries?: number;
+  /** Extra counters to fold into the summary at the end (e.g. retries and 429s from the LLM layer). */
+  extraCounters?: () => Record<string, number>;
+}
+
+export interface RunSummary {
+  rows_in: number;
+  rows_out: number;
+  rejected: number;
+  parse_failures: number;
+  call_failures: number;
+  calls: number;
+  cached: number;
+  resumed: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  est_cost_usd: number;
+  [counter: string]: unknown;
+  stages: StageSummary[];
+}
+
+/** A named stage with the model that runs it. */
+export interface StagePlan {
+  stage: Stage<PipelineRow, PipelineRow>;
+  model: ChatModel;
+}
+
+/** Run a list of stages in order over `rows`, writing per-stage outputs, rejects, the final file and the summary. */
+export async function runStages(
+  plan: StagePlan[],
+  rows: PipelineRow[],
+  opts: PipelineOptions,
+  files: RunFiles,
+  finalize: (row: PipelineRow) => unknown = (r) => r,
+): Promise<RunSummary> {
+  let current = rows;
+  const rejects: RejectRow[] = [];
+  const stages: StageSummary[] = [];
+  for (const [k, { stage, model }] of plan.entries()) {
+    const result = await runStage({
+      stage,
+      rows: current,
+      model,
+      ctx: opts.ctx,
+      journalDir: files.journalDir,
+      concurrency: opts.concurrency,
+      progress: opts.progress,
+      failFast: opts.failFast,
+      isFatal: opts.isFatal,
+      parseRetries: opts.parseRetries,
+      costOf: opts.costOf ? (u) => opts.costOf!(model, u) : undefined,
+    });
+    if (files.stagesDir) {
+      writeJsonl(join(files.stagesDir, `${String(k + 1).padStart(2, "0")}_${stage.name}.jsonl`), result.kept);
+    }
+    rejects.push(...result.rejects);
+    stages.push(result.summary);
+    current = result.kept;
+  }
+  writeJsonl(files.final, current.map(finalize));
+  writeJsonl(files.rejects, rejects);
+  const summary = summarize(rows.length, current.length, rejects.length, stages, opts.extraCounters?.());
+  writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+export function summarize(
+  rowsIn: number,
+  rowsOut: number,
+  rejected: number,
+  stages: StageSummary[],
+  extra: Record<string, number> = {},
+): RunSummary {
+  const sum = (k: keyof StageSummary) => stages.reduce((a, s) => a + (s[k] as number), 0);
+  return {
+    rows_in: rowsIn,
+    rows_out: rowsOut,
+    rejected,
+    parse_failures: sum("parse_failures"),
+    call_failures: sum("call_failures"),
+    calls: sum("calls"),
+    cached: sum("cached"),
+    resumed: sum("resumed"),
+    prompt_tokens: sum("prompt_tokens"),
+    completion_tokens: sum("completion_tokens"),
+    est_cost_usd: Math.round(sum("est_cost_usd") * 1e6) / 1e6,
+    ...extra,
+    stages,
+  };
+}
+
+/** Human-readable end-of-run summary (promptfoo style). */
+export function formatSummary(s: RunSummary): string {
+  const lines = [
+    "",
+    "stage             in    out  rejected  parse_fail  call_fail  resumed  calls  cached  tokens(in/out)",
+  ];
+  for (const st of s.stages) {
+    lines.push(
+      `${st.stage.padEnd(16)} ${String(st.rows_in).padStart(4)} ${String(st.rows_out).padStart(6)} ${String(st.rejected).padStart(9)} ${String(st.parse_failures).padStart(11)} ${String(st.call_failures).padStart(10)} ${String(st.resumed).padStart(8)} ${String(st.calls).padStart(6)} ${String(st.cached).padStart(7)}  ${st.prompt_tokens}/${st.completion_tokens}`,
+    );
+  }
+  const extra = Object.entries(s)
+    .filter(([k, v]) => typeof v === "number" && !(k in EMPTY_TOTALS))
+    .map(([k, v]) => `${k} ${v}`);
+  lines.push(
+    "",
+    `rows in ${s.rows_in}, out ${s.rows_out}, rejected ${s.rejected} (parse failures ${s.parse_failures}, call failures ${s.call_failures})`,
+    `calls ${s.calls} (cached ${s.cached}, resumed from journal ${s.resumed}), tokens ${s.prompt_tokens} in / ${s.completion_tokens} out, est. cost $${s.est_cost_usd.toFixed(4)}${extra.length ? `, ${extra.join(", ")}` : ""}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+const EMPTY_TOTALS = {
+  rows_in: 0,
+  rows_out: 0,
+  rejected: 0,
+  parse_failures: 0,
+  call_failures: 0,
+  calls: 0,
+  cached: 0,
+  resumed: 0,
+  prompt_tokens: 0,
+  completion_tokens: 0,
+  est_cost_usd: 0,
+};
