@@ -1,4 +1,5 @@
 import type { Weights } from "../model/weights.js";
+import { tokenNormalizerInput } from "./graph-losses.js";
 import {
   computeLoss,
   type Example,
@@ -135,14 +136,7 @@ export class EngineModel implements TrainableModel<TrainRow> {
     const ref = usesReference(method) ? await this.requireReference()(seqs) : undefined;
     const counts = seqs.map((s) => s.ids.length - Math.max(s.responseStart, 1));
     const extra =
-      method === "sft"
-        ? {
-            token_normalizer: {
-              data: Float32Array.of(loss.tokenNormalizer ?? counts.reduce((a, b) => a + b, 0)),
-              dims: [1],
-            },
-          }
-        : undefined;
+      method === "sft" ? tokenNormalizerInput(loss.tokenNormalizer ?? counts.reduce((a, b) => a + b, 0)) : undefined;
     const { tokenNormalizer: _, ...baked } = loss;
     const step = await this.o.trainingStep(method, baked);
     const r = await step.run(this.o.weights, {

@@ -45,6 +45,11 @@ export interface LossGraphContext<V> {
 /** Name of the extra [1] input holding the SFT token normaliser (total response tokens of the optimizer step). */
 export const TOKEN_NORMALIZER_INPUT = "token_normalizer";
 
+/** SFT's extra step input: the response tokens the summed NLL is divided by (those of the whole optimizer step). */
+export function tokenNormalizerInput(tokens: number): Record<string, { data: Float32Array; dims: number[] }> {
+  return { [TOKEN_NORMALIZER_INPUT]: { data: Float32Array.of(tokens), dims: [1] } };
+}
+
 let combineId = 0;
 
 /** Per example: the weighted sum of its k consecutive rows, [N] -> [N/k]. */
@@ -143,4 +148,12 @@ export function buildGraphLoss<V>(g: LossGraph<V>, ctx: LossGraphContext<V>, met
   }
   if (o.prefFtx > 1e-6) loss = g.add(loss, g.mul(combine(g, g.neg(meanLogp(g, ctx)), w.sft), g.scalar(o.prefFtx)));
   return g.reduceMean(loss, [0], false);
+}
+
+/**
+ * `method`'s loss as the engine training step's `loss` option (src/model/decoder.ts createTrainingStep). With SFT the
+ * step's `extra` inputs must carry tokenNormalizerInput(tokens).
+ */
+export function trainingLoss(method: Method, o: LossOptions) {
+  return <V>(g: LossGraph<V>, ctx: LossGraphContext<V>): V => buildGraphLoss(g, ctx, method, o);
 }

@@ -6,7 +6,7 @@ import type { TrainConfig } from "./config.js";
 import { loraAlpha } from "./config.js";
 import { loadTrainingData } from "./dataset.js";
 import { EngineModel, type EngineTrainingStep, ReferenceTable } from "./engine-model.js";
-import { buildGraphLoss, type LossGraph, type LossGraphContext } from "./graph-losses.js";
+import { trainingLoss } from "./graph-losses.js";
 import { initLora, LORA_ALL_MODULES, type LoraSpec, loraTargets, mergeLora, saveLoraAdapter } from "./lora.js";
 import { type LossOptions, type Method, usesReference } from "./losses/index.js";
 import {
@@ -163,7 +163,7 @@ export async function trainFromConfig(
     if (!s) {
       s = E.createTrainingStep(config, {
         trainable: (name) => trainableSet.has(name),
-        loss: (g: LossGraph<unknown>, ctx: LossGraphContext<unknown>) => buildGraphLoss(g, ctx, m, loss),
+        loss: trainingLoss(m, loss),
         adaptLinear: loraOpts ? E.loraBranch({ ...loraOpts, dropout }) : undefined,
       });
       steps.set(key, s);
