@@ -36,7 +36,7 @@ import { CompiledGraph, type EngineOptions, type FeedValue, f32 } from "../engin
 import type { ModelConfig } from "./config.js";
 import { packBatch, planRows, rowLength, type SequenceInput } from "./decoder-batch.js";
 import { buildDecoder, sequenceLogprobGraph, type WeightSource } from "./decoder-graph.js";
-import type { LinearAdapterFactory } from "./decoder-lora.js";
+import type { LinearAdapterFactory, TransformWeight } from "./decoder-lora.js";
 import { dropoutStream, sequenceTokenKeys } from "./lora-dropout.js";
 import type { Weights } from "./weights.js";
 import { parameterNames } from "./weights.js";
@@ -70,13 +70,6 @@ export function parameterShapes(cfg: ModelConfig): Map<string, number[]> {
   }
   return shapes;
 }
-
-export type TransformWeight = (
-  name: string,
-  weight: Value,
-  g: Graph,
-  param: (name: string, shape: number[]) => Value,
-) => Value;
 
 /** Declares weight inputs lazily (only those the graph uses) and records which graph inputs are parameters. */
 class WeightInputs {
