@@ -11,23 +11,12 @@
  *
  * State (m, v) is float32 like torch's for float32 parameters; scalars are computed in float64 like Python's.
  */
-import { adamwUpdateSimd } from "./adamw-simd.js";
+import { type AdamWOptions, type AdamWParamState, adamwUpdateSimd } from "./adamw-simd.js";
 
-export interface AdamWOptions {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-}
+export type { AdamWOptions, AdamWParamState } from "./adamw-simd.js";
 
 /** torch.optim.AdamW defaults (note: weight_decay 0.01 in torch; HF TrainingArguments default 0.0). */
 export const torchAdamWDefaults: AdamWOptions = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
-
-export interface AdamWParamState {
-  expAvg: Float32Array;
-  expAvgSq: Float32Array;
-}
 
 /**
  * One AdamW update of one parameter tensor in place: the fast path, a WebAssembly SIMD kernel (adamw-simd.ts)

@@ -9,12 +9,7 @@ import { EngineModel, ReferenceTable } from "./engine-model.js";
 import { trainingLoss } from "./graph-losses.js";
 import { initLora, LORA_ALL_MODULES, type LoraSpec, loraTargets, mergeLora, saveLoraAdapter } from "./lora.js";
 import { type LossOptions, type Method, usesReference } from "./losses/index.js";
-import {
-  type SequenceEncoder,
-  type TrainRow,
-  type TruncationStats,
-  truncationStats,
-} from "./sequences.js";
+import { type SequenceEncoder, type TrainRow, type TruncationStats, truncationStats } from "./sequences.js";
 import { readF32Tensors } from "./tensor-file.js";
 import { runTraining, type TrainRunResult } from "./trainer.js";
 
