@@ -34,6 +34,12 @@ export interface MethodWeights {
   readonly sft: readonly number[];
 }
 
+/**
+ * Scale of Pi_1 in IOPO* (appendix E, eq. 11): the logit is Pi_1 itself (eq. 9's average of Pi_1 and Pi_2 with
+ * only Pi_1 kept), so that on a symmetric group (Pi_1 = Pi_2) IOPO* and IOPO give the same loss.
+ */
+export const IOPO_STAR_PI1_SCALE = 1;
+
 const PAIR = ["chosen", "rejected"] as const;
 /** (x1,y1), (x1,y2), (x2,y2), (x2,y1): eq. 9's order, in the official trainer's names. */
 const GROUP = ["chosen_v1", "rejected_v1", "chosen_v2", "rejected_v2"] as const;
@@ -51,11 +57,11 @@ export const METHOD_WEIGHTS: Record<Method, MethodWeights> = {
   dpo: { sequences: PAIR, score: "log_ratio", logits: [[1, -1]], sft: [1, 0] },
   /** IOPO (eq. 9): z = (Pi_1 + Pi_2) / 2 = ((2 D11 - D12 - D21) + (2 D22 - D21 - D12)) / 2 = D11 - D12 + D22 - D21. */
   iopo: { sequences: GROUP, score: "log_ratio", logits: [[1, -1, 1, -1]], sft: [1, 0, 1, 0] },
-  /** IOPO* (appendix E, eq. 11): z = Pi_1 = 2 D11 - D12 - D21, on the three sequences (x1,y1), (x1,y2), (x2,y1). */
+  /** IOPO* (appendix E, eq. 11): z = Pi_1 = 2 D11 - D12 - D21 on the three sequences (x1,y1), (x1,y2), (x2,y1). */
   iopo_star: {
     sequences: ["chosen_v1", "rejected_v1", "rejected_v2"],
     score: "log_ratio",
-    logits: [[2, -1, -1]],
+    logits: [[2 * IOPO_STAR_PI1_SCALE, -IOPO_STAR_PI1_SCALE, -IOPO_STAR_PI1_SCALE]],
     sft: [1, 0, 0],
   },
   /** Table 4 "w/o Output Pref" (footnote 4): same response, different inputs, z_a = D11 - D21, z_b = D22 - D12. */
