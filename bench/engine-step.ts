@@ -18,10 +18,12 @@ import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { mallocEnv } from "../src/engine/memory.js";
 import type { ModelConfig } from "../src/model/config.js";
-import { createLogprobRunner, createTrainingStep, iopoLoss } from "../src/model/decoder.js";
+import { createLogprobRunner, createTrainingStep } from "../src/model/decoder.js";
 import { createGenerator } from "../src/model/generate.js";
 import type { Weights } from "../src/model/weights.js";
 import { type AdamWParamState, adamwUpdate } from "../src/train/adamw.js";
+import { trainingLoss } from "../src/train/graph-losses.js";
+import { defaultLossOptions } from "../src/train/losses/index.js";
 import { arg, configOf, iopoGroup, PROMPT, RESPONSE, randomWeights } from "./workload.js";
 
 /** The peer's FLOP estimate of the naive work (6 N T + attention), so GFLOP/s are comparable. */
@@ -59,7 +61,7 @@ async function child(mode: string, shape: string, iters: number, threads: number
     const t0 = performance.now();
     const step = await createTrainingStep(cfg, {
       trainable: () => true,
-      loss: iopoLoss(0.1),
+      loss: trainingLoss("iopo", defaultLossOptions), // beta 0.1, sigmoid
       threads,
       memoryArena: process.env.IOPO_ARENA !== "0",
       memoryPattern: process.env.IOPO_MEMPATTERN === "1",

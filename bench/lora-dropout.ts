@@ -12,9 +12,11 @@ import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { ModelConfig } from "../src/model/config.js";
-import { createTrainingStep, iopoLoss, type TrainingStep } from "../src/model/decoder.js";
+import { createTrainingStep, type TrainingStep } from "../src/model/decoder.js";
 import { isLoraParameter, loraBranch, loraTransform } from "../src/model/decoder-lora.js";
 import type { Weights } from "../src/model/weights.js";
+import { trainingLoss } from "../src/train/graph-losses.js";
+import { defaultLossOptions } from "../src/train/losses/index.js";
 import { arg, configOf, iopoGroup, randomWeights, uniform } from "./workload.js";
 
 const LORA = {
@@ -43,7 +45,8 @@ async function child(shape: string, variant: string, iters: number, threads: num
   const cfg = configOf(shape);
   const weights = weightsWithAdapters(cfg);
   const group = iopoGroup(cfg);
-  const base = { trainable: isLoraParameter, loss: iopoLoss(0.1), threads, memoryPattern: false };
+  const loss = trainingLoss("iopo", defaultLossOptions); // beta 0.1, sigmoid
+  const base = { trainable: isLoraParameter, loss, threads, memoryPattern: false };
   const adapters =
     variant === "weight"
       ? { transformWeight: loraTransform(LORA) }

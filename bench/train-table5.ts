@@ -8,15 +8,16 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Method } from "../src/train/losses/index.js";
 
-const METHODS = ["sft", "dpo", "iopo", "iopo_star"] as const;
+const METHODS: Method[] = ["sft", "dpo", "iopo", "iopo_star"];
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
 
-async function child(method: string, modelDir: string): Promise<void> {
+async function child(method: Method, modelDir: string): Promise<void> {
   const { writeTinyModel: _ } = await import("../src/model/tiny-model.js");
   const { loadModelFolder } = await import("../src/model/model-folder.js");
   const { createTrainingStep } = await import("../src/model/decoder.js");
-  const { buildGraphLoss } = await import("../src/train/graph-losses.js");
+  const { tokenNormalizerInput, trainingLoss } = await import("../src/train/graph-losses.js");
   const { defaultLossOptions, METHOD_SEQUENCES } = await import("../src/train/losses/index.js");
   const folder = loadModelFolder(modelDir);
   const weights = folder.checkpoint!.weights;
@@ -29,7 +30,7 @@ async function child(method: string, modelDir: string): Promise<void> {
     ids: Int32Array.from({ length: L }, (_, t) => (t < L / 2 ? r(p * 1000 + t) : r(y * 1000 + t))),
     responseStart: L / 2,
   });
-  const names = METHOD_SEQUENCES[method as keyof typeof METHOD_SEQUENCES];
+  const names = METHOD_SEQUENCES[method];
   const seqOf: Record<string, [number, number]> = {
     chosen: [1, 1],
     rejected: [1, 2],
@@ -43,13 +44,13 @@ async function child(method: string, modelDir: string): Promise<void> {
   ).flat();
   const step = await createTrainingStep(folder.config, {
     trainable: () => true,
-    loss: (g, ctx) => buildGraphLoss(g as never, ctx as never, method as never, defaultLossOptions) as never,
+    loss: trainingLoss(method, defaultLossOptions),
   });
   const batch = {
     ids: seqs.map((s) => s.ids),
     responseStart: seqs.map((s) => s.responseStart),
     refLogp: new Float64Array(seqs.length).fill(-100),
-    extra: { token_normalizer: { data: Float32Array.of(seqs.length * (L / 2)), dims: [1] } },
+    extra: tokenNormalizerInput(seqs.length * (L / 2)),
   };
   await step.run(weights, batch); // warm-up (session creation)
   const steps = env("STEPS", 5);
@@ -60,7 +61,7 @@ async function child(method: string, modelDir: string): Promise<void> {
 }
 
 async function main() {
-  if (process.argv[2] === "--child") return child(process.argv[3], process.argv[4]);
+  if (process.argv[2] === "--child") return child(process.argv[3] as Method, process.argv[4]);
   const { writeTinyModel } = await import("../src/model/tiny-model.js");
   const dir = join(mkdtempSync(join(tmpdir(), "iopo-table5-")), "model");
   writeTinyModel(dir, { hiddenSize: env("HIDDEN", 256), numLayers: env("LAYERS", 4), numHeads: 8, seed: 1 });

@@ -6,9 +6,19 @@
  * `trainable: isLoraParameter` so only the adapters get gradients (the frozen base gradient is never output).
  */
 import type { Graph, Value } from "../engine/graph.js";
-import type { TransformWeight } from "./decoder.js";
 import type { LinearAdapter } from "./decoder-graph.js";
 import { dropUnscaledGraph } from "./lora-dropout.js";
+
+/**
+ * The decoder's weight hook (createTrainingStep's `transformWeight`): rewrites parameter `name` before use, and may
+ * declare further parameters through `param` (fed from the same weights map).
+ */
+export type TransformWeight = (
+  name: string,
+  weight: Value,
+  g: Graph,
+  param: (name: string, shape: number[]) => Value,
+) => Value;
 
 export interface LoraOptions {
   /** module leaf names to adapt, e.g. ["q_proj", "v_proj"] */

@@ -9,15 +9,15 @@
  *     `logits/...` metrics divide it by count * vocab_size). Forward only. Sequences sharing a prompt are packed into
  *     one row (the prompt is computed once) and the LM head and log-softmax run only at the scored positions. Sessions are cached, so repeated calls reuse one session.
  *
- *   createTrainingStep(config, { trainable, loss?, transformWeight?, adaptLinear?, ...options }) -> TrainingStep
+ *   createTrainingStep(config, { trainable, loss, transformWeight?, adaptLinear?, ...options }) -> TrainingStep
  *     step.run(weights, { ids, responseStart, refLogp?, extra?, dropout? })
  *       -> { loss, logpSum: Float64Array, count: Int32Array, logitsSum: Float64Array, grads: Map<name, Float32Array> }
  *     One forward + backward graph; gradients only for parameters with trainable(name) === true.
  *     `loss(g, ctx)` builds a scalar from the per-sequence log-prob sums in the graph API (ctx.logpSum [N],
  *     ctx.count [N], ctx.refLogp [N] (fed from `refLogp`), ctx.input(name, dims) for extra inputs fed from `extra`).
- *     Ready-made losses: sftLoss (mean token NLL), dpoLoss(beta) (rows chosen, rejected, ...), iopoLoss(beta)
- *     (rows (x1,y1) (x1,y2) (x2,y2) (x2,y1), ...). `transformWeight(name, w, g, param)` rewrites a weight before
- *     use (e.g. LoRA: w + scale * B @ A, with A/B declared via `param` and fed from the same weights map; see
+ *     The losses are src/train/graph-losses.ts trainingLoss(method, options), one per method, built from the
+ *     per-sequence weights of src/train/losses/methods.ts. `transformWeight(name, w, g, param)` rewrites a weight
+ *     before use (e.g. LoRA: w + scale * B @ A, with A/B declared via `param` and fed from the same weights map; see
  *     decoder-lora.ts: loraTransform({ targets, rank, alpha }) with trainable: isLoraParameter).
  *     `adaptLinear` instead rewrites projection outputs on the activation path: loraBranch({ ..., dropout }) is PEFT's
  *     y = W x + scale * B A dropout(x); with dropout > 0, run() needs `dropout: { seed, step }`, from which the graph
@@ -36,7 +36,7 @@ import { CompiledGraph, type EngineOptions, type FeedValue, f32 } from "../engin
 import type { ModelConfig } from "./config.js";
 import { packBatch, planRows, rowLength, type SequenceInput } from "./decoder-batch.js";
 import { buildDecoder, sequenceLogprobGraph, type WeightSource } from "./decoder-graph.js";
-import type { LinearAdapterFactory } from "./decoder-lora.js";
+import type { LinearAdapterFactory, TransformWeight } from "./decoder-lora.js";
 import { dropoutStream, sequenceTokenKeys } from "./lora-dropout.js";
 import type { Weights } from "./weights.js";
 import { parameterNames } from "./weights.js";
@@ -70,13 +70,6 @@ export function parameterShapes(cfg: ModelConfig): Map<string, number[]> {
   }
   return shapes;
 }
-
-export type TransformWeight = (
-  name: string,
-  weight: Value,
-  g: Graph,
-  param: (name: string, shape: number[]) => Value,
-) => Value;
 
 /** Declares weight inputs lazily (only those the graph uses) and records which graph inputs are parameters. */
 class WeightInputs {
@@ -241,44 +234,10 @@ export interface LossContext {
 
 export type LossFn = (g: Graph, ctx: LossContext) => Value;
 
-/** Mean token negative log-likelihood over all scored tokens of the batch (SFT). */
-export const sftLoss: LossFn = (g, { logpSum, count }) =>
-  g.neg(g.div(g.reduceSum(logpSum, [0], false), g.reduceSum(count, [0], false)));
-
-/** -log sigmoid(z), written stably as softplus(-z). */
-function negLogSigmoid(g: Graph, z: Value): Value {
-  return g.softplus(g.neg(z));
-}
-
-/** Weighted sum of consecutive groups of `k` rows: [N] -> [N/k] via a [N/k, k] @ [k, 1] product. */
-function groupCombine(g: Graph, x: Value, weights: number[]): Value {
-  const k = weights.length;
-  const grouped = g.reshapeInfer(x, [-1, k], [`${x.shape[0]}_groups${k}`, k]);
-  return g.reshape(g.matmul(grouped, g.constant(weights, [k, 1])), [grouped.shape[0]!]);
-}
-
-/** DPO sigmoid loss; rows alternate chosen, rejected. */
-export function dpoLoss(beta = 0.1): LossFn {
-  return (g, { logpSum, refLogp }) => {
-    const margin = groupCombine(g, g.sub(logpSum, refLogp), [1, -1]);
-    return g.reduceMean(negLogSigmoid(g, g.mul(margin, g.scalar(beta))), [0], false);
-  };
-}
-
-/**
- * IOPO loss as in the authors' trainer: rows per group (x1,y1) (x1,y2) (x2,y2) (x2,y1), d = logp - ref,
- * loss = -log sigmoid(beta * 0.5 * ((2 d11 - d12 - d21) + (2 d22 - d21 - d12))).
- */
-export function iopoLoss(beta = 0.1): LossFn {
-  return (g, { logpSum, refLogp }) => {
-    const z = groupCombine(g, g.sub(logpSum, refLogp), [1, -1, 1, -1]); // 0.5*(2d11 - 2d12 + 2d22 - 2d21)
-    return g.reduceMean(negLogSigmoid(g, g.mul(z, g.scalar(beta))), [0], false);
-  };
-}
-
 export interface TrainingStepOptions extends EngineOptions {
   trainable: (name: string) => boolean;
-  loss?: LossFn;
+  /** the loss graph on the per-sequence log-probs (src/train/graph-losses.ts trainingLoss) */
+  loss: LossFn;
   transformWeight?: TransformWeight;
   /** activation-path rewrite of the projections (decoder-lora.ts `loraBranch`: LoRA, with or without dropout) */
   adaptLinear?: LinearAdapterFactory;
@@ -343,7 +302,7 @@ export async function createTrainingStep(config: ModelConfig, opts: TrainingStep
       return g.input(name, "float32", dims);
     },
   };
-  const loss = (opts.loss ?? sftLoss)(g, ctx);
+  const loss = opts.loss(g, ctx);
   const trainable = [...wi.params.entries()].filter(([name]) => opts.trainable(name));
   if (trainable.length === 0) throw new Error("no trainable parameters selected");
   const grads = gradients(

@@ -11,16 +11,8 @@ export interface TextGenerator {
   generate(prompts: Int32Array[], options: GenerationOptions): Promise<Int32Array[]>;
 }
 
-interface EngineModule {
-  createLogprobRunner(config: ModelConfig, options?: object): Promise<SequenceLogprobRunner>;
-  createGenerator(config: ModelConfig, weights: Weights, options?: object): Promise<TextGenerator>;
-}
-
-// Loaded lazily so that commands which never run the model (inspect) do not start ONNX Runtime.
-const ENGINE_MODULE = "./decoder.js";
-async function engine(): Promise<EngineModule> {
-  return (await import(ENGINE_MODULE)) as EngineModule;
-}
+// Imported on first use so that commands which never run the model (inspect) do not start ONNX Runtime.
+const engine = () => import("./decoder.js");
 
 export async function createRunner(config: ModelConfig, reference: boolean): Promise<SequenceLogprobRunner> {
   if (reference) return referenceLogprobRunner(config);

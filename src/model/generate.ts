@@ -10,7 +10,7 @@
  * slots are overwritten by the row's own generated tokens before they become visible).
  */
 import { Graph, type Value } from "../engine/graph.js";
-import { CompiledGraph, type EngineOptions, type FeedValue, f32 } from "../engine/session.js";
+import { CompiledGraph, type EngineOptions, type FeedValue, f32, type RunOutput } from "../engine/session.js";
 import { mulberry32 } from "../util/random.js";
 import type { ModelConfig } from "./config.js";
 import { inverseFrequencies, MASKED, writeRotary } from "./decoder-batch.js";
@@ -73,6 +73,38 @@ export async function createGenerator(
   weights: Weights,
   options: EngineOptions = {},
 ): Promise<Generator> {
+  const model = await compileDecodeGraph(config, weights, options);
+  return {
+    async generate(prompts, opts) {
+      if (prompts.length === 0) return [];
+      if (prompts.some((p) => p.length < 1)) throw new Error("generate: empty prompt");
+      if (opts.max_new_tokens <= 0) return prompts.map(() => new Int32Array(0));
+      const batch = new DecodeBatch(model, prompts, opts);
+      let next = batch.choose(await batch.run(prefillStep(batch, prompts)));
+      while (batch.rows.length > 0) {
+        const logits = await batch.run(decodeStep(batch, next));
+        batch.advance();
+        next = batch.choose(logits);
+      }
+      return batch.outputs.map((o) => Int32Array.from(o));
+    },
+  };
+}
+
+/** The compiled decode graph (prefill and one-token steps alike) and the feeds every call shares. */
+interface DecodeModel {
+  config: ModelConfig;
+  compiled: CompiledGraph;
+  weightFeeds: Record<string, FeedValue>;
+  /** rotary inverse frequencies */
+  inv: Float64Array;
+}
+
+/**
+ * The decoder over S new positions per row with the cache as `past`: outputs the next-token logits at each row's
+ * `last_index` and the new positions' keys/values (`present_*`).
+ */
+async function compileDecodeGraph(config: ModelConfig, weights: Weights, options: EngineOptions): Promise<DecodeModel> {
   const g = new Graph("decode");
   const hd = config.head_dim;
   const KV = config.num_key_value_heads;
@@ -108,143 +140,187 @@ export async function createGenerator(
   const compiled = await CompiledGraph.create(g, options);
   const weightFeeds: Record<string, FeedValue> = {};
   for (const [name, v] of declared) weightFeeds[name] = f32(weights.get(name)!.data, v.shape as number[]);
-  const inv = inverseFrequencies(config);
-  const V = config.vocab_size;
+  return { config, compiled, weightFeeds, inv: inverseFrequencies(config) };
+}
 
+/** One graph call's inputs: S new positions per row; masks [B, S, S] over them and [B, S, C] over the cache. */
+interface GraphStep {
+  S: number;
+  tokenIds: BigInt64Array;
+  mask: Float32Array;
+  pastMask: Float32Array;
+  lastIndex: BigInt64Array;
+}
+
+/** One generate() call: the active rows, their positions, outputs and samplers, and the KV cache. */
+class DecodeBatch {
+  readonly outputs: number[][];
+  /** Batch slot -> prompt index; finished rows are dropped from the batch (and their cache rows compacted away). */
+  rows: number[];
+  /** Per prompt: the position (cache slot) of its next token. */
+  readonly pos: number[];
+  /** Longest prompt + max_new_tokens: the cache's slots per row. */
+  readonly C: number;
+  private readonly rowSize: number;
+  private cacheK: Float32Array[];
+  private cacheV: Float32Array[];
+  private readonly done: boolean[];
+  private readonly rands: (() => number)[];
+  private readonly temperature: number;
+  private readonly topP: number;
+  private readonly eos: Set<number>;
+
+  constructor(
+    private readonly model: DecodeModel,
+    prompts: Int32Array[],
+    private readonly opts: GenerateOptions,
+  ) {
+    const { config } = model;
+    this.temperature = opts.temperature ?? 0;
+    this.topP = opts.top_p ?? 1;
+    this.eos = new Set(opts.eos_token_ids ?? []);
+    this.outputs = prompts.map(() => []);
+    this.pos = prompts.map((p) => p.length);
+    this.C = Math.max(...this.pos) + opts.max_new_tokens;
+    this.rands = prompts.map((_, i) => mulberry32(((opts.seed ?? 0) * 1000003 + i * 7919 + 1) >>> 0));
+    this.done = new Array<boolean>(prompts.length).fill(false);
+    this.rows = prompts.map((_, i) => i);
+    this.rowSize = config.num_key_value_heads * this.C * config.head_dim;
+    const layers = config.num_hidden_layers;
+    this.cacheK = Array.from({ length: layers }, () => new Float32Array(this.rows.length * this.rowSize));
+    this.cacheV = Array.from({ length: layers }, () => new Float32Array(this.rows.length * this.rowSize));
+  }
+
+  /** Run the graph on `step`, store the new keys/values in the cache; returns the logits [B, V]. */
+  async run(step: GraphStep): Promise<Float32Array> {
+    const { S } = step;
+    const { config, inv } = this.model;
+    const hd = config.head_dim;
+    const KV = config.num_key_value_heads;
+    const C = this.C;
+    const B = this.rows.length;
+    const c = new Float32Array(B * S * hd);
+    const s = new Float32Array(B * S * hd);
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < S; t++) writeRotary(inv, S === 1 ? this.pos[this.rows[b]!]! : t, c, s, (b * S + t) * hd);
+    const feeds: Record<string, FeedValue> = {
+      ...this.model.weightFeeds,
+      input_ids: { dtype: "int64", data: step.tokenIds, dims: [B, S] },
+      rope_cos: f32(c, [B, S, hd]),
+      rope_sin: f32(s, [B, S, hd]),
+      attention_mask: f32(step.mask, [B, 1, 1, S, S]),
+      past_attention_mask: f32(step.pastMask, [B, 1, 1, S, C]),
+      last_index: { dtype: "int64", data: step.lastIndex, dims: [B] },
+    };
+    for (let l = 0; l < config.num_hidden_layers; l++) {
+      feeds[`past_key.${l}`] = f32(this.cacheK[l]!, [B, KV, hd, C]);
+      feeds[`past_value.${l}`] = f32(this.cacheV[l]!, [B, KV, C, hd]);
+    }
+    const out = await this.model.compiled.run(feeds);
+    this.store(out, S);
+    return out.logits!.data as Float32Array;
+  }
+
+  /** Store the new keys/values at their positions' slots (keys transposed: slot is the last axis). */
+  private store(out: Record<string, RunOutput>, S: number): void {
+    const { config } = this.model;
+    const hd = config.head_dim;
+    const KV = config.num_key_value_heads;
+    const C = this.C;
+    const B = this.rows.length;
+    for (let l = 0; l < config.num_hidden_layers; l++) {
+      const newK = out[`present_key.${l}`]!.data as Float32Array;
+      const newV = out[`present_value.${l}`]!.data as Float32Array;
+      const kc = this.cacheK[l]!;
+      const vc = this.cacheV[l]!;
+      for (let b = 0; b < B; b++)
+        for (let h = 0; h < KV; h++) {
+          const head = (b * KV + h) * C * hd;
+          for (let t = 0; t < S; t++) {
+            const slot = S === 1 ? this.pos[this.rows[b]!]! : t;
+            const from = ((b * KV + h) * S + t) * hd;
+            vc.set(newV.subarray(from, from + hd), head + slot * hd);
+            for (let d = 0; d < hd; d++) kc[head + d * C + slot] = newK[from + d]!;
+          }
+        }
+    }
+  }
+
+  /** After a one-token step: every active row's next token goes one position further. */
+  advance(): void {
+    for (const i of this.rows) this.pos[i]!++;
+  }
+
+  /** Pick each active row's token; returns the tokens of the rows still active afterwards. */
+  choose(logits: Float32Array): number[] {
+    const V = this.model.config.vocab_size;
+    const next: number[] = [];
+    const keep: number[] = [];
+    this.rows.forEach((i, b) => {
+      const tok = pickToken(logits.subarray(b * V, (b + 1) * V), this.temperature, this.topP, this.rands[i]!);
+      if (this.eos.has(tok)) this.done[i] = true;
+      else {
+        this.outputs[i]!.push(tok);
+        if (this.outputs[i]!.length >= this.opts.max_new_tokens) this.done[i] = true;
+      }
+      if (!this.done[i]) {
+        keep.push(b);
+        next.push(tok);
+      }
+    });
+    if (keep.length < this.rows.length) this.compact(keep);
+    return next;
+  }
+
+  /** Keep only the batch slots `keep` (finished rows leave the batch and the cache). */
+  private compact(keep: number[]): void {
+    const rowSize = this.rowSize;
+    const compact = (cache: Float32Array) => {
+      const out = new Float32Array(keep.length * rowSize);
+      keep.forEach((b, k) => {
+        out.set(cache.subarray(b * rowSize, (b + 1) * rowSize), k * rowSize);
+      });
+      return out;
+    };
+    this.cacheK = this.cacheK.map(compact);
+    this.cacheV = this.cacheV.map(compact);
+    this.rows = keep.map((b) => this.rows[b]!);
+  }
+}
+
+/** Prefill: right-padded prompts attend causally among themselves; the (empty) cache is fully masked. */
+function prefillStep(batch: DecodeBatch, prompts: Int32Array[]): GraphStep {
+  const B0 = batch.rows.length;
+  const lens = prompts.map((p) => p.length);
+  const P = Math.max(...lens);
+  const C = batch.C;
+  const tokenIds = new BigInt64Array(B0 * P);
+  const mask = new Float32Array(B0 * P * P).fill(MASKED);
+  const pastMask = new Float32Array(B0 * P * C).fill(MASKED);
+  const lastIndex = new BigInt64Array(B0);
+  for (let b = 0; b < B0; b++) {
+    for (let t = 0; t < lens[b]!; t++) tokenIds[b * P + t] = BigInt(prompts[b]![t]!);
+    for (let i = 0; i < P; i++) {
+      const row = (b * P + i) * P;
+      if (i >= lens[b]!) mask[row + i] = 0;
+      else for (let j = 0; j <= i; j++) mask[row + j] = 0;
+    }
+    lastIndex[b] = BigInt(b * P + lens[b]! - 1);
+  }
+  return { S: P, tokenIds, mask, pastMask, lastIndex };
+}
+
+/** One new token per active row: it sees itself and its row's filled cache slots. */
+function decodeStep(batch: DecodeBatch, next: number[]): GraphStep {
+  const B = batch.rows.length;
+  const C = batch.C;
+  const pastMask = new Float32Array(B * C).fill(MASKED);
+  for (let b = 0; b < B; b++) pastMask.fill(0, b * C, b * C + batch.pos[batch.rows[b]!]!);
   return {
-    async generate(prompts, opts) {
-      if (prompts.length === 0) return [];
-      const maxNew = opts.max_new_tokens;
-      const temperature = opts.temperature ?? 0;
-      const topP = opts.top_p ?? 1;
-      const eos = new Set(opts.eos_token_ids ?? []);
-      const lens = prompts.map((p) => p.length);
-      if (lens.some((n) => n < 1)) throw new Error("generate: empty prompt");
-      const outputs: number[][] = prompts.map(() => []);
-      if (maxNew <= 0) return outputs.map((o) => Int32Array.from(o));
-      const P = Math.max(...lens);
-      const C = P + maxNew;
-      const rands = prompts.map((_, i) => mulberry32(((opts.seed ?? 0) * 1000003 + i * 7919 + 1) >>> 0));
-      const done = new Array<boolean>(prompts.length).fill(false);
-      const pos = [...lens];
-      // Batch slot -> prompt index; finished rows are dropped from the batch (and their cache rows compacted away).
-      let rows = prompts.map((_, i) => i);
-      const rowSize = KV * C * hd;
-      let cacheK = Array.from({ length: L }, () => new Float32Array(rows.length * rowSize));
-      let cacheV = Array.from({ length: L }, () => new Float32Array(rows.length * rowSize));
-
-      /** One graph call over S new positions per row; masks: [B, S, S] over them and [B, S, C] over the cache. */
-      const run = async (
-        S: number,
-        tokenIds: BigInt64Array,
-        maskData: Float32Array,
-        pastMaskData: Float32Array,
-        lastIdx: BigInt64Array,
-      ) => {
-        const B = rows.length;
-        const c = new Float32Array(B * S * hd);
-        const s = new Float32Array(B * S * hd);
-        for (let b = 0; b < B; b++)
-          for (let t = 0; t < S; t++) writeRotary(inv, S === 1 ? pos[rows[b]!]! : t, c, s, (b * S + t) * hd);
-        const feeds: Record<string, FeedValue> = {
-          ...weightFeeds,
-          input_ids: { dtype: "int64", data: tokenIds, dims: [B, S] },
-          rope_cos: f32(c, [B, S, hd]),
-          rope_sin: f32(s, [B, S, hd]),
-          attention_mask: f32(maskData, [B, 1, 1, S, S]),
-          past_attention_mask: f32(pastMaskData, [B, 1, 1, S, C]),
-          last_index: { dtype: "int64", data: lastIdx, dims: [B] },
-        };
-        for (let l = 0; l < L; l++) {
-          feeds[`past_key.${l}`] = f32(cacheK[l]!, [B, KV, hd, C]);
-          feeds[`past_value.${l}`] = f32(cacheV[l]!, [B, KV, C, hd]);
-        }
-        const out = await compiled.run(feeds);
-        // Store the new keys/values at their positions' slots (keys transposed: slot is the last axis).
-        for (let l = 0; l < L; l++) {
-          const newK = out[`present_key.${l}`]!.data as Float32Array;
-          const newV = out[`present_value.${l}`]!.data as Float32Array;
-          const kc = cacheK[l]!;
-          const vc = cacheV[l]!;
-          for (let b = 0; b < B; b++)
-            for (let h = 0; h < KV; h++) {
-              const head = (b * KV + h) * C * hd;
-              for (let t = 0; t < S; t++) {
-                const slot = S === 1 ? pos[rows[b]!]! : t;
-                const from = ((b * KV + h) * S + t) * hd;
-                vc.set(newV.subarray(from, from + hd), head + slot * hd);
-                for (let d = 0; d < hd; d++) kc[head + d * C + slot] = newK[from + d]!;
-              }
-            }
-        }
-        return out.logits!.data as Float32Array;
-      };
-
-      /** Pick each active row's token; returns the tokens of the rows still active afterwards. */
-      const chooseAll = (logits: Float32Array): number[] => {
-        const next: number[] = [];
-        const keep: number[] = [];
-        rows.forEach((i, b) => {
-          const tok = pickToken(logits.subarray(b * V, (b + 1) * V), temperature, topP, rands[i]!);
-          if (eos.has(tok)) done[i] = true;
-          else {
-            outputs[i]!.push(tok);
-            if (outputs[i]!.length >= maxNew) done[i] = true;
-          }
-          if (!done[i]) {
-            keep.push(b);
-            next.push(tok);
-          }
-        });
-        if (keep.length < rows.length) {
-          const compact = (cache: Float32Array) => {
-            const out = new Float32Array(keep.length * rowSize);
-            keep.forEach((b, k) => {
-              out.set(cache.subarray(b * rowSize, (b + 1) * rowSize), k * rowSize);
-            });
-            return out;
-          };
-          cacheK = cacheK.map(compact);
-          cacheV = cacheV.map(compact);
-          rows = keep.map((b) => rows[b]!);
-        }
-        return next;
-      };
-
-      // Prefill: right-padded prompts attend causally among themselves; the (empty) cache is fully masked.
-      const B0 = rows.length;
-      const prefIds = new BigInt64Array(B0 * P);
-      const prefMask = new Float32Array(B0 * P * P).fill(MASKED);
-      const prefPastMask = new Float32Array(B0 * P * C).fill(MASKED);
-      const prefLast = new BigInt64Array(B0);
-      for (let b = 0; b < B0; b++) {
-        for (let t = 0; t < lens[b]!; t++) prefIds[b * P + t] = BigInt(prompts[b]![t]!);
-        for (let i = 0; i < P; i++) {
-          const row = (b * P + i) * P;
-          if (i >= lens[b]!) prefMask[row + i] = 0;
-          else for (let j = 0; j <= i; j++) prefMask[row + j] = 0;
-        }
-        prefLast[b] = BigInt(b * P + lens[b]! - 1);
-      }
-      let next = chooseAll(await run(P, prefIds, prefMask, prefPastMask, prefLast));
-
-      while (rows.length > 0) {
-        const B = rows.length;
-        const stepIds = BigInt64Array.from(next, (t) => BigInt(t));
-        const stepMask = new Float32Array(B); // each new token sees itself
-        const stepPastMask = new Float32Array(B * C).fill(MASKED);
-        for (let b = 0; b < B; b++) stepPastMask.fill(0, b * C, b * C + pos[rows[b]!]!);
-        const logits = await run(
-          1,
-          stepIds,
-          stepMask,
-          stepPastMask,
-          BigInt64Array.from(rows, (_, b) => BigInt(b)),
-        );
-        for (const i of rows) pos[i]!++;
-        next = chooseAll(logits);
-      }
-      return outputs.map((o) => Int32Array.from(o));
-    },
+    S: 1,
+    tokenIds: BigInt64Array.from(next, (t) => BigInt(t)),
+    mask: new Float32Array(B), // each new token sees itself
+    pastMask,
+    lastIndex: BigInt64Array.from(batch.rows, (_, b) => BigInt(b)),
   };
 }

@@ -1,6 +1,12 @@
 import { Worker } from "node:worker_threads";
-import type { AdamWOptions, AdamWParamState } from "./adamw.js";
-import { adamwKernelBytes, adamwKernelChunk, adamwKernelScalars, runAdamwKernel } from "./adamw-simd.js";
+import {
+  type AdamWOptions,
+  type AdamWParamState,
+  adamwKernelBytes,
+  adamwKernelChunk,
+  adamwKernelScalars,
+  runAdamwKernel,
+} from "./adamw-simd.js";
 
 /**
  * AdamW over worker threads: the SIMD kernel of adamw-simd.ts run on disjoint slices of every tensor, in parallel.

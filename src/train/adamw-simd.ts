@@ -10,7 +10,21 @@
  * The tests hold it to the op-by-op reference (`adamwUpdateReference`) and to PyTorch's trajectories.
  */
 import { F32, I32, op, V128, wasmModule } from "../util/wasm-module.js";
-import type { AdamWOptions, AdamWParamState } from "./adamw.js";
+
+/** AdamW's hyperparameters (torch.optim.AdamW's lr, betas, eps, weight_decay). */
+export interface AdamWOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+/** torch's per-parameter AdamW state (exp_avg, exp_avg_sq), float32 like the parameter. */
+export interface AdamWParamState {
+  expAvg: Float32Array;
+  expAvgSq: Float32Array;
+}
 
 /** Elements per chunk: four float32 regions of this size (512 KiB in all) stay resident in L2. */
 const CHUNK = 32768;

@@ -11,20 +11,9 @@
  *
  * State (m, v) is float32 like torch's for float32 parameters; scalars are computed in float64 like Python's.
  */
-import { adamwUpdateSimd } from "./adamw-simd.js";
+import { type AdamWOptions, type AdamWParamState, adamwUpdateSimd } from "./adamw-simd.js";
 
-export interface AdamWOptions {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-}
-
-export interface AdamWParamState {
-  expAvg: Float32Array;
-  expAvgSq: Float32Array;
-}
+export type { AdamWOptions, AdamWParamState } from "./adamw-simd.js";
 
 /**
  * One AdamW update of one parameter tensor in place: the fast path, a WebAssembly SIMD kernel (adamw-simd.ts)

@@ -1,4 +1,6 @@
+import type { TrainingStep } from "../model/decoder.js";
 import type { Weights } from "../model/weights.js";
+import { tokenNormalizerInput } from "./graph-losses.js";
 import {
   computeLoss,
   type Example,
@@ -10,32 +12,6 @@ import {
 import type { MicroBatchResult, TrainableModel } from "./model-api.js";
 import { rowSequences, type SequenceEncoder, type TokenSequence, type TrainRow } from "./sequences.js";
 import type { TruncationMode } from "./truncation.js";
-
-/**
- * The engine's compiled training step (src/model/decoder.ts `createTrainingStep`), described structurally: the
- * loss graph (graph-losses.ts) is baked in; `run` returns the loss, the per-sequence log-prob sums and token
- * counts, and the gradients of the trainable parameters.
- */
-export interface EngineTrainingStep {
-  run(
-    weights: Weights,
-    batch: {
-      ids: Int32Array[];
-      responseStart: number[];
-      refLogp?: Float64Array | Float32Array;
-      extra?: Record<string, { data: Float32Array; dims: number[] }>;
-      /** LoRA dropout masks' (seed, optimizer step) */
-      dropout?: { seed: number; step: number };
-    },
-  ): Promise<{
-    loss: number;
-    logpSum: Float64Array;
-    count: Int32Array;
-    /** per sequence: raw logits summed over response positions and vocabulary (for `logits/...`; optional) */
-    logitsSum?: Float64Array;
-    grads: Map<string, Float32Array>;
-  }>;
-}
 
 /** Forward-only sequence log-probs (for evaluation and reference precompute); `logitsSum` as in the step. */
 export type SequenceLogprobs = (
@@ -55,7 +31,7 @@ export interface EngineModelOptions {
    * The compiled training step for a method and its loss options (graph-losses.ts baked in; the caller caches
    * one per method + options). The SFT token normaliser varies per step and is fed as an extra input.
    */
-  trainingStep: (method: Method, loss: LossOptions) => Promise<EngineTrainingStep>;
+  trainingStep: (method: Method, loss: LossOptions) => Promise<Pick<TrainingStep, "run">>;
   evalLogprobs: SequenceLogprobs;
   reference?: ReferenceLogprobs;
   encode: SequenceEncoder;
@@ -135,14 +111,7 @@ export class EngineModel implements TrainableModel<TrainRow> {
     const ref = usesReference(method) ? await this.requireReference()(seqs) : undefined;
     const counts = seqs.map((s) => s.ids.length - Math.max(s.responseStart, 1));
     const extra =
-      method === "sft"
-        ? {
-            token_normalizer: {
-              data: Float32Array.of(loss.tokenNormalizer ?? counts.reduce((a, b) => a + b, 0)),
-              dims: [1],
-            },
-          }
-        : undefined;
+      method === "sft" ? tokenNormalizerInput(loss.tokenNormalizer ?? counts.reduce((a, b) => a + b, 0)) : undefined;
     const { tokenNormalizer: _, ...baked } = loss;
     const step = await this.o.trainingStep(method, baked);
     const r = await step.run(this.o.weights, {

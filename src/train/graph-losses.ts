@@ -1,11 +1,13 @@
-import type { LossOptions, Method } from "./losses/index.js";
-import { METHOD_SEQUENCES } from "./losses/index.js";
+import type { LossOptions, Method, SequenceScore } from "./losses/index.js";
+import { METHOD_WEIGHTS } from "./losses/index.js";
 
 /**
- * The losses of ./losses written as computation graphs, for the engine's training step (which differentiates
- * them together with the decoder). Same equations, same sequence order per example as METHOD_SEQUENCES
- * (IOPO: (x1,y1), (x1,y2), (x2,y2), (x2,y1), consecutive rows). The scalar versions in ./losses stay the readable
- * reference and provide the logged metrics; tests hold the two to each other and to finite differences.
+ * The training form of every loss: one computation graph per method, built from its row of METHOD_WEIGHTS
+ * (losses/methods.ts: the per-sequence weights of eq. 9, eq. 11, the ablations, DPO, SimPO, ORPO, SFT) for the
+ * engine's training step, which differentiates it together with the decoder. An example's sequences are consecutive
+ * rows in METHOD_SEQUENCES order (IOPO: (x1,y1), (x1,y2), (x2,y2), (x2,y1)). The scalar losses in ./losses state
+ * each equation on its own and provide the logged metrics; tests hold the two to each other and to finite
+ * differences.
  *
  * Typed against the few graph operations used (structurally satisfied by the engine's Graph), so that this file
  * does not depend on the engine's internals.
@@ -43,10 +45,15 @@ export interface LossGraphContext<V> {
 /** Name of the extra [1] input holding the SFT token normaliser (total response tokens of the optimizer step). */
 export const TOKEN_NORMALIZER_INPUT = "token_normalizer";
 
+/** SFT's extra step input: the response tokens the summed NLL is divided by (those of the whole optimizer step). */
+export function tokenNormalizerInput(tokens: number): Record<string, { data: Float32Array; dims: number[] }> {
+  return { [TOKEN_NORMALIZER_INPUT]: { data: Float32Array.of(tokens), dims: [1] } };
+}
+
 let combineId = 0;
 
 /** Per example: the weighted sum of its k consecutive rows, [N] -> [N/k]. */
-function combine<V>(g: LossGraph<V>, x: V, weights: number[]): V {
+function combine<V>(g: LossGraph<V>, x: V, weights: readonly number[]): V {
   const k = weights.length;
   const id = combineId++;
   const grouped = g.reshapeInfer(x, [-1, k], [`loss_examples_${id}`, k]);
@@ -73,58 +80,80 @@ function link<V>(g: LossGraph<V>, z: V, o: LossOptions): V {
   }
 }
 
-/** Build the batch-mean loss of `method` (plus pref_ftx) on the context's per-sequence values. */
-export function buildGraphLoss<V>(g: LossGraph<V>, ctx: LossGraphContext<V>, method: Method, o: LossOptions): V {
-  const k = METHOD_SEQUENCES[method].length;
-  const avg = () => g.div(ctx.logpSum, ctx.count);
-  const delta = () => {
-    const d = g.sub(ctx.logpSum, ctx.refLogp);
-    return o.lossType === "ipo" ? g.div(d, ctx.count) : d;
-  };
-  const mean = (x: V) => g.reduceMean(x, [0], false);
-  const withFtx = (loss: V, ftxWeights: number[]) =>
-    o.prefFtx > 1e-6 ? g.add(loss, g.mul(combine(g, g.neg(avg()), ftxWeights), g.scalar(o.prefFtx))) : loss;
-  if (k === 0) throw new Error(`no sequences for ${method}`);
-  switch (method) {
-    case "sft": {
-      const normalizer = ctx.input(TOKEN_NORMALIZER_INPUT, [1]);
-      return g.div(g.neg(g.reduceSum(ctx.logpSum, [0], true)), normalizer);
+/** The per-sequence values the method's weights multiply ([N]; see SequenceScore); `mean` gives log pi(y|x) / |y|. */
+function sequenceScores<V>(
+  g: LossGraph<V>,
+  ctx: LossGraphContext<V>,
+  score: SequenceScore,
+  o: LossOptions,
+  mean: () => V,
+): V {
+  switch (score) {
+    case "logp":
+      return ctx.logpSum;
+    case "log_ratio": {
+      const d = g.sub(ctx.logpSum, ctx.refLogp);
+      return o.lossType === "ipo" ? g.div(d, ctx.count) : d;
     }
-    case "dpo":
-      return mean(withFtx(link(g, combine(g, delta(), [1, -1]), o), [1, 0]));
-    case "iopo":
-      // z = (Pi_1 + Pi_2)/2 = D11 - D12 + D22 - D21
-      return mean(withFtx(link(g, combine(g, delta(), [1, -1, 1, -1]), o), [1, 0, 1, 0]));
-    case "iopo_star":
-      // rows: (x1,y1), (x1,y2), (x2,y1); z = Pi_1 = 2 D11 - D12 - D21
-      return mean(withFtx(link(g, combine(g, delta(), [2, -1, -1]), o), [1, 0, 0]));
-    case "iopo_input_only":
-    case "iopo_output_only": {
-      const d = delta();
-      const [wa, wb] =
-        method === "iopo_input_only"
-          ? [
-              [1, 0, 0, -1],
-              [0, -1, 1, 0],
-            ]
-          : [
-              [1, -1, 0, 0],
-              [0, 0, 1, -1],
-            ];
-      const l = g.mul(g.add(link(g, combine(g, d, wa), o), link(g, combine(g, d, wb), o)), g.scalar(0.5));
-      return mean(withFtx(l, [1, 0, 1, 0]));
-    }
-    case "simpo": {
-      const z = g.sub(combine(g, avg(), [1, -1]), g.scalar(o.simpoGamma / o.beta));
-      return mean(withFtx(link(g, z, o), [1, 0]));
-    }
-    case "orpo": {
-      const m = avg();
+    case "mean_logp":
+      return mean();
+    case "log_odds": {
       // log odds(m) = m - log(1 - e^m)
-      const logOdds = g.sub(m, g.log(g.sub(g.scalar(1), g.exp(m))));
-      const or = g.softplus(g.neg(combine(g, logOdds, [1, -1])));
-      const nll = combine(g, g.neg(m), [1, 0]);
-      return mean(withFtx(g.add(nll, g.mul(or, g.scalar(o.beta))), [1, 0]));
+      const m = mean();
+      return g.sub(m, g.log(g.sub(g.scalar(1), g.exp(m))));
     }
   }
+}
+
+/** The mean of an example's preference terms (one, or the two of an ablation). */
+function meanOf<V>(g: LossGraph<V>, terms: V[]): V {
+  if (terms.length === 1) return terms[0]!;
+  return g.mul(
+    terms.reduce((a, b) => g.add(a, b)),
+    g.scalar(1 / terms.length),
+  );
+}
+
+function meanLogp<V>(g: LossGraph<V>, ctx: LossGraphContext<V>): V {
+  return g.div(ctx.logpSum, ctx.count);
+}
+
+/**
+ * Build the batch-mean loss of `method` (plus pref_ftx) on the context's per-sequence values, from the method's row
+ * of METHOD_WEIGHTS: per example, the preference logits z = weights . scores of its consecutive rows, the link on
+ * each (their mean when there are two, as the ablations), the SFT term on the chosen sequences.
+ */
+export function buildGraphLoss<V>(g: LossGraph<V>, ctx: LossGraphContext<V>, method: Method, o: LossOptions): V {
+  const w = METHOD_WEIGHTS[method];
+  if (method === "sft") {
+    // -sum_i log pi(y_i|x_i) / (response tokens of the whole optimizer step)
+    const normalizer = ctx.input(TOKEN_NORMALIZER_INPUT, [1]);
+    return g.div(g.neg(g.reduceSum(ctx.logpSum, [0], true)), normalizer);
+  }
+  let mean: V | undefined;
+  const scores = sequenceScores(g, ctx, w.score, o, () => (mean ??= meanLogp(g, ctx)));
+  const logits = w.logits.map((row) => combine(g, scores, row));
+  let loss: V;
+  if (method === "orpo") {
+    // NLL(y_w) + lambda * -log sigma(log odds(y_w) - log odds(y_l)), lambda = beta
+    const nll = combine(g, g.neg(mean!), w.sft);
+    loss = g.add(nll, g.mul(g.softplus(g.neg(logits[0]!)), g.scalar(o.beta)));
+  } else {
+    // SimPO's target margin: z - gamma / beta
+    const z = method === "simpo" ? logits.map((l) => g.sub(l, g.scalar(o.simpoGamma / o.beta))) : logits;
+    loss = meanOf(
+      g,
+      z.map((l) => link(g, l, o)),
+    );
+  }
+  if (o.prefFtx > 1e-6) loss = g.add(loss, g.mul(combine(g, g.neg(meanLogp(g, ctx)), w.sft), g.scalar(o.prefFtx)));
+  return g.reduceMean(loss, [0], false);
+}
+
+/**
+ * `method`'s loss as the engine training step's `loss` option (src/model/decoder.ts createTrainingStep). With SFT the
+ * step's `extra` inputs must carry tokenNormalizerInput(tokens).
+ */
+export function trainingLoss(method: Method, o: LossOptions) {
+  return <V>(g: LossGraph<V>, ctx: LossGraphContext<V>): V => buildGraphLoss(g, ctx, method, o);
 }

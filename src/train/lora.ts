@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { loraDelta } from "../model/peft-adapter.js";
-import type { Tensor, Weights } from "../model/weights.js";
+import type { Weights } from "../model/weights.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { rng } from "./rng.js";
 import { writeF32Tensors } from "./tensor-file.js";

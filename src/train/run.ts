@@ -1,89 +1,35 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { ModelConfig } from "../model/config.js";
+import type { TrainingStep } from "../model/decoder.js";
 import type { Weights } from "../model/weights.js";
 import type { TrainConfig } from "./config.js";
 import { loraAlpha } from "./config.js";
 import { loadTrainingData } from "./dataset.js";
-import { EngineModel, type EngineTrainingStep, ReferenceTable } from "./engine-model.js";
-import { buildGraphLoss, type LossGraph, type LossGraphContext } from "./graph-losses.js";
+import { EngineModel, ReferenceTable } from "./engine-model.js";
+import { trainingLoss } from "./graph-losses.js";
 import { initLora, LORA_ALL_MODULES, type LoraSpec, loraTargets, mergeLora, saveLoraAdapter } from "./lora.js";
 import { type LossOptions, type Method, usesReference } from "./losses/index.js";
-import {
-  type SequenceEncoder,
-  type TokenSequence,
-  type TrainRow,
-  type TruncationStats,
-  truncationStats,
-} from "./sequences.js";
+import { type SequenceEncoder, type TrainRow, type TruncationStats, truncationStats } from "./sequences.js";
 import { readF32Tensors } from "./tensor-file.js";
 import { runTraining, type TrainRunResult } from "./trainer.js";
 
-/*
+/**
  * Wiring of `iopo train` to the model folder (src/model: config, weights, tokenizer, chat template, reference
- * log-prob cache) and the ONNX Runtime engine (src/model/decoder.ts). Those modules are loaded lazily by path,
- * through the structural interfaces below, so that data/config commands never start ONNX Runtime.
+ * log-prob cache) and the ONNX Runtime engine (src/model/decoder.ts). Those modules are imported on first use, so
+ * that data/config commands never start ONNX Runtime; the literal import() expressions keep them type-checked.
  */
-
-interface ModelFolderLike {
-  dir: string;
-  config: ModelConfig;
-  tokenizer: unknown;
-  chatTemplate: unknown;
-  checkpoint: { weights: Weights } | undefined;
-}
-interface ModelModules {
-  loadModelFolder(dir: string, options?: { loadWeights?: boolean }): ModelFolderLike;
-  saveModelFolder(source: ModelFolderLike, outDir: string, weights: Weights): unknown;
-  copyTokenizerFiles(source: ModelFolderLike, outDir: string): void;
-  readCheckpoint(dir: string): { weights: Weights };
-  encodeTrainingExample(
-    codec: { tokenizer: unknown; chatTemplate: unknown },
-    example: { conversation: { role: string; content: string }[]; response: string },
-  ): { ids: Int32Array; responseStart: number; promptSuffix: () => number };
-  computeSequenceLogprobs(
-    runner: LogprobRunnerLike,
-    config: ModelConfig,
-    weights: Weights,
-    examples: TokenSequence[],
-    options?: { cacheDir?: string; batchSize?: number },
-  ): Promise<{ sum: Float64Array; count: Int32Array }>;
-  defaultCacheDir(): string;
-}
-interface LogprobRunnerLike {
-  sequenceLogprobs(
-    weights: Weights,
-    batch: { ids: Int32Array[]; responseStart: number[] },
-  ): Promise<{ sum: Float64Array; count: Int32Array; logitsSum?: Float64Array }>;
-}
-interface EngineModules {
-  createLogprobRunner(config: ModelConfig, options?: object): Promise<LogprobRunnerLike>;
-  createTrainingStep(
-    config: ModelConfig,
-    options: { trainable: (name: string) => boolean; loss: unknown; adaptLinear?: unknown },
-  ): Promise<EngineTrainingStep>;
-  loraBranch(options: { targets: string[]; rank: number; alpha: number; dropout: number }): unknown;
-}
-
-const MODULES = {
-  folder: "../model/model-folder.js",
-  checkpoint: "../model/checkpoint.js",
-  chat: "../model/chat-encoding.js",
-  logprobs: "../model/logprobs.js",
-  cache: "../model/logprob-cache.js",
-  decoder: "../model/decoder.js",
-  lora: "../model/decoder-lora.js",
-};
-
-async function importAll(): Promise<{ model: ModelModules; engine: EngineModules }> {
+async function importModel() {
   try {
-    const [folder, checkpoint, chat, logprobs, cache, decoder, lora] = await Promise.all(
-      Object.values(MODULES).map((m) => import(m)),
-    );
-    return {
-      model: { ...folder, ...checkpoint, ...chat, ...logprobs, ...cache } as ModelModules,
-      engine: { ...decoder, ...lora } as EngineModules,
-    };
+    const [folder, checkpoint, chat, logprobs, cache, decoder, lora] = await Promise.all([
+      import("../model/model-folder.js"),
+      import("../model/checkpoint.js"),
+      import("../model/chat-encoding.js"),
+      import("../model/logprobs.js"),
+      import("../model/logprob-cache.js"),
+      import("../model/decoder.js"),
+      import("../model/decoder-lora.js"),
+    ]);
+    return { model: { ...folder, ...checkpoint, ...chat, ...logprobs, ...cache }, engine: { ...decoder, ...lora } };
   } catch (err) {
     throw new Error(
       `the training engine is not available in this build (${(err as Error).message}); ` +
@@ -112,7 +58,7 @@ export async function trainFromConfig(
 ): Promise<TrainFromConfigResult> {
   const status = o.onStatus ?? (() => {});
   const data = loadTrainingData(cfg);
-  const { model: M, engine: E } = await importAll();
+  const { model: M, engine: E } = await importModel();
   const folder = M.loadModelFolder(cfg.model_name_or_path);
   if (!folder.checkpoint) throw new Error(`${cfg.model_name_or_path}: no weights`);
   const config = folder.config;
@@ -156,14 +102,14 @@ export async function trainFromConfig(
   // gradient of the merged weight): bench/lora-dropout.ts.
   const dropout = lora && cfg.lora_dropout > 0 ? cfg.lora_dropout : 0;
   const loraOpts = lora && { targets: lora.leafs, rank: lora.spec.rank, alpha: lora.spec.alpha };
-  const steps = new Map<string, Promise<EngineTrainingStep>>();
+  const steps = new Map<string, Promise<TrainingStep>>();
   const trainingStep = (m: Method, loss: LossOptions) => {
     const key = JSON.stringify([m, loss]);
     let s = steps.get(key);
     if (!s) {
       s = E.createTrainingStep(config, {
         trainable: (name) => trainableSet.has(name),
-        loss: (g: LossGraph<unknown>, ctx: LossGraphContext<unknown>) => buildGraphLoss(g, ctx, m, loss),
+        loss: trainingLoss(m, loss),
         adaptLinear: loraOpts ? E.loraBranch({ ...loraOpts, dropout }) : undefined,
       });
       steps.set(key, s);

@@ -6,6 +6,7 @@
 import { type ModelConfig, parseModelConfig } from "../../src/model/config.js";
 import { parameterShapes } from "../../src/model/decoder.js";
 import type { Weights } from "../../src/model/weights.js";
+import { tokenNormalizerInput } from "../../src/train/graph-losses.js";
 import { rng } from "../engine/harness.js";
 
 export function tinyConfig(kind: "llama" | "qwen2", tied: boolean, extra: Record<string, unknown> = {}): ModelConfig {
@@ -22,6 +23,13 @@ export function tinyConfig(kind: "llama" | "qwen2", tied: boolean, extra: Record
     tie_word_embeddings: tied,
     ...extra,
   });
+}
+
+/** The SFT training loss's extra input for a batch: its response tokens (the loss is their mean NLL). */
+export function sftInputs(batch: { ids: Int32Array[]; responseStart: number[] }) {
+  return tokenNormalizerInput(
+    batch.ids.reduce((a, ids, i) => a + ids.length - Math.max(batch.responseStart[i]!, 1), 0),
+  );
 }
 
 export function randomWeights(cfg: ModelConfig, seed: number): Weights {

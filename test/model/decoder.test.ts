@@ -1,20 +1,25 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { releaseSessions } from "../../src/engine/session.js";
 import type { ModelConfig } from "../../src/model/config.js";
-import { createLogprobRunner, createTrainingStep, dpoLoss, iopoLoss, sftLoss } from "../../src/model/decoder.js";
+import { createLogprobRunner, createTrainingStep } from "../../src/model/decoder.js";
 import { isLoraParameter, loraTransform, mergeLora } from "../../src/model/decoder-lora.js";
 import type { Weights } from "../../src/model/weights.js";
+import { trainingLoss } from "../../src/train/graph-losses.js";
+import { defaultLossOptions } from "../../src/train/losses/index.js";
 import { relErr, rng } from "../engine/harness.js";
 import {
   randomIds,
   randomWeights,
   referenceLogits,
   referenceLogprob,
+  sftInputs,
   tinyConfig,
   toFloat64,
 } from "./decoder-fixtures.js";
 
 afterAll(releaseSessions);
+
+const sftLoss = trainingLoss("sft", defaultLossOptions);
 
 const MODELS: { name: string; cfg: ModelConfig }[] = [
   { name: "llama, untied head", cfg: tinyConfig("llama", false) },
@@ -84,7 +89,7 @@ describe.each(MODELS)("decoder: $name", ({ cfg }) => {
     }
     // The training step outputs the same statistic; it feeds no loss, so the gradients stay the log-prob ones.
     const step = await createTrainingStep(cfg, { trainable: () => true, loss: sftLoss, threads: 2 });
-    close((await step.run(weights, batch)).logitsSum);
+    close((await step.run(weights, { ...batch, extra: sftInputs(batch) })).logitsSum);
   });
 
   it("a sequence's log-prob does not depend on its batch companions (padding invariance)", async () => {
@@ -105,7 +110,7 @@ describe.each(MODELS)("decoder: $name", ({ cfg }) => {
     const batch = sampleBatch(cfg, 7);
     // loss = -sum of all sequence log-probs / total tokens = sftLoss; checked against the float64 reference.
     const step = await createTrainingStep(cfg, { trainable: () => true, loss: sftLoss, threads: 2 });
-    const res = await step.run(weights, batch);
+    const res = await step.run(weights, { ...batch, extra: sftInputs(batch) });
     const refLoss = (w: Weights) => {
       const sums = referenceSums(cfg, w, batch);
       return -sums.reduce((s, x) => s + x.sum, 0) / sums.reduce((s, x) => s + x.count, 0);
@@ -120,7 +125,7 @@ describe.each(MODELS)("decoder: $name", ({ cfg }) => {
       threads: 2,
       optimization: "disabled",
     });
-    const res2 = await plain.run(weights, batch);
+    const res2 = await plain.run(weights, { ...batch, extra: sftInputs(batch) });
     expect(Math.abs(res2.loss - res.loss)).toBeLessThan(1e-5);
     for (const [name, grad] of res.grads) expect(relErr(res2.grads.get(name)!, grad), name).toBeLessThan(1e-4);
   });
@@ -133,12 +138,12 @@ describe.each(MODELS)("decoder: $name", ({ cfg }) => {
     const beta = 0.7;
     for (const [loss, formula] of [
       [
-        dpoLoss(beta),
+        trainingLoss("dpo", { ...defaultLossOptions, beta }),
         (d: number[]) =>
           (Math.log1p(Math.exp(-beta * (d[0]! - d[1]!))) + Math.log1p(Math.exp(-beta * (d[2]! - d[3]!)))) / 2,
       ],
       [
-        iopoLoss(beta),
+        trainingLoss("iopo", { ...defaultLossOptions, beta }),
         (d: number[]) => Math.log1p(Math.exp(-beta * 0.5 * (2 * d[0]! - d[1]! - d[3]! + (2 * d[2]! - d[3]! - d[1]!)))),
       ],
     ] as const) {
@@ -178,7 +183,7 @@ describe("LoRA through transformWeight", () => {
       threads: 2,
     });
     expect(step.trainableNames.length).toBe(2 * 3 * cfg.num_hidden_layers);
-    const res = await step.run(weights, batch);
+    const res = await step.run(weights, { ...batch, extra: sftInputs(batch) });
     const refLoss = (w: Weights) => {
       const merged = mergeLora(w, lora);
       const sums = batch.ids.map((ids, i) => referenceLogprob(cfg, merged, ids, batch.responseStart[i]!));

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Graph } from "../../src/engine/graph.js";
 import { CompiledGraph, releaseSessions } from "../../src/engine/session.js";
 import type { ModelConfig } from "../../src/model/config.js";
-import { createTrainingStep, sftLoss } from "../../src/model/decoder.js";
+import { createTrainingStep } from "../../src/model/decoder.js";
 import { isLoraParameter, loraBranch, loraTransform } from "../../src/model/decoder-lora.js";
 import {
   dropoutStream,
@@ -11,12 +11,15 @@ import {
   sequenceTokenKeys,
 } from "../../src/model/lora-dropout.js";
 import type { Weights } from "../../src/model/weights.js";
+import { trainingLoss } from "../../src/train/graph-losses.js";
+import { defaultLossOptions } from "../../src/train/losses/index.js";
 import { relErr, rng } from "../engine/harness.js";
 import {
   type ReferenceAdapter,
   randomIds,
   randomWeights,
   referenceLogprob,
+  sftInputs,
   tinyConfig,
   toFloat64,
 } from "./decoder-fixtures.js";
@@ -25,6 +28,7 @@ afterAll(releaseSessions);
 
 const LORA = { targets: ["q_proj", "v_proj", "o_proj", "down_proj"], rank: 2, alpha: 6 };
 const SCALE = LORA.alpha / LORA.rank;
+const sftLoss = trainingLoss("sft", defaultLossOptions);
 
 async function graphMask(keys: Uint32Array, module: string, n: number, p: number): Promise<Float32Array> {
   const g = new Graph("mask");
@@ -124,10 +128,11 @@ function batch(cfg: ModelConfig, seed: number) {
   const y1 = randomIds(r, 4, V);
   const y2 = randomIds(r, 2, V);
   const cat = (a: Int32Array, b: Int32Array) => Int32Array.from([...a, ...b]);
-  return {
+  const b = {
     ids: [cat(x1, y1), cat(x1, y2), cat(x2, y2), cat(x2, y1), randomIds(r, 7, V)],
     responseStart: [5, 5, 3, 3, 2],
   };
+  return { ...b, extra: sftInputs(b) };
 }
 
 describe("LoRA on the activation path with dropout", () => {

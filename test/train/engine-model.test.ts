@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadDataset } from "../../src/data/formats/load.js";
+import type { TrainingStep } from "../../src/model/decoder.js";
 import type { Weights } from "../../src/model/weights.js";
 import { resolveConfig } from "../../src/train/config.js";
-import { EngineModel, type EngineTrainingStep, ReferenceTable } from "../../src/train/engine-model.js";
+import { EngineModel, ReferenceTable } from "../../src/train/engine-model.js";
 import {
   computeLoss,
   defaultLossOptions,
@@ -48,7 +49,7 @@ function seqLogp(e: Float32Array, s: TokenSequence, grad?: Float64Array, scale =
   }
   return lp;
 }
-function fakeStep(method: Method, lossOpts = defaultLossOptions, lossOffset = 0): EngineTrainingStep {
+function fakeStep(method: Method, lossOpts = defaultLossOptions, lossOffset = 0): Pick<TrainingStep, "run"> {
   return {
     async run(weights, batch) {
       const e = weights.get("e")!.data;
@@ -74,7 +75,8 @@ function fakeStep(method: Method, lossOpts = defaultLossOptions, lossOffset = 0)
           seqLogp(e, seqs[r * names.length + j], g, eg[n]!);
         });
       });
-      return { loss: out.loss + lossOffset, logpSum: sum, count, grads: new Map([["e", Float32Array.from(g)]]) };
+      const grads = new Map([["e", Float32Array.from(g)]]);
+      return { loss: out.loss + lossOffset, logpSum: sum, count, logitsSum: new Float64Array(seqs.length), grads };
     },
   };
 }

@@ -1,4 +1,5 @@
 import { preferenceLink } from "./math.js";
+import { IOPO_STAR_PI1_SCALE } from "./methods.js";
 import { addPairMetrics, addSingleMetrics, MetricMeans } from "./metrics.js";
 import { type Example, type ExampleGrad, type LossOptions, type LossOutput, requireSeq } from "./types.js";
 
@@ -77,12 +78,6 @@ export function iopoLoss(batch: readonly Example[], opts: LossOptions): LossOutp
   });
   return { loss, grad, metrics: m.result() };
 }
-
-/**
- * Scale of Pi_1 in IOPO* (appendix E, eq. 11): the logit is Pi_1 itself (eq. 9's average of Pi_1 and Pi_2 with
- * only Pi_1 kept), so that on a symmetric group (Pi_1 = Pi_2) IOPO* and IOPO give the same loss.
- */
-export const IOPO_STAR_PI1_SCALE = 1;
 
 /**
  * IOPO* (appendix E, eq. 11): only the Pi_1 half of eq. 9, which needs three sequences (x1,y1), (x1,y2), (x2,y1)
