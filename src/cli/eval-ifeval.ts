@@ -8,7 +8,7 @@ import { buildMetrics, DEVIATIONS, type IfevalScores, scoreResponses, writeOutpu
 import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
 import { createChatModel } from "../llm/create-chat-model.js";
 import { sha256 } from "../util/hash.js";
-import { guarded } from "./cli-errors.js";
+import { UsageError } from "./options.js";
 
 export interface EvalIfevalOptions extends LlmCliValues {
   responses?: string;
@@ -26,9 +26,6 @@ export interface EvalIfevalOptions extends LlmCliValues {
   /** Environment for defaults such as OPENAI_BASE_URL and OPENAI_API_KEY (tests). */
   env?: NodeJS.ProcessEnv;
 }
-
-/** A command-line usage problem (bad flag combination), reported with the command's help hint. */
-export class UsageError extends Error {}
 
 export interface Output {
   out: (text: string) => void;
@@ -288,10 +285,7 @@ export function register(program: Command): void {
   // The flags every model-calling command shares: --base-url, --model, --concurrency, retries, cache, budget, dry run.
   addLlmOptions(cmd)
     .addHelpText("after", HELP_AFTER)
-    .action(
-      // guarded: data errors end as file:line: field: message, anything else as one clear line, exit != 0.
-      guarded(async (opts: EvalIfevalOptions) => {
-        await evalIfeval(opts);
-      }),
-    );
+    .action(async (opts: EvalIfevalOptions) => {
+      await evalIfeval(opts);
+    });
 }

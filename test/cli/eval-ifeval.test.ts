@@ -4,8 +4,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evalIfeval, type Output, UsageError } from "../../src/cli/eval-ifeval.js";
+import { evalIfeval, type Output } from "../../src/cli/eval-ifeval.js";
 import { buildProgram } from "../../src/cli/main.js";
+import { UsageError } from "../../src/cli/options.js";
 import { DataError } from "../../src/data/errors.js";
 import { sha256 } from "../../src/util/hash.js";
 
