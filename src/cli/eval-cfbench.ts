@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { readCfbenchData, readCfbenchResponses } from "../eval/cfbench/record.js";
 import { type CfbenchParseMode, formatCfbenchTable, runCfbench } from "../eval/cfbench/run.js";
+import { writeFileAtomic } from "../util/atomic.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
@@ -14,8 +15,7 @@ import {
   parseFloatOption,
   parseIntOption,
   reportDryRun,
-} from "../eval/cli-models.js";
-import { writeFileAtomic } from "../util/atomic.js";
+} from "./eval-models.js";
 
 interface CfbenchFlags extends ModelFlags {
   data: string;

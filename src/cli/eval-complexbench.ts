@@ -2,6 +2,11 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { writeJsonl } from "../data/jsonl.js";
+import type { ComplexbenchParseMode } from "../eval/complexbench/parse-judge.js";
+import { type Pairing, readComplexbenchData, readComplexbenchResponses } from "../eval/complexbench/record.js";
+import { type ComplexbenchLanguage, formatComplexbenchTable, runComplexbench } from "../eval/complexbench/run.js";
+import { mapPool } from "../eval/map-pool.js";
+import { writeFileAtomic } from "../util/atomic.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
@@ -13,12 +18,7 @@ import {
   parseFloatOption,
   parseIntOption,
   reportDryRun,
-} from "../eval/cli-models.js";
-import type { ComplexbenchParseMode } from "../eval/complexbench/parse-judge.js";
-import { type Pairing, readComplexbenchData, readComplexbenchResponses } from "../eval/complexbench/record.js";
-import { type ComplexbenchLanguage, formatComplexbenchTable, runComplexbench } from "../eval/complexbench/run.js";
-import { mapPool } from "../eval/map-pool.js";
-import { writeFileAtomic } from "../util/atomic.js";
+} from "./eval-models.js";
 
 interface ComplexbenchFlags extends ModelFlags {
   data: string;

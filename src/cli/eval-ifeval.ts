@@ -5,9 +5,9 @@ import { BUNDLED_INPUT_DATA, matchResponses, readPrompts, readResponses } from "
 import { generateResponses, pendingPrompts } from "../eval/ifeval/generate.js";
 import { generateLocally } from "../eval/ifeval/generate-local.js";
 import { buildMetrics, DEVIATIONS, type IfevalScores, scoreResponses, writeOutputs } from "../eval/ifeval/score.js";
-import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
 import { createChatModel } from "../llm/create-chat-model.js";
 import { sha256 } from "../util/hash.js";
+import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "./llm-options.js";
 import { UsageError } from "./options.js";
 
 export interface EvalIfevalOptions extends LlmCliValues {

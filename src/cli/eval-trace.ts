@@ -2,6 +2,13 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { writeJsonl } from "../data/jsonl.js";
+import { defaultJudgeKit } from "../eval/trace/judge-kit-default.js";
+import { hybridDisagreements } from "../eval/trace/metrics.js";
+import { readTraceData, readTraceResponses } from "../eval/trace/responses.js";
+import { formatTraceTable, runTrace } from "../eval/trace/run.js";
+import { EngineChatModel } from "../model/engine-chat-model.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { bundledDataPath } from "../util/paths.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
@@ -13,14 +20,7 @@ import {
   parseFloatOption,
   parseIntOption,
   reportDryRun,
-} from "../eval/cli-models.js";
-import { defaultJudgeKit } from "../eval/trace/judge-kit-default.js";
-import { hybridDisagreements } from "../eval/trace/metrics.js";
-import { readTraceData, readTraceResponses } from "../eval/trace/responses.js";
-import { formatTraceTable, runTrace } from "../eval/trace/run.js";
-import { EngineChatModel } from "../model/engine-chat-model.js";
-import { writeFileAtomic } from "../util/atomic.js";
-import { bundledDataPath } from "../util/paths.js";
+} from "./eval-models.js";
 
 interface TraceFlags extends ModelFlags {
   data?: string;

@@ -4,7 +4,6 @@ import { groupToDpoPairs, groupToSftExamples } from "../data/formats/expand.js";
 import { exportRows } from "../data/formats/write.js";
 import { readJsonl, writeJsonl } from "../data/jsonl.js";
 import type { IopoGroup } from "../data/schemas.js";
-import { addLlmOptions, type LlmCliValues } from "../llm/cli-options.js";
 import { buildDpoPairs } from "../pairs/dpo-builder.js";
 import { buildIopoGroups, operationMix } from "../pairs/iopo-builder.js";
 import { readPairInputs } from "../pairs/records.js";
@@ -12,6 +11,7 @@ import type { PromptLang } from "../taxonomy/render.js";
 import { formatSummary, type PipelineOptions, type RunSummary } from "../trace/pipeline.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Progress } from "../util/progress.js";
+import { addLlmOptions, type LlmCliValues } from "./llm-options.js";
 import { detectLang } from "./trace.js";
 import { createTraceModels, isFatalLlmError } from "./trace-models.js";
 

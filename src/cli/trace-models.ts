@@ -1,9 +1,9 @@
-import { chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
 import { createChatModel, type ManagedChatModel } from "../llm/create-chat-model.js";
 import { BudgetExceededError, LlmCallError } from "../llm/errors.js";
 import { costUsd } from "../llm/prices.js";
 import type { TokenUsage } from "../llm/types.js";
 import type { Progress } from "../util/progress.js";
+import { chatModelOptionsFromCli, type LlmCliValues } from "./llm-options.js";
 
 /**
  * The models of a `trace` run, built with the shared LLM layer (cache, scheduler with retries, budget, usage): the

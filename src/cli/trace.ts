@@ -1,6 +1,5 @@
 import { dirname, join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { addLlmOptions, type LlmCliValues } from "../llm/cli-options.js";
 import type { ManagedChatModel } from "../llm/create-chat-model.js";
 import { costUsd, loadPriceFile, type PriceOptions, resolvePrice } from "../llm/prices.js";
 import type { ChatModel } from "../llm/types.js";
@@ -32,6 +31,7 @@ import type { PipelineRow, Stage } from "../trace/stage.js";
 import { structureStage } from "../trace/structure.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Progress } from "../util/progress.js";
+import { addLlmOptions, type LlmCliValues } from "./llm-options.js";
 import { createTraceModels, isFatalLlmError } from "./trace-models.js";
 
 /**
@@ -59,7 +59,7 @@ const int = (name: string, min: number) => (v: string) => {
   return n;
 };
 
-/** The shared LLM flags (src/llm/cli-options.ts) plus the data engine's own. */
+/** The shared LLM flags (src/cli/llm-options.ts) plus the data engine's own. */
 function withCommonOptions(cmd: Command): Command {
   return addLlmOptions(cmd)
     .option("--judge-model <name>", "model for the quality-control and response judges (default: --model)")

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
-import type { CreateChatModelOptions } from "./create-chat-model.js";
+import type { CreateChatModelOptions } from "../llm/create-chat-model.js";
 
 /**
  * The LLM flags shared by every command that calls a model (`iopo trace build`, its single stages, judges...), so they

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { writeJsonl } from "../data/jsonl.js";
-import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
 import { createChatModel, type LlmStats, type ManagedChatModel } from "../llm/create-chat-model.js";
 import { Progress } from "../util/progress.js";
+import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "./llm-options.js";
 
 /**
  * Model flags shared by the judge-based evaluators (`iopo eval trace|cfbench|complexbench`). The model under test
