@@ -1,8 +1,9 @@
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { formatStats, statsOfFile } from "../trace/stats.js";
 import { bundledDataPath } from "../util/paths.js";
 import { rejectReasons, runWorldDemo, type WorldDemoResult } from "../world/demo-run.js";
+import { intOption } from "./options.js";
 import { defaultTraceFile } from "./stats.js";
 import { runTraceCommand } from "./trace.js";
 
@@ -18,9 +19,9 @@ export function register(program: Command): void {
     .command("demo")
     .description("Offline demo: TRACE statistics, then trace build + pairs iopo/dpo on the built-in constraint world")
     .option("--output-dir <dir>", "run folder", join("runs", "demo"))
-    .option("--seeds <n>", "number of seed instructions drawn from the world", positiveInt("--seeds"), 40)
-    .option("--seed <n>", "seed of the world generator and of the pipeline", positiveInt("--seed", 0), 42)
-    .option("-j, --concurrency <n>", "calls in flight", positiveInt("--concurrency"), 8)
+    .option("--seeds <n>", "number of seed instructions drawn from the world", intOption({ min: 1 }), 40)
+    .option("--seed <n>", "seed of the world generator and of the pipeline", intOption({ min: 0 }), 42)
+    .option("-j, --concurrency <n>", "calls in flight", intOption({ min: 1 }), 8)
     .option("--dry-run", "only render the construction prompts for the bundled example seeds (no pipeline run)")
     .action(async (opts: DemoOptions) => {
       await runDemo(opts);
@@ -33,14 +34,6 @@ interface DemoOptions {
   seed: number;
   concurrency: number;
   dryRun?: boolean;
-}
-
-function positiveInt(name: string, min = 1) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return n;
-  };
 }
 
 export async function runDemo(opts: DemoOptions): Promise<WorldDemoResult | undefined> {

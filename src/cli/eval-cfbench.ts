@@ -12,10 +12,9 @@ import {
   evalProgress,
   generationParams,
   type ModelFlags,
-  parseFloatOption,
-  parseIntOption,
   reportDryRun,
 } from "./eval-models.js";
+import { floatOption, intOption } from "./options.js";
 
 interface CfbenchFlags extends ModelFlags {
   data: string;
@@ -45,11 +44,16 @@ export function register(program: Command): void {
         .choices(["upstream-exact", "tolerant"])
         .default("upstream-exact"),
     )
-    .option("--rounds <n>", "judge rounds per item while the output does not parse (upstream: 10)", parseIntOption, 10)
+    .option(
+      "--rounds <n>",
+      "judge rounds per item while the output does not parse (upstream: 10)",
+      intOption({ min: 1 }),
+      10,
+    )
     .option(
       "--temperature <t>",
       "generation temperature (omitted when unset: upstream used model defaults)",
-      parseFloatOption,
+      floatOption({ min: 0 }),
     );
   addGeneratorOptions(cmd);
   addJudgeOptions(cmd, { temperature: 0.01 });

@@ -15,10 +15,9 @@ import {
   evalProgress,
   generationParams,
   type ModelFlags,
-  parseFloatOption,
-  parseIntOption,
   reportDryRun,
 } from "./eval-models.js";
+import { floatOption, intOption } from "./options.js";
 
 interface ComplexbenchFlags extends ModelFlags {
   data: string;
@@ -60,11 +59,11 @@ export function register(program: Command): void {
         .choices(["zh", "en"])
         .default("zh"),
     )
-    .option("--reask <n>", "extra judge calls when the judge returns an empty text", parseIntOption, 2)
+    .option("--reask <n>", "extra judge calls when the judge returns an empty text", intOption({ min: 0 }), 2)
     .option(
       "--temperature <t>",
       "generation temperature when generating (upstream recommends greedy)",
-      parseFloatOption,
+      floatOption({ min: 0 }),
       0,
     );
   addGeneratorOptions(cmd);

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { BUNDLED_INPUT_DATA, matchResponses, readPrompts, readResponses } from "../eval/ifeval/data.js";
 import { generateResponses, pendingPrompts } from "../eval/ifeval/generate.js";
 import { generateLocally } from "../eval/ifeval/generate-local.js";
@@ -8,7 +8,7 @@ import { buildMetrics, DEVIATIONS, type IfevalScores, scoreResponses, writeOutpu
 import { createChatModel } from "../llm/create-chat-model.js";
 import { sha256 } from "../util/hash.js";
 import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "./llm-options.js";
-import { UsageError } from "./options.js";
+import { intOption, UsageError } from "./options.js";
 
 export interface EvalIfevalOptions extends LlmCliValues {
   responses?: string;
@@ -202,14 +202,6 @@ export async function evalIfeval(options: EvalIfevalOptions, io: Output = stdio)
   return scores;
 }
 
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return n;
-  };
-}
-
 /** Wrap a paragraph at `width` columns: the first line starts with `prefix`, the others with `indent`. */
 function wrap(prefix: string, text: string, width: number, indent: string): string {
   const [first, ...rest] = text.split(" ");
@@ -268,20 +260,15 @@ export function register(program: Command): void {
     .option("--input-data <file>", "IFEval prompts with instruction ids and kwargs (default: the bundled 541 prompts)")
     .option("--output-dir <dir>", "where to write the result files", "ifeval-results")
     .option("--json", "print metrics.json to stdout instead of the table")
-    .option("--langdetect-seed <n>", "seed of the language detector", integer("--langdetect-seed", 0), 0)
+    .option("--langdetect-seed <n>", "seed of the language detector", intOption({ min: 0 }), 0)
     .option("--endpoint <url>", "generate the responses first with this OpenAI-compatible server (same as --base-url)")
     .option(
       "--max_new_tokens, --max-new-tokens <n>",
       "completion token limit per generated response",
-      integer("--max_new_tokens", 1),
+      intOption({ min: 1 }),
       1280,
     );
-  cmd.option(
-    "--batch_size, --batch-size <n>",
-    "with --model DIR: prompts decoded together",
-    integer("--batch_size", 1),
-    16,
-  );
+  cmd.option("--batch_size, --batch-size <n>", "with --model DIR: prompts decoded together", intOption({ min: 1 }), 16);
   // The flags every model-calling command shares: --base-url, --model, --concurrency, retries, cache, budget, dry run.
   addLlmOptions(cmd)
     .addHelpText("after", HELP_AFTER)

@@ -17,10 +17,9 @@ import {
   evalProgress,
   generationParams,
   type ModelFlags,
-  parseFloatOption,
-  parseIntOption,
   reportDryRun,
 } from "./eval-models.js";
+import { floatOption, intOption } from "./options.js";
 
 interface TraceFlags extends ModelFlags {
   data?: string;
@@ -52,10 +51,10 @@ export function register(program: Command): void {
       "generate with the in-process engine from a Hugging Face model folder (also: --model DIR)",
     )
     .requiredOption("--out <dir>", "output folder (results.jsonl, metrics.json, hybrid_disagreements.jsonl)")
-    .option("--temperature <t>", "generation temperature (paper: vLLM at 0.1)", parseFloatOption, 0.1)
-    .option("--reask <n>", "extra judge calls when the judge output does not parse", parseIntOption, 0)
+    .option("--temperature <t>", "generation temperature (paper: vLLM at 0.1)", floatOption({ min: 0 }), 0.1)
+    .option("--reask <n>", "extra judge calls when the judge output does not parse", intOption({ min: 0 }), 0)
     .option("--no-rules", "do not run the rule checks of the hybrid judge")
-    .option("--limit <n>", "evaluate only the first n records", parseIntOption)
+    .option("--limit <n>", "evaluate only the first n records", intOption({ min: 1 }))
     .option("--ids <list>", "evaluate only these comma-separated record ids");
   addGeneratorOptions(cmd);
   addJudgeOptions(cmd, { temperature: 0, top_p: 0.8 });

@@ -3,7 +3,8 @@ import { readJsonOrJsonl, toJsonl, writeJsonl } from "../data/jsonl.js";
 import { checkVocabulary, encodePrompt, rowToExample } from "../model/chat-encoding.js";
 import { createTextGenerator, type TextGenerator } from "../model/engine-loader.js";
 import { loadModelFolder } from "../model/model-folder.js";
-import { floatOption, intOption, snakeOption } from "./model-options.js";
+import { optionValue, snakeOption } from "./model-options.js";
+import { floatOption, intOption } from "./options.js";
 
 export interface GenerateArgs {
   model: string;
@@ -77,11 +78,20 @@ export function registerGenerate(program: Command): void {
     .requiredOption("--model <dir>", "local Hugging Face model folder")
     .requiredOption("--data <file>", 'JSONL/JSON rows with "prompt" (string or messages) or "messages"')
     .option("-o, --output <file>", "write JSONL here (default: stdout)");
-  snakeOption(cmd, "max_new_tokens", "<n>", "maximum generated tokens per row", "256");
-  snakeOption(cmd, "temperature", "<t>", "sampling temperature; 0 = greedy", "0");
-  snakeOption(cmd, "top_p", "<p>", "nucleus sampling mass (with temperature > 0)", "1");
-  snakeOption(cmd, "seed", "<n>", "random seed for sampling", "0");
-  snakeOption(cmd, "batch_size", "<n>", "prompts generated together", "16");
+  snakeOption(cmd, "max_new_tokens", "<n>", "maximum generated tokens per row", {
+    parse: intOption({ min: 0 }),
+    default: 256,
+  });
+  snakeOption(cmd, "temperature", "<t>", "sampling temperature; 0 = greedy", {
+    parse: floatOption({ min: 0, max: 100 }),
+    default: 0,
+  });
+  snakeOption(cmd, "top_p", "<p>", "nucleus sampling mass (with temperature > 0)", {
+    parse: floatOption({ min: 0, max: 1 }),
+    default: 1,
+  });
+  snakeOption(cmd, "seed", "<n>", "random seed for sampling", { parse: intOption({ min: 0 }), default: 0 });
+  snakeOption(cmd, "batch_size", "<n>", "prompts generated together", { parse: intOption({ min: 1 }), default: 16 });
   cmd
     .option("--reference", "use the float64 plain-TypeScript reference decoder (slow, no KV cache)")
     .addHelpText(
@@ -93,11 +103,11 @@ export function registerGenerate(program: Command): void {
         model: opts.model as string,
         data: opts.data as string,
         output: opts.output as string | undefined,
-        max_new_tokens: intOption(opts, "max_new_tokens", 0),
-        temperature: floatOption(opts, "temperature", 0, 100),
-        top_p: floatOption(opts, "top_p", 0, 1),
-        seed: intOption(opts, "seed", 0),
-        batch_size: intOption(opts, "batch_size", 1),
+        max_new_tokens: optionValue<number>(opts, "max_new_tokens"),
+        temperature: optionValue<number>(opts, "temperature"),
+        top_p: optionValue<number>(opts, "top_p"),
+        seed: optionValue<number>(opts, "seed"),
+        batch_size: optionValue<number>(opts, "batch_size"),
         reference: opts.reference === true,
       });
       if (!opts.output) process.stdout.write(toJsonl(rows));

@@ -3,6 +3,7 @@ import { DataError } from "../data/errors.js";
 import { readJsonOrJsonl } from "../data/jsonl.js";
 import { type ChatExample, encodeExample, encodePrompt, rowToExample } from "../model/chat-encoding.js";
 import { loadModelFolder } from "../model/model-folder.js";
+import { intOption } from "./options.js";
 
 export interface InspectArgs {
   model: string;
@@ -104,18 +105,15 @@ export function registerInspect(program: Command): void {
     .description("Show a row as the model sees it: rendered chat template, prompt/response boundary, tokens")
     .requiredOption("--model <dir>", "local Hugging Face model folder")
     .option("--data <file>", "JSONL/JSON rows (prompt + response, or messages)")
-    .option("--row <n>", "0-based row index in --data", "0")
+    .option("--row <n>", "0-based row index in --data", intOption({ min: 0 }), 0)
     .option("--prompt <text>", "a single user message instead of --data")
     .option("--response <text>", "the assistant response for --prompt")
     .option("--json", "print JSON (texts, ids and token pieces on each side) instead of the report")
     .action((opts: Record<string, unknown>) => {
-      const row = Number(opts.row);
-      if (!Number.isInteger(row) || row < 0)
-        throw new DataError("command line", undefined, "--row", "expected an integer >= 0");
       const { report, json } = inspectRow({
         model: opts.model as string,
         data: opts.data as string | undefined,
-        row,
+        row: opts.row as number,
         prompt: opts.prompt as string | undefined,
         response: opts.response as string | undefined,
       });

@@ -5,7 +5,8 @@ import { createRunner } from "../model/engine-loader.js";
 import { defaultCacheDir } from "../model/logprob-cache.js";
 import { computeSequenceLogprobs, type SequenceLogprobRunner } from "../model/logprobs.js";
 import { loadModelFolder } from "../model/model-folder.js";
-import { intOption, optionValue, snakeOption } from "./model-options.js";
+import { optionValue, snakeOption } from "./model-options.js";
+import { intOption } from "./options.js";
 
 export interface LogprobsArgs {
   model: string;
@@ -90,7 +91,10 @@ export function registerLogprobs(program: Command): void {
         "(the last assistant message is the response)",
     )
     .option("-o, --output <file>", "write JSONL here (default: stdout)");
-  snakeOption(cmd, "batch_size", "<n>", "sequences per batch (rows are bucketed by length)", "8");
+  snakeOption(cmd, "batch_size", "<n>", "sequences per batch (rows are bucketed by length)", {
+    parse: intOption({ min: 1 }),
+    default: 8,
+  });
   snakeOption(
     cmd,
     "cache_dir",
@@ -111,7 +115,7 @@ export function registerLogprobs(program: Command): void {
         model: opts.model as string,
         data: opts.data as string,
         output: opts.output as string | undefined,
-        batchSize: intOption(opts, "batch_size", 1),
+        batchSize: optionValue<number>(opts, "batch_size"),
         cacheDir: opts.cache === false ? null : optionValue(opts, "cache_dir"),
         reference: opts.reference === true,
       });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { groupToDpoPairs, groupToSftExamples } from "../data/formats/expand.js";
 import { exportRows } from "../data/formats/write.js";
 import { readJsonl, writeJsonl } from "../data/jsonl.js";
@@ -12,6 +12,7 @@ import { formatSummary, type PipelineOptions, type RunSummary } from "../trace/p
 import { writeFileAtomic } from "../util/atomic.js";
 import { Progress } from "../util/progress.js";
 import { addLlmOptions, type LlmCliValues } from "./llm-options.js";
+import { intOption, UsageError } from "./options.js";
 import { detectLang } from "./trace.js";
 import { createTraceModels, isFatalLlmError } from "./trace-models.js";
 
@@ -30,12 +31,6 @@ interface PairsCliOptions extends LlmCliValues {
   progress: "auto" | "tty" | "json" | "none";
 }
 
-const nonNegativeInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected an integer >= 0");
-  return n;
-};
-
 function withOptions(cmd: Command): Command {
   return addLlmOptions(
     cmd
@@ -47,7 +42,7 @@ function withOptions(cmd: Command): Command {
   )
     .option("--judge-model <name>", "model for the B.5 judge (default: --model)")
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
-    .option("--seed <n>", "seed for the ADD/DELETE/REVISE draw and the request seed", nonNegativeInt, 42)
+    .option("--seed <n>", "seed for the ADD/DELETE/REVISE draw and the request seed", intOption({ min: 0 }), 42)
     .addOption(
       new Option("--progress <mode>", "progress display").choices(["auto", "tty", "json", "none"]).default("auto"),
     );
@@ -77,7 +72,7 @@ export function register(program: Command): void {
 export async function runPairsCommand(kind: "dpo" | "iopo", opts: PairsCliOptions): Promise<RunSummary | undefined> {
   const { rows, notFullScore } = readPairInputs(opts.input, kind === "dpo" ? "chosen" : "y1_x1");
   const lang: PromptLang = opts.lang === "auto" ? detectLang(rows) : opts.lang;
-  if (opts.dryRun) throw new InvalidArgumentError("--dry-run is not supported by `pairs` yet; use `trace --dry-run`");
+  if (opts.dryRun) throw new UsageError("--dry-run is not supported by `pairs` yet; use `trace --dry-run`");
   const progress = new Progress({
     tty: opts.progress === "tty" ? true : opts.progress === "json" ? false : undefined,
     silent: opts.progress === "none",

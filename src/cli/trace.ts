@@ -1,5 +1,5 @@
 import { dirname, join } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import type { ManagedChatModel } from "../llm/create-chat-model.js";
 import { costUsd, loadPriceFile, type PriceOptions, resolvePrice } from "../llm/prices.js";
 import type { ChatModel } from "../llm/types.js";
@@ -32,6 +32,7 @@ import { structureStage } from "../trace/structure.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Progress } from "../util/progress.js";
 import { addLlmOptions, type LlmCliValues } from "./llm-options.js";
+import { intOption } from "./options.js";
 import { createTraceModels, isFatalLlmError } from "./trace-models.js";
 
 /**
@@ -53,22 +54,16 @@ export interface TraceCliOptions extends LlmCliValues {
   progress: "auto" | "tty" | "json" | "none";
 }
 
-const int = (name: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-  return n;
-};
-
 /** The shared LLM flags (src/cli/llm-options.ts) plus the data engine's own. */
 function withCommonOptions(cmd: Command): Command {
   return addLlmOptions(cmd)
     .option("--judge-model <name>", "model for the quality-control and response judges (default: --model)")
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
-    .option("--seed <n>", "seed for sampling (suggested dimensions) and the request seed", int("--seed", 0), 42)
+    .option("--seed <n>", "seed for sampling (suggested dimensions) and the request seed", intOption({ min: 0 }), 42)
     .option(
       "--parse-retries <n>",
       "re-ask a model whose reply cannot be read, showing it the bad reply (0 = keep it as a parse failure)",
-      int("--parse-retries", 0),
+      intOption({ min: 0 }),
       0,
     )
     .addOption(
@@ -89,8 +84,8 @@ export function register(program: Command): void {
       .description("Run the whole chain: expand -> structure -> filter -> respond -> judge")
       .requiredOption("--input <file>", 'seed instructions, JSONL rows {"instruction": "..."} (optional "id")')
       .requiredOption("--output-dir <dir>", "run folder: trace.jsonl, rejects.jsonl, stages/, summary.json")
-      .option("--min-constraints <n>", "fewest constraints to add per instruction", int("--min-constraints", 1), 2)
-      .option("--max-constraints <n>", "most constraints to add per instruction", int("--max-constraints", 1), 6),
+      .option("--min-constraints <n>", "fewest constraints to add per instruction", intOption({ min: 1 }), 2)
+      .option("--max-constraints <n>", "most constraints to add per instruction", intOption({ min: 1 }), 6),
   ).action(async (opts: TraceCliOptions) => {
     await runTraceCommand("build", opts);
   });
@@ -110,8 +105,8 @@ export function register(program: Command): void {
       .requiredOption("--output <file>", "kept rows (JSONL); rejects go to <output>.rejects.jsonl");
     if (name === "expand") {
       cmd
-        .option("--min-constraints <n>", "fewest constraints to add", int("--min-constraints", 1), 2)
-        .option("--max-constraints <n>", "most constraints to add", int("--max-constraints", 1), 6);
+        .option("--min-constraints <n>", "fewest constraints to add", intOption({ min: 1 }), 2)
+        .option("--max-constraints <n>", "most constraints to add", intOption({ min: 1 }), 6);
     }
     withCommonOptions(cmd).action(async (opts: TraceCliOptions) => {
       await runTraceCommand(name, opts);
