@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { CreateChatModelOptions } from "../llm/create-chat-model.js";
-import { floatOption, intOption } from "./options.js";
+import { floatOption, intOption, UsageError } from "./options.js";
 
 /**
  * The LLM flags shared by every command that calls a model (`iopo trace build`, its single stages, judges...), so they
@@ -58,14 +58,17 @@ export interface LlmCliValues {
 
 /** Map parsed flags to factory options. `model` lets a command pick e.g. its --judge-model instead of --model. */
 export function chatModelOptionsFromCli(values: LlmCliValues, model = values.model): CreateChatModelOptions {
-  if (!model) throw new Error("--model is required");
+  if (!model) throw new UsageError("--model is required");
+  return { model, baseUrl: values.baseUrl, ...clientOptionsFromCli(values) };
+}
+
+/** The client stack's settings from the flags (everything but the model and the endpoint). */
+export function clientOptionsFromCli(values: LlmCliValues): Omit<CreateChatModelOptions, "model" | "baseUrl"> {
   const prices =
     values.priceInput !== undefined || values.priceOutput !== undefined
       ? { input: values.priceInput, output: values.priceOutput }
       : undefined;
   return {
-    model,
-    baseUrl: values.baseUrl,
     concurrency: values.concurrency,
     maxRetries: values.maxRetries,
     failFast: values.failFast,
