@@ -7,8 +7,8 @@ import { hybridDisagreements } from "../eval/trace/metrics.js";
 import { readTraceData, readTraceResponses } from "../eval/trace/responses.js";
 import { formatTraceTable, runTrace } from "../eval/trace/run.js";
 import { EngineChatModel } from "../model/engine-chat-model.js";
+import { BUNDLED_TRACE_EVALUATION } from "../trace/stats.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { bundledDataPath } from "../util/paths.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
@@ -64,7 +64,7 @@ export function register(program: Command): void {
       flags.modelDir = flags.model;
       flags.model = undefined;
     }
-    const dataFile = flags.data ?? bundledDataPath("trace", "2024_trace_evaluation.jsonl");
+    const dataFile = flags.data ?? BUNDLED_TRACE_EVALUATION;
     let records = readTraceData(dataFile);
     if (flags.ids) {
       const want = new Set(flags.ids.split(",").map((s) => s.trim()));

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { CreateChatModelOptions } from "../llm/create-chat-model.js";
+import { loadPriceFile, type PriceOptions } from "../llm/prices.js";
 import { floatOption, intOption, UsageError } from "./options.js";
 
 /**
@@ -80,4 +81,14 @@ export function clientOptionsFromCli(values: LlmCliValues): Omit<CreateChatModel
     priceFile: values.priceFile,
     dryRun: values.dryRun,
   };
+}
+
+/** The prices from --price-input/--price-output and --price-file (for estimates made without a client). */
+export function priceOptionsFromCli(values: LlmCliValues): PriceOptions {
+  const prices: PriceOptions =
+    values.priceInput !== undefined || values.priceOutput !== undefined
+      ? { input: values.priceInput, output: values.priceOutput }
+      : {};
+  if (values.priceFile) prices.table = loadPriceFile(values.priceFile);
+  return prices;
 }
