@@ -1,9 +1,8 @@
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { type Command, Option } from "commander";
+import { writeCfbenchOutputs } from "../eval/cfbench/outputs.js";
 import { readCfbenchData, readCfbenchResponses } from "../eval/cfbench/record.js";
 import { type CfbenchParseMode, formatCfbenchTable, runCfbench } from "../eval/cfbench/run.js";
-import { writeFileAtomic } from "../util/atomic.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
@@ -85,17 +84,12 @@ export function register(program: Command): void {
         onProgress: (stage, done, total) => progress.onProgress(stage, done, total),
       });
       progress.stop();
-      writeFileAtomic(join(flags.out, "cfbench_results.json"), `${JSON.stringify(result.items, null, 2)}\n`);
-      const metrics = {
-        ...result.scores,
-        ...result.summary,
-        criteria_breakdown: result.breakdown,
+      const metricsFile = writeCfbenchOutputs(flags.out, result, {
         generator_model: generator?.model ?? null,
         data_file: flags.data,
         responses_file: flags.responses ?? null,
         llm: models.stats(),
-      };
-      writeFileAtomic(join(flags.out, "cfbench_metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+      });
       process.stdout.write(`${formatCfbenchTable(result.scores)}\n`);
       const c = result.summary.judge_parsing_counts;
       process.stdout.write(
@@ -103,7 +97,7 @@ export function register(program: Command): void {
           (flags.parse === "tolerant"
             ? `; criteria without a score: ${result.summary.tolerant_missing_criteria}`
             : "") +
-          `\nwritten: ${join(flags.out, "cfbench_metrics.json")}\n`,
+          `\nwritten: ${metricsFile}\n`,
       );
       reportDryRun(models, flags.out);
     } finally {

@@ -1,14 +1,12 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { writeJsonl } from "../data/jsonl.js";
 import { defaultJudgeKit } from "../eval/trace/judge-kit-default.js";
-import { hybridDisagreements } from "../eval/trace/metrics.js";
+import { selectTraceRecords, writeTraceOutputs } from "../eval/trace/outputs.js";
 import { readTraceData, readTraceResponses } from "../eval/trace/responses.js";
 import { formatTraceTable, runTrace } from "../eval/trace/run.js";
 import { EngineChatModel } from "../model/engine-chat-model.js";
 import { BUNDLED_TRACE_EVALUATION } from "../trace/stats.js";
-import { writeFileAtomic } from "../util/atomic.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
@@ -65,15 +63,9 @@ export function register(program: Command): void {
       flags.model = undefined;
     }
     const dataFile = flags.data ?? BUNDLED_TRACE_EVALUATION;
-    let records = readTraceData(dataFile);
-    if (flags.ids) {
-      const want = new Set(flags.ids.split(",").map((s) => s.trim()));
-      records = records.filter((r) => want.has(r.id));
-    }
-    if (flags.limit !== undefined) records = records.slice(0, flags.limit);
-    const responses = flags.responses
-      ? readTraceResponses(flags.responses, new Set(readTraceData(dataFile).map((r) => r.id)))
-      : undefined;
+    const all = readTraceData(dataFile);
+    const records = selectTraceRecords(all, { ids: flags.ids, limit: flags.limit });
+    const responses = flags.responses ? readTraceResponses(flags.responses, new Set(all.map((r) => r.id))) : undefined;
     mkdirSync(flags.out, { recursive: true });
     const models = createEvalModels(flags);
     const { judge } = models;
@@ -100,26 +92,15 @@ export function register(program: Command): void {
         onProgress: (stage, done, total) => progress.onProgress(stage, done, total),
       });
       progress.stop();
-      writeJsonl(join(flags.out, "results.jsonl"), result.items);
-      const byId = new Map(records.map((r) => [r.id, r.constraints_splits]));
-      writeJsonl(
-        join(flags.out, "hybrid_disagreements.jsonl"),
-        hybridDisagreements(result.items.map((i) => ({ ...i, constraints: byId.get(i.id) }))),
-      );
-      const metrics = {
-        ...result.metrics,
-        provenance: {
-          ...result.provenance,
-          data_file: dataFile,
-          responses_file: flags.responses ?? null,
-          llm: models.stats(),
-        },
-      };
-      writeFileAtomic(join(flags.out, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+      const metricsFile = writeTraceOutputs(flags.out, records, result, {
+        data_file: dataFile,
+        responses_file: flags.responses ?? null,
+        llm: models.stats(),
+      });
       process.stdout.write(`${formatTraceTable(result.metrics)}\n`);
       process.stdout.write(
         `judge ${result.provenance.judge_model} (temperature ${result.provenance.judge_temperature}, top_p ${result.provenance.judge_top_p ?? "unset"}, ` +
-          `prompt ${result.provenance.judge_template_hash.zh}, kit ${result.provenance.judge_kit})\nwritten: ${join(flags.out, "metrics.json")}\n`,
+          `prompt ${result.provenance.judge_template_hash.zh}, kit ${result.provenance.judge_kit})\nwritten: ${metricsFile}\n`,
       );
       reportDryRun(models, flags.out);
     } finally {
