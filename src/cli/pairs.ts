@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import type { ManagedChatModel } from "../llm/create-chat-model.js";
+import { isFatalLlmError } from "../llm/errors.js";
 import { type PairsJob, readPairsJobInput, runPairsJob } from "../pairs/job.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { detectLang } from "../trace/lang.js";
@@ -7,7 +8,7 @@ import { formatSummary } from "../trace/pipeline.js";
 import { Progress } from "../util/progress.js";
 import { addLlmOptions, type LlmCliValues } from "./llm-options.js";
 import { intOption, UsageError } from "./options.js";
-import { createTraceModels, isFatalLlmError } from "./trace-models.js";
+import { createTraceModels } from "./trace-models.js";
 
 /**
  * `iopo pairs dpo|iopo`: preference data from TRACE records with full-score responses (paper appendices C and D),

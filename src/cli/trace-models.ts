@@ -1,5 +1,4 @@
 import { createChatModel, type ManagedChatModel } from "../llm/create-chat-model.js";
-import { BudgetExceededError, LlmCallError } from "../llm/errors.js";
 import { costUsd } from "../llm/prices.js";
 import type { TokenUsage } from "../llm/types.js";
 import type { Progress } from "../util/progress.js";
@@ -59,10 +58,4 @@ export function createTraceModels(values: LlmCliValues & { judgeModel?: string }
       for (const m of distinct) m.close();
     },
   };
-}
-
-/** Errors after which no other row can succeed: stop the run (finished rows stay journaled). */
-export function isFatalLlmError(err: unknown): boolean {
-  if (err instanceof BudgetExceededError) return true;
-  return err instanceof LlmCallError && (err.kind === "config" || err.kind === "aborted");
 }

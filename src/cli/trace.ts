@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import type { ManagedChatModel } from "../llm/create-chat-model.js";
+import { isFatalLlmError } from "../llm/errors.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { jobOutputDir, readJobInput, runTraceJob, type TraceJob, traceDryRun } from "../trace/job.js";
 import { detectLang } from "../trace/lang.js";
@@ -7,7 +8,7 @@ import { formatSummary } from "../trace/pipeline.js";
 import { Progress } from "../util/progress.js";
 import { addLlmOptions, type LlmCliValues, priceOptionsFromCli } from "./llm-options.js";
 import { intOption } from "./options.js";
-import { createTraceModels, isFatalLlmError } from "./trace-models.js";
+import { createTraceModels } from "./trace-models.js";
 
 /**
  * `iopo trace build|expand|structure|filter|respond|judge`: the TRACE construction workflow (paper section 4.1,
