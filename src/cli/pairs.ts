@@ -8,7 +8,7 @@ import { formatSummary } from "../trace/pipeline.js";
 import { Progress } from "../util/progress.js";
 import { addLlmOptions, type LlmCliValues } from "./llm-options.js";
 import { intOption, UsageError } from "./options.js";
-import { createTraceModels } from "./trace-models.js";
+import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
 
 /**
  * `iopo pairs dpo|iopo`: preference data from TRACE records with full-score responses (paper appendices C and D),
@@ -97,4 +97,5 @@ async function runPairsCommand(job: PairsJob, opts: PairsCliOptions): Promise<vo
     process.stdout.write(`${input.notFullScore.length} input record(s) without a full score were set aside\n`);
   }
   process.stdout.write(`wrote ${result.outFile}, ${result.rejectsFile}\n`);
+  failIfCallsKeptNothing(result.summary, result.rejectsFile);
 }

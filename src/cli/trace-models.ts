@@ -1,6 +1,7 @@
 import { createChatModel, type ManagedChatModel } from "../llm/create-chat-model.js";
 import { costUsd } from "../llm/prices.js";
 import type { TokenUsage } from "../llm/types.js";
+import type { RunSummary } from "../trace/pipeline.js";
 import type { Progress } from "../util/progress.js";
 import { chatModelOptionsFromCli, type LlmCliValues } from "./llm-options.js";
 
@@ -58,4 +59,15 @@ export function createTraceModels(values: LlmCliValues & { judgeModel?: string }
       for (const m of distinct) m.close();
     },
   };
+}
+
+/**
+ * A job that kept no row because its calls failed did not do its job: end it as a runtime failure (EXIT.failure)
+ * after its summary, not as a success. Rows rejected on their merits (judges, parse failures) are a result.
+ */
+export function failIfCallsKeptNothing(summary: RunSummary, rejectsFile: string): void {
+  if (summary.rows_out === 0 && summary.call_failures > 0)
+    throw new Error(
+      `no row kept: ${summary.call_failures} call(s) failed (reasons in ${rejectsFile}); a rerun retries them`,
+    );
 }

@@ -8,7 +8,7 @@ import { formatSummary } from "../trace/pipeline.js";
 import { Progress } from "../util/progress.js";
 import { addLlmOptions, type LlmCliValues, priceOptionsFromCli } from "./llm-options.js";
 import { intOption } from "./options.js";
-import { createTraceModels } from "./trace-models.js";
+import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
 
 /**
  * `iopo trace build|expand|structure|filter|respond|judge`: the TRACE construction workflow (paper section 4.1,
@@ -147,4 +147,5 @@ async function runTraceCommand(job: TraceJob, opts: TraceCliOptions): Promise<vo
   const { summary, files } = result;
   process.stdout.write(formatSummary(summary));
   process.stdout.write(`wrote ${files.final}, ${files.rejects}, ${files.summary}\n`);
+  failIfCallsKeptNothing(summary, files.rejects);
 }
