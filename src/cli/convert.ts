@@ -1,11 +1,7 @@
-import type { Command } from "commander";
-import { datasetInfoEntry } from "../data/formats/llamafactory.js";
-import { loadDataset, toKind } from "../data/formats/load.js";
-import { FORMATS } from "../data/formats/types.js";
-import { exportRows, serializeRows } from "../data/formats/write.js";
-import { writeFileAtomic } from "../util/atomic.js";
-import { guarded } from "./cli-errors.js";
-import { parseFormat } from "./export.js";
+import { type Command, Option } from "commander";
+import { convertFile } from "../data/formats/convert.js";
+import type { TrlStyle } from "../data/formats/trl.js";
+import { FORMATS, type Format } from "../data/formats/types.js";
 
 export function register(program: Command): void {
   program
@@ -13,9 +9,11 @@ export function register(program: Command): void {
     .description("convert datasets between project, TRL and LLaMA-Factory formats")
     .requiredOption("--input <file>", "input file (JSONL or JSON array)")
     .requiredOption("--output <file>", "output file (.jsonl, or .json for a JSON array)")
-    .requiredOption("--to <format>", `output format: ${FORMATS.join(" | ")}`)
-    .option("--from <format>", `input format: ${FORMATS.join(" | ")} (detected when absent)`)
-    .option("--style <style>", "TRL rows: conversational | standard", "conversational")
+    .addOption(new Option("--to <format>", "output format").choices(FORMATS).makeOptionMandatory())
+    .addOption(new Option("--from <format>", "input format (detected when absent)").choices(FORMATS))
+    .addOption(
+      new Option("--style <style>", "TRL rows").choices(["conversational", "standard"]).default("conversational"),
+    )
     .option("--print-dataset-info", "print the LLaMA-Factory dataset_info.json entry for the output (alpaca/sharegpt)")
     .addHelpText(
       "after",
@@ -23,23 +21,19 @@ export function register(program: Command): void {
         "to sft they become SFT* rows ({x1,y1}, {x2,y2}); preference pairs to sft keep the chosen response.",
     )
     .action(
-      guarded((opts) => {
-        const to = parseFormat(opts.to)!;
-        if (opts.style !== "conversational" && opts.style !== "standard")
-          throw new Error(`--style must be conversational or standard, got "${opts.style}"`);
-        const { format, dataset } = loadDataset(opts.input, parseFormat(opts.from));
-        const ds = to === "sft" ? toKind(dataset, "sft") : dataset;
-        if (to === "iopo" && ds.kind !== "group")
-          throw new Error(`${opts.input} holds ${ds.kind} examples; only IOPO groups can be written as iopo`);
-        const rows = exportRows(ds, to, { style: opts.style, source: opts.input });
-        writeFileAtomic(opts.output, serializeRows(opts.output, rows));
+      (opts: {
+        input: string;
+        output: string;
+        to: Format;
+        from?: Format;
+        style: TrlStyle;
+        printDatasetInfo?: boolean;
+      }) => {
+        const r = convertFile(opts.input, opts.output, opts.to, { from: opts.from, style: opts.style });
         process.stdout.write(
-          `converted ${dataset.rows.length} ${dataset.kind} rows (${format}) -> ${rows.length} ${to} rows\n`,
+          `converted ${r.dataset.rows.length} ${r.dataset.kind} rows (${r.format}) -> ${r.rows.length} ${opts.to} rows\n`,
         );
-        if (opts.printDatasetInfo && (to === "alpaca" || to === "sharegpt")) {
-          const kind = ds.kind === "group" && to === "alpaca" ? "pair" : ds.kind;
-          process.stdout.write(`${JSON.stringify(datasetInfoEntry(opts.output, to, kind, rows), null, 2)}\n`);
-        }
-      }),
+        if (opts.printDatasetInfo && r.datasetInfo) process.stdout.write(`${JSON.stringify(r.datasetInfo, null, 2)}\n`);
+      },
     );
 }

@@ -1,10 +1,10 @@
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
-import { formatStats, statsOfFile } from "../trace/stats.js";
+import type { Command } from "commander";
+import { readJobInput, traceDryRun } from "../trace/job.js";
+import { BUNDLED_TRACE_EVALUATION, formatStats, statsOfFile } from "../trace/stats.js";
 import { bundledDataPath } from "../util/paths.js";
 import { rejectReasons, runWorldDemo, type WorldDemoResult } from "../world/demo-run.js";
-import { defaultTraceFile } from "./stats.js";
-import { runTraceCommand } from "./trace.js";
+import { intOption } from "./options.js";
 
 /**
  * `iopo demo`: the main job on the embedded offline default, runnable right after `npm install` with no network
@@ -18,9 +18,9 @@ export function register(program: Command): void {
     .command("demo")
     .description("Offline demo: TRACE statistics, then trace build + pairs iopo/dpo on the built-in constraint world")
     .option("--output-dir <dir>", "run folder", join("runs", "demo"))
-    .option("--seeds <n>", "number of seed instructions drawn from the world", positiveInt("--seeds"), 40)
-    .option("--seed <n>", "seed of the world generator and of the pipeline", positiveInt("--seed", 0), 42)
-    .option("-j, --concurrency <n>", "calls in flight", positiveInt("--concurrency"), 8)
+    .option("--seeds <n>", "number of seed instructions drawn from the world", intOption({ min: 1 }), 40)
+    .option("--seed <n>", "seed of the world generator and of the pipeline", intOption({ min: 0 }), 42)
+    .option("-j, --concurrency <n>", "calls in flight", intOption({ min: 1 }), 8)
     .option("--dry-run", "only render the construction prompts for the bundled example seeds (no pipeline run)")
     .action(async (opts: DemoOptions) => {
       await runDemo(opts);
@@ -35,21 +35,13 @@ interface DemoOptions {
   dryRun?: boolean;
 }
 
-function positiveInt(name: string, min = 1) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return n;
-  };
-}
-
 export async function runDemo(opts: DemoOptions): Promise<WorldDemoResult | undefined> {
   const out = resolve(opts.outputDir);
   const w = (s: string) => process.stdout.write(s);
   w("== 1. The bundled TRACE evaluation set (paper Tables 1 and 2) ==\n\n");
-  w(formatStats(statsOfFile(defaultTraceFile())));
+  w(formatStats(statsOfFile(BUNDLED_TRACE_EVALUATION)));
   if (opts.dryRun) {
-    await dryRun(out, w);
+    dryRun(out, w);
     return undefined;
   }
   const started = Date.now();
@@ -148,26 +140,20 @@ function wrap(text: string, width: number): string {
   return lines.join("\n");
 }
 
-async function dryRun(out: string, w: (s: string) => void): Promise<void> {
+function dryRun(out: string, w: (s: string) => void): void {
   const seeds = bundledDataPath("seeds", "example_seeds.jsonl");
   w(`\n== 2. Dry run of the TRACE construction pipeline on ${seeds} ==\n`);
   w("(costs priced as if gpt-4o-mini built the data and gpt-4o judged it; no endpoint is called)\n\n");
+  const rows = readJobInput("build", seeds);
   for (const lang of ["en", "zh"] as const) {
-    await runTraceCommand("build", {
-      input: seeds,
+    const { text } = traceDryRun("build", rows, {
       outputDir: join(out, `build-${lang}`),
+      ctx: { lang, seed: 42 },
       model: "gpt-4o-mini",
       judgeModel: "gpt-4o",
-      concurrency: 1,
-      lang,
-      seed: 42,
-      parseRetries: 0,
-      dryRun: true,
-      cache: true,
-      minConstraints: 2,
-      maxConstraints: 6,
-      progress: "none",
+      prices: {},
+      expand: { minConstraints: 2, maxConstraints: 6 },
     });
-    w("\n");
+    w(`${text}\n`);
   }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { type Command, Option } from "commander";
+import { writeCfbenchOutputs } from "../eval/cfbench/outputs.js";
 import { readCfbenchData, readCfbenchResponses } from "../eval/cfbench/record.js";
 import { type CfbenchParseMode, formatCfbenchTable, runCfbench } from "../eval/cfbench/run.js";
 import {
@@ -11,11 +11,9 @@ import {
   evalProgress,
   generationParams,
   type ModelFlags,
-  parseFloatOption,
-  parseIntOption,
   reportDryRun,
-} from "../eval/cli-models.js";
-import { writeFileAtomic } from "../util/atomic.js";
+} from "./eval-models.js";
+import { floatOption, intOption } from "./options.js";
 
 interface CfbenchFlags extends ModelFlags {
   data: string;
@@ -45,11 +43,16 @@ export function register(program: Command): void {
         .choices(["upstream-exact", "tolerant"])
         .default("upstream-exact"),
     )
-    .option("--rounds <n>", "judge rounds per item while the output does not parse (upstream: 10)", parseIntOption, 10)
+    .option(
+      "--rounds <n>",
+      "judge rounds per item while the output does not parse (upstream: 10)",
+      intOption({ min: 1 }),
+      10,
+    )
     .option(
       "--temperature <t>",
       "generation temperature (omitted when unset: upstream used model defaults)",
-      parseFloatOption,
+      floatOption({ min: 0 }),
     );
   addGeneratorOptions(cmd);
   addJudgeOptions(cmd, { temperature: 0.01 });
@@ -81,17 +84,12 @@ export function register(program: Command): void {
         onProgress: (stage, done, total) => progress.onProgress(stage, done, total),
       });
       progress.stop();
-      writeFileAtomic(join(flags.out, "cfbench_results.json"), `${JSON.stringify(result.items, null, 2)}\n`);
-      const metrics = {
-        ...result.scores,
-        ...result.summary,
-        criteria_breakdown: result.breakdown,
+      const metricsFile = writeCfbenchOutputs(flags.out, result, {
         generator_model: generator?.model ?? null,
         data_file: flags.data,
         responses_file: flags.responses ?? null,
         llm: models.stats(),
-      };
-      writeFileAtomic(join(flags.out, "cfbench_metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+      });
       process.stdout.write(`${formatCfbenchTable(result.scores)}\n`);
       const c = result.summary.judge_parsing_counts;
       process.stdout.write(
@@ -99,7 +97,7 @@ export function register(program: Command): void {
           (flags.parse === "tolerant"
             ? `; criteria without a score: ${result.summary.tolerant_missing_criteria}`
             : "") +
-          `\nwritten: ${join(flags.out, "cfbench_metrics.json")}\n`,
+          `\nwritten: ${metricsFile}\n`,
       );
       reportDryRun(models, flags.out);
     } finally {

@@ -1,7 +1,11 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
-import { writeJsonl } from "../data/jsonl.js";
+import { generateComplexbenchResponses } from "../eval/complexbench/generate.js";
+import { writeComplexbenchOutputs } from "../eval/complexbench/outputs.js";
+import type { ComplexbenchParseMode } from "../eval/complexbench/parse-judge.js";
+import { type Pairing, readComplexbenchData, readComplexbenchResponses } from "../eval/complexbench/record.js";
+import { type ComplexbenchLanguage, formatComplexbenchTable, runComplexbench } from "../eval/complexbench/run.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
@@ -10,15 +14,9 @@ import {
   evalProgress,
   generationParams,
   type ModelFlags,
-  parseFloatOption,
-  parseIntOption,
   reportDryRun,
-} from "../eval/cli-models.js";
-import type { ComplexbenchParseMode } from "../eval/complexbench/parse-judge.js";
-import { type Pairing, readComplexbenchData, readComplexbenchResponses } from "../eval/complexbench/record.js";
-import { type ComplexbenchLanguage, formatComplexbenchTable, runComplexbench } from "../eval/complexbench/run.js";
-import { writeFileAtomic } from "../util/atomic.js";
-import { mapPool } from "../util/map-pool.js";
+} from "./eval-models.js";
+import { floatOption, intOption, UsageError } from "./options.js";
 
 interface ComplexbenchFlags extends ModelFlags {
   data: string;
@@ -60,11 +58,11 @@ export function register(program: Command): void {
         .choices(["zh", "en"])
         .default("zh"),
     )
-    .option("--reask <n>", "extra judge calls when the judge returns an empty text", parseIntOption, 2)
+    .option("--reask <n>", "extra judge calls when the judge returns an empty text", intOption({ min: 0 }), 2)
     .option(
       "--temperature <t>",
       "generation temperature when generating (upstream recommends greedy)",
-      parseFloatOption,
+      floatOption({ min: 0 }),
       0,
     );
   addGeneratorOptions(cmd);
@@ -79,28 +77,18 @@ export function register(program: Command): void {
       let responses: (string | null)[];
       if (flags.responses) responses = readComplexbenchResponses(flags.responses, records, flags.pairBy);
       else {
-        if (!generator) throw new Error("give --responses FILE, or --base-url and --model to generate responses");
-        let generated = 0;
-        responses = await mapPool(records, flags.concurrency, async (r) => {
-          const res = await generator.chat(
-            {
-              messages: [{ role: "user", content: flags.language === "en" ? (r.instruction_en ?? "") : r.instruction }],
-              temperature: flags.temperature,
-              ...generationParams(flags),
-            },
-            { stage: "complexbench-generate" },
-          );
-          progress.onProgress("generate", ++generated, records.length);
-          return res.text;
-        });
-        writeJsonl(
+        if (!generator) throw new UsageError("give --responses FILE, or --base-url and --model to generate responses");
+        responses = await generateComplexbenchResponses(
+          records,
+          generator,
+          {
+            language: flags.language,
+            temperature: flags.temperature,
+            params: generationParams(flags),
+            concurrency: flags.concurrency,
+            onProgress: (done, total) => progress.onProgress("generate", done, total),
+          },
           join(flags.out, "generations.jsonl"),
-          records.map((r, i) => ({
-            main_id: r.main_id,
-            model: generator.model,
-            instruction: r.instruction,
-            generated: responses[i],
-          })),
         );
       }
       const result = await runComplexbench({
@@ -117,21 +105,17 @@ export function register(program: Command): void {
         onProgress: (done, total) => progress.onProgress("judge", done, total),
       });
       progress.stop();
-      writeFileAtomic(join(flags.out, "complexbench_results.json"), `${JSON.stringify(result.records, null, 2)}\n`);
-      const metrics = {
-        ...result.metrics,
-        ...result.summary,
+      const metricsFile = writeComplexbenchOutputs(flags.out, result, {
         pair_by: flags.pairBy,
         data_file: flags.data,
         responses_file: flags.responses ?? null,
         llm: models.stats(),
-      };
-      writeFileAtomic(join(flags.out, "complexbench_metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+      });
       process.stdout.write(`${formatComplexbenchTable(result.metrics)}\n`);
       process.stdout.write(
         `LLM questions ${result.summary.llm_questions} (fallback answers ${result.summary.llm_fallback_answers}), ` +
           `rule questions ${result.summary.rule_questions} (errors ${result.summary.rule_errors}, no span ${result.summary.rule_empty_extractions})\n` +
-          `written: ${join(flags.out, "complexbench_metrics.json")}\n`,
+          `written: ${metricsFile}\n`,
       );
       reportDryRun(models, flags.out);
     } finally {

@@ -1,7 +1,12 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { writeJsonl } from "../data/jsonl.js";
+import { defaultJudgeKit } from "../eval/trace/judge-kit.js";
+import { selectTraceRecords, writeTraceOutputs } from "../eval/trace/outputs.js";
+import { readTraceData, readTraceResponses } from "../eval/trace/responses.js";
+import { formatTraceTable, runTrace } from "../eval/trace/run.js";
+import { EngineChatModel } from "../model/engine-chat-model.js";
+import { BUNDLED_TRACE_EVALUATION } from "../trace/stats.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
@@ -10,17 +15,9 @@ import {
   evalProgress,
   generationParams,
   type ModelFlags,
-  parseFloatOption,
-  parseIntOption,
   reportDryRun,
-} from "../eval/cli-models.js";
-import { defaultJudgeKit } from "../eval/trace/judge-kit.js";
-import { hybridDisagreements } from "../eval/trace/metrics.js";
-import { readTraceData, readTraceResponses } from "../eval/trace/responses.js";
-import { formatTraceTable, runTrace } from "../eval/trace/run.js";
-import { EngineChatModel } from "../model/engine-chat-model.js";
-import { writeFileAtomic } from "../util/atomic.js";
-import { bundledDataPath } from "../util/paths.js";
+} from "./eval-models.js";
+import { floatOption, intOption } from "./options.js";
 
 interface TraceFlags extends ModelFlags {
   data?: string;
@@ -52,10 +49,10 @@ export function register(program: Command): void {
       "generate with the in-process engine from a Hugging Face model folder (also: --model DIR)",
     )
     .requiredOption("--out <dir>", "output folder (results.jsonl, metrics.json, hybrid_disagreements.jsonl)")
-    .option("--temperature <t>", "generation temperature (paper: vLLM at 0.1)", parseFloatOption, 0.1)
-    .option("--reask <n>", "extra judge calls when the judge output does not parse", parseIntOption, 0)
+    .option("--temperature <t>", "generation temperature (paper: vLLM at 0.1)", floatOption({ min: 0 }), 0.1)
+    .option("--reask <n>", "extra judge calls when the judge output does not parse", intOption({ min: 0 }), 0)
     .option("--no-rules", "do not run the rule checks of the hybrid judge")
-    .option("--limit <n>", "evaluate only the first n records", parseIntOption)
+    .option("--limit <n>", "evaluate only the first n records", intOption({ min: 1 }))
     .option("--ids <list>", "evaluate only these comma-separated record ids");
   addGeneratorOptions(cmd);
   addJudgeOptions(cmd, { temperature: 0, top_p: 0.8 });
@@ -65,16 +62,10 @@ export function register(program: Command): void {
       flags.modelDir = flags.model;
       flags.model = undefined;
     }
-    const dataFile = flags.data ?? bundledDataPath("trace", "2024_trace_evaluation.jsonl");
-    let records = readTraceData(dataFile);
-    if (flags.ids) {
-      const want = new Set(flags.ids.split(",").map((s) => s.trim()));
-      records = records.filter((r) => want.has(r.id));
-    }
-    if (flags.limit !== undefined) records = records.slice(0, flags.limit);
-    const responses = flags.responses
-      ? readTraceResponses(flags.responses, new Set(readTraceData(dataFile).map((r) => r.id)))
-      : undefined;
+    const dataFile = flags.data ?? BUNDLED_TRACE_EVALUATION;
+    const all = readTraceData(dataFile);
+    const records = selectTraceRecords(all, { ids: flags.ids, limit: flags.limit });
+    const responses = flags.responses ? readTraceResponses(flags.responses, new Set(all.map((r) => r.id))) : undefined;
     mkdirSync(flags.out, { recursive: true });
     const models = createEvalModels(flags);
     const { judge } = models;
@@ -101,26 +92,15 @@ export function register(program: Command): void {
         onProgress: (stage, done, total) => progress.onProgress(stage, done, total),
       });
       progress.stop();
-      writeJsonl(join(flags.out, "results.jsonl"), result.items);
-      const byId = new Map(records.map((r) => [r.id, r.constraints_splits]));
-      writeJsonl(
-        join(flags.out, "hybrid_disagreements.jsonl"),
-        hybridDisagreements(result.items.map((i) => ({ ...i, constraints: byId.get(i.id) }))),
-      );
-      const metrics = {
-        ...result.metrics,
-        provenance: {
-          ...result.provenance,
-          data_file: dataFile,
-          responses_file: flags.responses ?? null,
-          llm: models.stats(),
-        },
-      };
-      writeFileAtomic(join(flags.out, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+      const metricsFile = writeTraceOutputs(flags.out, records, result, {
+        data_file: dataFile,
+        responses_file: flags.responses ?? null,
+        llm: models.stats(),
+      });
       process.stdout.write(`${formatTraceTable(result.metrics)}\n`);
       process.stdout.write(
         `judge ${result.provenance.judge_model} (temperature ${result.provenance.judge_temperature}, top_p ${result.provenance.judge_top_p ?? "unset"}, ` +
-          `prompt ${result.provenance.judge_template_hash.zh}, kit ${result.provenance.judge_kit})\nwritten: ${join(flags.out, "metrics.json")}\n`,
+          `prompt ${result.provenance.judge_template_hash.zh}, kit ${result.provenance.judge_kit})\nwritten: ${metricsFile}\n`,
       );
       reportDryRun(models, flags.out);
     } finally {

@@ -1,11 +1,10 @@
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { exportTrlFile } from "../data/formats/convert.js";
 import { exportLlamaFactory } from "../data/formats/export-llamafactory.js";
-import { loadDataset, toKind } from "../data/formats/load.js";
+import { loadDataset } from "../data/formats/load.js";
+import type { TrlStyle } from "../data/formats/trl.js";
 import { FORMATS, type Format } from "../data/formats/types.js";
-import { exportRows, serializeRows } from "../data/formats/write.js";
-import { writeFileAtomic } from "../util/atomic.js";
-import { guarded } from "./cli-errors.js";
 
 function group(program: Command): Command {
   return (
@@ -14,12 +13,7 @@ function group(program: Command): Command {
   );
 }
 
-function parseFormat(value: string | undefined): Format | undefined {
-  if (value === undefined) return undefined;
-  if (!(FORMATS as readonly string[]).includes(value))
-    throw new Error(`unknown format "${value}" (expected one of: ${FORMATS.join(", ")})`);
-  return value as Format;
-}
+const dataFormat = () => new Option("--data-format <format>", "input format (detected when absent)").choices(FORMATS);
 
 export function register(program: Command): void {
   const exp = group(program);
@@ -29,16 +23,27 @@ export function register(program: Command): void {
     .requiredOption("--data <file>", "IOPO groups (any supported format; detected)")
     .requiredOption("--output-dir <dir>", "folder to write the dataset, dataset_info.json and configs into")
     .option("--name <name>", "dataset name in dataset_info.json", "trace_iopo")
-    .option("--data-format <format>", `input format (${FORMATS.join(" | ")}); detected when absent`)
+    .addOption(dataFormat())
     .option("--model <path>", "model_name_or_path written into the configs")
     .option("--template <name>", "LLaMA-Factory chat template", "qwen")
     .option("--dpo", "also write the groups' DPO* pairs and a `stage: dpo` config")
-    .option("--dpo-format <formatting>", "alpaca | sharegpt rows for the DPO stage", "sharegpt")
+    .addOption(
+      new Option("--dpo-format <formatting>", "rows for the DPO stage")
+        .choices(["alpaca", "sharegpt"])
+        .default("sharegpt"),
+    )
     .action(
-      guarded((opts) => {
-        const { dataset } = loadDataset(opts.data, parseFormat(opts.dataFormat));
-        if (opts.dpoFormat !== "alpaca" && opts.dpoFormat !== "sharegpt")
-          throw new Error(`--dpo-format must be alpaca or sharegpt, got "${opts.dpoFormat}"`);
+      (opts: {
+        data: string;
+        outputDir: string;
+        name: string;
+        dataFormat?: Format;
+        model?: string;
+        template: string;
+        dpo?: boolean;
+        dpoFormat: "alpaca" | "sharegpt";
+      }) => {
+        const { dataset } = loadDataset(opts.data, opts.dataFormat);
         const result = exportLlamaFactory(dataset, {
           outputDir: resolve(opts.outputDir),
           name: opts.name,
@@ -49,7 +54,7 @@ export function register(program: Command): void {
         });
         const counts = `${result.rows} IOPO rows${result.dpoRows !== undefined ? `, ${result.dpoRows} DPO rows` : ""}`;
         process.stdout.write(`wrote ${counts}:\n${result.files.map((f) => `  ${f}`).join("\n")}\n`);
-      }),
+      },
     );
 
   exp
@@ -57,28 +62,13 @@ export function register(program: Command): void {
     .description("write TRL preference rows (IOPO groups become their DPO* pairs) or TRL SFT rows")
     .requiredOption("--data <file>", "IOPO groups, DPO pairs or SFT rows (any supported format; detected)")
     .requiredOption("--output <file>", "output file (.jsonl, or .json for a JSON array)")
-    .option("--data-format <format>", `input format (${FORMATS.join(" | ")}); detected when absent`)
-    .option("--style <style>", "conversational | standard", "conversational")
+    .addOption(dataFormat())
+    .addOption(
+      new Option("--style <style>", "TRL rows").choices(["conversational", "standard"]).default("conversational"),
+    )
     .option("--sft", "write SFT rows (messages) instead: SFT* from groups, chosen responses from pairs")
-    .action(
-      guarded((opts) => {
-        if (opts.style !== "conversational" && opts.style !== "standard")
-          throw new Error(`--style must be conversational or standard, got "${opts.style}"`);
-        const { dataset } = loadDataset(opts.data, parseFormat(opts.dataFormat));
-        const rows = opts.sft
-          ? exportRows(toKind(dataset, "sft"), "sft", { source: opts.data })
-          : exportRows(
-              dataset.kind === "sft" ? dataset : toKind(dataset, "pair"),
-              dataset.kind === "sft" ? "sft" : "trl",
-              {
-                style: opts.style,
-                source: opts.data,
-              },
-            );
-        writeFileAtomic(opts.output, serializeRows(opts.output, rows));
-        process.stdout.write(`wrote ${rows.length} rows to ${opts.output}\n`);
-      }),
-    );
+    .action((opts: { data: string; output: string; dataFormat?: Format; style: TrlStyle; sft?: boolean }) => {
+      const n = exportTrlFile(opts.data, opts.output, { from: opts.dataFormat, style: opts.style, sft: opts.sft });
+      process.stdout.write(`wrote ${n} rows to ${opts.output}\n`);
+    });
 }
-
-export { parseFormat };

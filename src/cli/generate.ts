@@ -1,74 +1,8 @@
 import type { Command } from "commander";
-import { readJsonOrJsonl, toJsonl, writeJsonl } from "../data/jsonl.js";
-import { checkVocabulary, encodePrompt, rowToExample } from "../model/chat-encoding.js";
-import { createTextGenerator, type TextGenerator } from "../model/engine-loader.js";
-import { loadModelFolder } from "../model/model-folder.js";
-import { floatOption, intOption, snakeOption } from "./model-options.js";
-
-export interface GenerateArgs {
-  model: string;
-  data: string;
-  output?: string;
-  max_new_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  seed?: number;
-  batch_size?: number;
-  reference?: boolean;
-  /** Injected generator (tests). */
-  generator?: TextGenerator;
-  log?: (line: string) => void;
-}
-
-/**
- * Generate a response for every chat row: the prompt is the row's conversation rendered with the model's template
- * and `add_generation_prompt=true` (a trailing assistant message, e.g. a reference answer, is dropped); generation
- * stops at any EOS id (config.json, generation_config.json, tokenizer eos_token) or after max_new_tokens.
- * Output: the input fields plus `text` (decoded without special tokens) and `token_ids` (generated ids, EOS
- * excluded), one row per input in order.
- */
-export async function runGenerate(args: GenerateArgs): Promise<Record<string, unknown>[]> {
-  const log = args.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const folder = loadModelFolder(args.model);
-  const rows = readJsonOrJsonl(args.data);
-  const prompts = rows.map((r) => {
-    const ids = encodePrompt(folder, rowToExample(r.value, args.data, r.line, false).conversation).ids;
-    checkVocabulary(ids, folder.config.vocab_size, args.data, r.line);
-    return ids;
-  });
-  const weights = folder.checkpoint!.weights;
-  const generator = args.generator ?? (await createTextGenerator(folder.config, weights, args.reference === true));
-  const options = {
-    max_new_tokens: args.max_new_tokens ?? 256,
-    temperature: args.temperature ?? 0,
-    top_p: args.top_p ?? 1,
-    seed: args.seed ?? 0,
-    eos_token_ids: folder.eosTokenIds,
-  };
-  // Batches of similar prompt length; each batch gets its own seed offset so results do not depend on batching
-  // order for greedy decoding, and are reproducible for sampling.
-  const batchSize = args.batch_size ?? 16;
-  const order = prompts.map((_, i) => i).sort((a, b) => prompts[a].length - prompts[b].length || a - b);
-  const generated: Int32Array[] = new Array(rows.length);
-  for (let start = 0; start < order.length; start += batchSize) {
-    const batch = order.slice(start, start + batchSize);
-    const out = await generator.generate(
-      batch.map((i) => prompts[i]),
-      { ...options, seed: options.seed + start },
-    );
-    batch.forEach((i, k) => {
-      generated[i] = out[k];
-    });
-    log(`iopo generate: ${Math.min(start + batchSize, rows.length)}/${rows.length}`);
-  }
-  const out = rows.map((r, i) => ({
-    ...(r.value as Record<string, unknown>),
-    text: folder.tokenizer.decode(generated[i], true),
-    token_ids: Array.from(generated[i]),
-  }));
-  if (args.output) writeJsonl(args.output, out);
-  return out;
-}
+import { toJsonl } from "../data/jsonl.js";
+import { runGenerate } from "../model/generate-rows.js";
+import { optionValue, snakeOption } from "./model-options.js";
+import { floatOption, intOption } from "./options.js";
 
 export function registerGenerate(program: Command): void {
   const cmd = program
@@ -77,11 +11,20 @@ export function registerGenerate(program: Command): void {
     .requiredOption("--model <dir>", "local Hugging Face model folder")
     .requiredOption("--data <file>", 'JSONL/JSON rows with "prompt" (string or messages) or "messages"')
     .option("-o, --output <file>", "write JSONL here (default: stdout)");
-  snakeOption(cmd, "max_new_tokens", "<n>", "maximum generated tokens per row", "256");
-  snakeOption(cmd, "temperature", "<t>", "sampling temperature; 0 = greedy", "0");
-  snakeOption(cmd, "top_p", "<p>", "nucleus sampling mass (with temperature > 0)", "1");
-  snakeOption(cmd, "seed", "<n>", "random seed for sampling", "0");
-  snakeOption(cmd, "batch_size", "<n>", "prompts generated together", "16");
+  snakeOption(cmd, "max_new_tokens", "<n>", "maximum generated tokens per row", {
+    parse: intOption({ min: 0 }),
+    default: 256,
+  });
+  snakeOption(cmd, "temperature", "<t>", "sampling temperature; 0 = greedy", {
+    parse: floatOption({ min: 0, max: 100 }),
+    default: 0,
+  });
+  snakeOption(cmd, "top_p", "<p>", "nucleus sampling mass (with temperature > 0)", {
+    parse: floatOption({ min: 0, max: 1 }),
+    default: 1,
+  });
+  snakeOption(cmd, "seed", "<n>", "random seed for sampling", { parse: intOption({ min: 0 }), default: 0 });
+  snakeOption(cmd, "batch_size", "<n>", "prompts generated together", { parse: intOption({ min: 1 }), default: 16 });
   cmd
     .option("--reference", "use the float64 plain-TypeScript reference decoder (slow, no KV cache)")
     .addHelpText(
@@ -93,11 +36,11 @@ export function registerGenerate(program: Command): void {
         model: opts.model as string,
         data: opts.data as string,
         output: opts.output as string | undefined,
-        max_new_tokens: intOption(opts, "max_new_tokens", 0),
-        temperature: floatOption(opts, "temperature", 0, 100),
-        top_p: floatOption(opts, "top_p", 0, 1),
-        seed: intOption(opts, "seed", 0),
-        batch_size: intOption(opts, "batch_size", 1),
+        max_new_tokens: optionValue<number>(opts, "max_new_tokens"),
+        temperature: optionValue<number>(opts, "temperature"),
+        top_p: optionValue<number>(opts, "top_p"),
+        seed: optionValue<number>(opts, "seed"),
+        batch_size: optionValue<number>(opts, "batch_size"),
         reference: opts.reference === true,
       });
       if (!opts.output) process.stdout.write(toJsonl(rows));

@@ -1,19 +1,14 @@
-import { join } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
-import { groupToDpoPairs, groupToSftExamples } from "../data/formats/expand.js";
-import { exportRows } from "../data/formats/write.js";
-import { readJsonl, writeJsonl } from "../data/jsonl.js";
-import type { IopoGroup } from "../data/schemas.js";
-import { addLlmOptions, type LlmCliValues } from "../llm/cli-options.js";
-import { buildDpoPairs } from "../pairs/dpo-builder.js";
-import { buildIopoGroups, operationMix } from "../pairs/iopo-builder.js";
-import { readPairInputs } from "../pairs/records.js";
-import { formatSummary, type PipelineOptions, type RunSummary } from "../stages/pipeline.js";
+import { type Command, Option } from "commander";
+import type { ManagedChatModel } from "../llm/create-chat-model.js";
+import { isFatalLlmError } from "../llm/errors.js";
+import { type PairsJob, readPairsJobInput, runPairsJob } from "../pairs/job.js";
+import { formatSummary } from "../stages/pipeline.js";
 import type { PromptLang } from "../taxonomy/render.js";
-import { writeFileAtomic } from "../util/atomic.js";
+import { detectLang } from "../trace/lang.js";
 import { Progress } from "../util/progress.js";
-import { detectLang } from "./trace.js";
-import { createTraceModels, isFatalLlmError } from "./trace-models.js";
+import { addLlmOptions, type LlmCliValues } from "./llm-options.js";
+import { intOption, UsageError } from "./options.js";
+import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
 
 /**
  * `iopo pairs dpo|iopo`: preference data from TRACE records with full-score responses (paper appendices C and D),
@@ -30,12 +25,6 @@ interface PairsCliOptions extends LlmCliValues {
   progress: "auto" | "tty" | "json" | "none";
 }
 
-const nonNegativeInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected an integer >= 0");
-  return n;
-};
-
 function withOptions(cmd: Command): Command {
   return addLlmOptions(
     cmd
@@ -47,7 +36,7 @@ function withOptions(cmd: Command): Command {
   )
     .option("--judge-model <name>", "model for the B.5 judge (default: --model)")
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
-    .option("--seed <n>", "seed for the ADD/DELETE/REVISE draw and the request seed", nonNegativeInt, 42)
+    .option("--seed <n>", "seed for the ADD/DELETE/REVISE draw and the request seed", intOption({ min: 0 }), 42)
     .addOption(
       new Option("--progress <mode>", "progress display").choices(["auto", "tty", "json", "none"]).default("auto"),
     );
@@ -74,52 +63,39 @@ export function register(program: Command): void {
   });
 }
 
-export async function runPairsCommand(kind: "dpo" | "iopo", opts: PairsCliOptions): Promise<RunSummary | undefined> {
-  const { rows, notFullScore } = readPairInputs(opts.input, kind === "dpo" ? "chosen" : "y1_x1");
-  const lang: PromptLang = opts.lang === "auto" ? detectLang(rows) : opts.lang;
-  if (opts.dryRun) throw new InvalidArgumentError("--dry-run is not supported by `pairs` yet; use `trace --dry-run`");
+async function runPairsCommand(job: PairsJob, opts: PairsCliOptions): Promise<void> {
+  const input = readPairsJobInput(job, opts.input);
+  const lang: PromptLang = opts.lang === "auto" ? detectLang(input.rows) : opts.lang;
+  if (opts.dryRun) throw new UsageError("--dry-run is not supported by `pairs` yet; use `trace --dry-run`");
   const progress = new Progress({
     tty: opts.progress === "tty" ? true : opts.progress === "json" ? false : undefined,
     silent: opts.progress === "none",
     barCounters: ["prompt_tokens", "completion_tokens", "est_cost_usd", "call_failures", "retries", "rate_limited"],
   });
   const models = createTraceModels(opts, progress);
-  const pipeline: PipelineOptions = {
-    outputDir: opts.outputDir,
-    model: models.model,
-    judgeModel: models.judge,
-    ctx: { lang, seed: opts.seed },
-    concurrency: opts.concurrency,
-    progress,
-    failFast: opts.failFast,
-    isFatal: isFatalLlmError,
-    costOf: (m, usage) => models.costOf(m as Parameters<typeof models.costOf>[0], usage),
-    extraCounters: () => ({ ...models.counters(), inputs_not_full_score: notFullScore.length }),
-  };
-  writeJsonl(join(opts.outputDir, "inputs_not_full_score.jsonl"), notFullScore);
-  let summary: RunSummary;
+  let result: Awaited<ReturnType<typeof runPairsJob>>;
   try {
-    summary = kind === "dpo" ? await buildDpoPairs(rows, pipeline) : await buildIopoGroups(rows, pipeline);
+    result = await runPairsJob(job, input, {
+      outputDir: opts.outputDir,
+      model: models.model,
+      judgeModel: models.judge,
+      ctx: { lang, seed: opts.seed },
+      concurrency: opts.concurrency,
+      progress,
+      failFast: opts.failFast,
+      isFatal: isFatalLlmError,
+      costOf: (m, usage) => models.costOf(m as ManagedChatModel, usage),
+      extraCounters: () => models.counters(),
+      equaliseTokens: opts.equaliseTokens,
+    });
   } finally {
     progress.stop();
     models.close();
   }
-  const outFile = join(opts.outputDir, kind === "dpo" ? "dpo_pairs.jsonl" : "iopo_groups.jsonl");
-  if (kind === "iopo") {
-    const groups = readJsonl(outFile, undefined, { allowEmpty: true }).map((r) => r.value as IopoGroup);
-    Object.assign(summary, operationMix(groups));
-    writeFileAtomic(join(opts.outputDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-    if (opts.equaliseTokens) {
-      const dpoStar = groups.flatMap(groupToDpoPairs);
-      const sftStar = groups.flatMap(groupToSftExamples);
-      writeJsonl(join(opts.outputDir, "dpo_star.jsonl"), exportRows({ kind: "pair", rows: dpoStar }, "dpo"));
-      writeJsonl(join(opts.outputDir, "sft_star.jsonl"), exportRows({ kind: "sft", rows: sftStar }, "sft"));
-    }
+  process.stdout.write(formatSummary(result.summary));
+  if (input.notFullScore.length) {
+    process.stdout.write(`${input.notFullScore.length} input record(s) without a full score were set aside\n`);
   }
-  process.stdout.write(formatSummary(summary));
-  if (notFullScore.length) {
-    process.stdout.write(`${notFullScore.length} input record(s) without a full score were set aside\n`);
-  }
-  process.stdout.write(`wrote ${outFile}, ${join(opts.outputDir, "rejects.jsonl")}\n`);
-  return summary;
+  process.stdout.write(`wrote ${result.outFile}, ${result.rejectsFile}\n`);
+  failIfCallsKeptNothing(result.summary, result.rejectsFile);
 }

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { formatStats, statsOfFile } from "../trace/stats.js";
-import { bundledDataPath } from "../util/paths.js";
+import { BUNDLED_TRACE_EVALUATION, formatStats, statsOfFile } from "../trace/stats.js";
 
 /** `iopo stats [FILE] [--json]`: the paper's Table 1/2 figures for any TRACE file. */
 export function register(program: Command): void {
@@ -12,14 +11,10 @@ export function register(program: Command): void {
     .argument("[file]", "TRACE JSONL file (default: the bundled 2024_trace_evaluation.jsonl)")
     .option("--json", "print one machine-readable JSON object instead of tables")
     .action((file: string | undefined, opts: { json?: boolean }) => {
-      const stats = statsOfFile(file ?? defaultTraceFile());
+      const stats = statsOfFile(file ?? BUNDLED_TRACE_EVALUATION);
       process.stdout.write(opts.json ? `${JSON.stringify(stats, null, 2)}\n` : formatStats(stats));
       for (const [label, n] of Object.entries(stats.unknown_labels)) {
         process.stderr.write(`iopo stats: warning: unknown constraint label ${JSON.stringify(label)} x ${n}\n`);
       }
     });
-}
-
-export function defaultTraceFile(): string {
-  return bundledDataPath("trace", "2024_trace_evaluation.jsonl");
 }

@@ -1,9 +1,9 @@
-import { chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
 import { createChatModel, type ManagedChatModel } from "../llm/create-chat-model.js";
-import { BudgetExceededError, LlmCallError } from "../llm/errors.js";
 import { costUsd } from "../llm/prices.js";
 import type { TokenUsage } from "../llm/types.js";
+import type { RunSummary } from "../stages/pipeline.js";
 import type { Progress } from "../util/progress.js";
+import { chatModelOptionsFromCli, type LlmCliValues } from "./llm-options.js";
 
 /**
  * The models of a `trace` run, built with the shared LLM layer (cache, scheduler with retries, budget, usage): the
@@ -61,8 +61,13 @@ export function createTraceModels(values: LlmCliValues & { judgeModel?: string }
   };
 }
 
-/** Errors after which no other row can succeed: stop the run (finished rows stay journaled). */
-export function isFatalLlmError(err: unknown): boolean {
-  if (err instanceof BudgetExceededError) return true;
-  return err instanceof LlmCallError && (err.kind === "config" || err.kind === "aborted");
+/**
+ * A job that kept no row because its calls failed did not do its job: end it as a runtime failure (EXIT.failure)
+ * after its summary, not as a success. Rows rejected on their merits (judges, parse failures) are a result.
+ */
+export function failIfCallsKeptNothing(summary: RunSummary, rejectsFile: string): void {
+  if (summary.rows_out === 0 && summary.call_failures > 0)
+    throw new Error(
+      `no row kept: ${summary.call_failures} call(s) failed (reasons in ${rejectsFile}); a rerun retries them`,
+    );
 }

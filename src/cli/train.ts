@@ -6,7 +6,6 @@ import { DataPlan } from "../train/plan.js";
 import { TrainingProgress } from "../train/progress.js";
 import { trainFromConfig } from "../train/run.js";
 import { warmupSteps } from "../train/schedule.js";
-import { guarded } from "./cli-errors.js";
 
 export function register(program: Command): void {
   program
@@ -29,47 +28,45 @@ export function register(program: Command): void {
         "`iopo generate --model OUT/checkpoint-N` loads it, plus trainer_state.json and optimizer.safetensors for\n" +
         "--resume. LoRA runs also write the merged model to OUT/merged/.",
     )
-    .action(
-      guarded(async (opts: { config?: string; method?: string; resume?: boolean; dryRun?: boolean }, cmd: Command) => {
-        const overrides = [...cmd.args];
-        if (opts.method) overrides.push("--method", opts.method);
-        const cfg = loadTrainConfig(opts.config, overrides);
-        const data = loadTrainingData(cfg);
-        const plan = new DataPlan(
-          data.train.rows.length,
-          cfg.per_device_train_batch_size,
-          cfg.gradient_accumulation_steps,
-          cfg.num_train_epochs,
-          cfg.max_steps,
-          cfg.seed,
-        );
-        const warm = warmupSteps(plan.totalSteps, cfg.warmup_ratio, cfg.warmup_steps);
+    .action(async (opts: { config?: string; method?: string; resume?: boolean; dryRun?: boolean }, cmd: Command) => {
+      const overrides = [...cmd.args];
+      if (opts.method) overrides.push("--method", opts.method);
+      const cfg = loadTrainConfig(opts.config, overrides);
+      const data = loadTrainingData(cfg);
+      const plan = new DataPlan(
+        data.train.rows.length,
+        cfg.per_device_train_batch_size,
+        cfg.gradient_accumulation_steps,
+        cfg.num_train_epochs,
+        cfg.max_steps,
+        cfg.seed,
+      );
+      const warm = warmupSteps(plan.totalSteps, cfg.warmup_ratio, cfg.warmup_steps);
+      process.stdout.write(
+        `${cfg.method}: ${data.train.rows.length} training + ${data.eval.rows.length} validation ${data.train.kind} examples ` +
+          `(${cfg.dataset}, ${data.format}${data.sourceKind !== data.train.kind ? `, from ${data.sourceKind} rows` : ""}); ` +
+          `${plan.totalSteps} optimizer steps (${plan.updatesPerEpoch}/epoch, effective batch ` +
+          `${cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps}), ${warm} warmup\n`,
+      );
+      if (opts.dryRun) {
+        process.stdout.write(stringify(cfg));
+        return;
+      }
+      const progress = new TrainingProgress(plan.totalSteps);
+      try {
+        const result = await trainFromConfig(cfg, {
+          resume: opts.resume,
+          onLog: (row) => progress.update(row),
+          onStatus: (msg) => process.stderr.write(`${msg}\n`),
+        });
+        progress.stop();
         process.stdout.write(
-          `${cfg.method}: ${data.train.rows.length} training + ${data.eval.rows.length} validation ${data.train.kind} examples ` +
-            `(${cfg.dataset}, ${data.format}${data.sourceKind !== data.train.kind ? `, from ${data.sourceKind} rows` : ""}); ` +
-            `${plan.totalSteps} optimizer steps (${plan.updatesPerEpoch}/epoch, effective batch ` +
-            `${cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps}), ${warm} warmup\n`,
+          `finished ${result.globalStep}/${result.totalSteps} steps; model, checkpoints and trainer_log.jsonl in ${cfg.output_dir}` +
+            `; ${result.truncation.truncated} of ${result.truncation.examples} examples truncated to max_length ${cfg.max_length}\n`,
         );
-        if (opts.dryRun) {
-          process.stdout.write(stringify(cfg));
-          return;
-        }
-        const progress = new TrainingProgress(plan.totalSteps);
-        try {
-          const result = await trainFromConfig(cfg, {
-            resume: opts.resume,
-            onLog: (row) => progress.update(row),
-            onStatus: (msg) => process.stderr.write(`${msg}\n`),
-          });
-          progress.stop();
-          process.stdout.write(
-            `finished ${result.globalStep}/${result.totalSteps} steps; model, checkpoints and trainer_log.jsonl in ${cfg.output_dir}` +
-              `; ${result.truncation.truncated} of ${result.truncation.examples} examples truncated to max_length ${cfg.max_length}\n`,
-          );
-        } catch (err) {
-          progress.stop();
-          throw err;
-        }
-      }),
-    );
+      } catch (err) {
+        progress.stop();
+        throw err;
+      }
+    });
 }

@@ -87,6 +87,15 @@ export class BudgetExceededError extends Error {
   }
 }
 
+/**
+ * Errors after which no other call of a run can succeed (a spent budget, a configuration error such as a bad key or
+ * model, a cancelled run): a pipeline stops on them instead of recording one failed row per call.
+ */
+export function isFatalLlmError(err: unknown): boolean {
+  if (err instanceof BudgetExceededError) return true;
+  return err instanceof LlmCallError && (err.kind === "config" || err.kind === "aborted");
+}
+
 /** Replace every occurrence of each secret in a text (error messages, bodies echoed by servers). */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DataError } from "../data/errors.js";
 import { readJsonl } from "../data/jsonl.js";
 import { ChatMessageSchema, JudgeResultSchema } from "../data/schemas.js";
 import type { X1Row } from "./edit-constraints.js";
@@ -31,7 +32,7 @@ export function readPairInputs(file: string, verdictKey: "chosen" | "y1_x1"): Pr
   const seen = new Set<string>();
   for (const { line, value } of readJsonl(file, PairInputSchema)) {
     const id = value.id ?? `line-${line}`;
-    if (seen.has(id)) throw new Error(`${file}:${line}: duplicate id ${JSON.stringify(id)}`);
+    if (seen.has(id)) throw new DataError(file, line, "id", `duplicate id ${JSON.stringify(id)}`);
     seen.add(id);
     const { judge, ...rest } = value;
     const scores = judge?.scores;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { readJsonl } from "../data/jsonl.js";
 import { CONSTRAINT_TYPES, DIMENSIONS } from "../taxonomy/dimensions.js";
 import { LabelResolver, UNKNOWN_DIMENSION } from "../taxonomy/lookup.js";
+import { bundledDataPath } from "../util/paths.js";
 
 /**
  * The paper's Table 1 / Table 2 figures for a TRACE file: size, constraints per instruction, distribution by
@@ -9,6 +10,9 @@ import { LabelResolver, UNKNOWN_DIMENSION } from "../taxonomy/lookup.js";
  */
 
 /** What stats needs from a row; any TRACE file (released set or our own output) has these fields. */
+/** The bundled TRACE evaluation set (1,042 records): the default file of `iopo stats`, the demo and `iopo eval trace`. */
+export const BUNDLED_TRACE_EVALUATION = bundledDataPath("trace", "2024_trace_evaluation.jsonl");
+
 export const StatsRowSchema = z
   .looseObject({
     constraints_num: z.number().int().nonnegative().optional(),

@@ -4,9 +4,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evalIfeval, type Output, UsageError } from "../../src/cli/eval-ifeval.js";
 import { buildProgram } from "../../src/cli/main.js";
+import { UsageError } from "../../src/cli/options.js";
 import { DataError } from "../../src/data/errors.js";
+import { evalIfeval, type Output } from "../../src/eval/ifeval/run.js";
 import { sha256 } from "../../src/util/hash.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "iopo-ifeval-cli-"));
@@ -251,10 +252,17 @@ describe("iopo eval ifeval --endpoint (OpenAI-compatible server on 127.0.0.1)", 
   it("generates greedy responses (retrying a 500), saves them in prompt order, scores them; a rerun reuses them", async () => {
     const outputDir = join(tmp, "gen");
     const cache = join(tmp, "llm-cache.sqlite");
-    const base = { model: "tiny-chat", inputData, outputDir, maxNewTokens: 64, concurrency: 2, cache, env: {} };
+    const base = {
+      model: "tiny-chat",
+      inputData,
+      outputDir,
+      maxNewTokens: 64,
+      llm: { concurrency: 2, cachePath: cache },
+      env: {},
+    };
     failNext = 1;
     const io = capture();
-    const scores = (await evalIfeval({ ...base, endpoint: url }, io))!;
+    const scores = (await evalIfeval({ ...base, baseUrl: url }, io))!;
     expect(requests).toHaveLength(4);
     for (const r of requests) {
       expect(r.model).toBe("tiny-chat");
@@ -283,7 +291,7 @@ describe("iopo eval ifeval --endpoint (OpenAI-compatible server on 127.0.0.1)", 
     expect(again.metrics.inst_level_strict_acc).toBe(scores.metrics.inst_level_strict_acc);
 
     // A fresh output folder with the same cache: answered from the response cache, still no request.
-    const cached = (await evalIfeval({ ...base, endpoint: url, outputDir: join(tmp, "gen2") }, capture()))!;
+    const cached = (await evalIfeval({ ...base, baseUrl: url, outputDir: join(tmp, "gen2") }, capture()))!;
     expect(requests).toHaveLength(4);
     expect((cached.metrics.generation!.cache as { hits: number }).hits).toBe(4);
     expect(cached.metrics.inst_level_strict_acc).toBe(scores.metrics.inst_level_strict_acc);
@@ -291,7 +299,14 @@ describe("iopo eval ifeval --endpoint (OpenAI-compatible server on 127.0.0.1)", 
 
   it("a failed call stops the run but keeps what was generated; the rerun asks only for the rest", async () => {
     const outputDir = join(tmp, "fail");
-    const base = { endpoint: url, model: "tiny-chat", inputData, outputDir, concurrency: 1, cache: false, env: {} };
+    const base = {
+      baseUrl: url,
+      model: "tiny-chat",
+      inputData,
+      outputDir,
+      llm: { concurrency: 1, noCache: true },
+      env: {},
+    };
     const before = requests.length;
     rejectPrompt = "Never answered.";
     await expect(evalIfeval(base, capture())).rejects.toThrow(/400/);
@@ -309,7 +324,7 @@ describe("iopo eval ifeval --endpoint (OpenAI-compatible server on 127.0.0.1)", 
     const before = requests.length;
     const io = capture();
     const result = await evalIfeval(
-      { endpoint: url, model: "tiny-chat", inputData, outputDir, dryRun: true, cache: false, env: {} },
+      { baseUrl: url, model: "tiny-chat", inputData, outputDir, llm: { dryRun: true, noCache: true }, env: {} },
       io,
     );
     expect(result).toBeUndefined();
@@ -320,6 +335,8 @@ describe("iopo eval ifeval --endpoint (OpenAI-compatible server on 127.0.0.1)", 
   });
 
   it("an endpoint without --model is a usage error", async () => {
-    await expect(evalIfeval({ endpoint: url, inputData, env: {} }, capture())).rejects.toThrow(UsageError);
+    const argv = ["node", "iopo", "eval", "ifeval", "--endpoint", url, "--input-data", inputData];
+    await expect(buildProgram().parseAsync(argv)).rejects.toThrow(UsageError);
+    await expect(evalIfeval({ baseUrl: url, inputData, env: {} }, capture())).rejects.toThrow(/needs --model NAME/);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cacheStatsText } from "../../src/cli/cache.js";
+import { cacheStatsText } from "../../src/llm/cache-report.js";
 import {
   type CreateChatModelOptions,
   createChatModel,

@@ -1,3 +1,4 @@
+export * from "./convert.js";
 export * from "./detect.js";
 export * from "./expand.js";
 export * from "./export-llamafactory.js";

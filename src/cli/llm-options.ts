@@ -1,5 +1,7 @@
-import { type Command, InvalidArgumentError } from "commander";
-import type { CreateChatModelOptions } from "./create-chat-model.js";
+import type { Command } from "commander";
+import type { CreateChatModelOptions } from "../llm/create-chat-model.js";
+import { loadPriceFile, type PriceOptions } from "../llm/prices.js";
+import { floatOption, intOption, UsageError } from "./options.js";
 
 /**
  * The LLM flags shared by every command that calls a model (`iopo trace build`, its single stages, judges...), so they
@@ -12,24 +14,28 @@ export function addLlmOptions(command: Command): Command {
   return command
     .option("--base-url <url>", "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL)")
     .option("--model <name>", "model name sent to the endpoint")
-    .option("--concurrency <n>", "requests in flight at once", positiveInt, 8)
+    .option("--concurrency <n>", "requests in flight at once", intOption({ min: 1 }), 8)
     .option(
       "--max-retries <n>",
       "retries per call for 429/5xx/timeouts/resets (exponential backoff)",
-      nonNegativeInt,
+      intOption({ min: 0 }),
       6,
     )
     .option("--fail-fast", "no retries: the first failed call stops the run")
-    .option("--timeout <ms>", "per-request timeout in milliseconds", positiveInt, 300_000)
+    .option("--timeout <ms>", "per-request timeout in milliseconds", intOption({ min: 1 }), 300_000)
     .option("--cache <path>", "response cache file (default: $IOPO_CACHE, else .iopo-cache/llm.sqlite)")
     .option("--no-cache", "neither read nor write the response cache")
     .option(
       "--max-budget <usd>",
       "stop before a call that could push estimated spending past this many USD",
-      nonNegative,
+      floatOption({ min: 0 }),
     )
-    .option("--price-input <usd>", "price per 1M prompt tokens in USD (overrides the built-in table)", nonNegative)
-    .option("--price-output <usd>", "price per 1M completion tokens in USD", nonNegative)
+    .option(
+      "--price-input <usd>",
+      "price per 1M prompt tokens in USD (overrides the built-in table)",
+      floatOption({ min: 0 }),
+    )
+    .option("--price-output <usd>", "price per 1M completion tokens in USD", floatOption({ min: 0 }))
     .option("--price-file <path>", 'JSON price table {"<model>": {"input": usd, "output": usd}} per 1M tokens')
     .option("--dry-run", "render and record the prompts without calling any endpoint");
 }
@@ -53,14 +59,17 @@ export interface LlmCliValues {
 
 /** Map parsed flags to factory options. `model` lets a command pick e.g. its --judge-model instead of --model. */
 export function chatModelOptionsFromCli(values: LlmCliValues, model = values.model): CreateChatModelOptions {
-  if (!model) throw new Error("--model is required");
+  if (!model) throw new UsageError("--model is required");
+  return { model, baseUrl: values.baseUrl, ...clientOptionsFromCli(values) };
+}
+
+/** The client stack's settings from the flags (everything but the model and the endpoint). */
+export function clientOptionsFromCli(values: LlmCliValues): Omit<CreateChatModelOptions, "model" | "baseUrl"> {
   const prices =
     values.priceInput !== undefined || values.priceOutput !== undefined
       ? { input: values.priceInput, output: values.priceOutput }
       : undefined;
   return {
-    model,
-    baseUrl: values.baseUrl,
     concurrency: values.concurrency,
     maxRetries: values.maxRetries,
     failFast: values.failFast,
@@ -74,20 +83,12 @@ export function chatModelOptionsFromCli(values: LlmCliValues, model = values.mod
   };
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected an integer >= 1");
-  return n;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected an integer >= 0");
-  return n;
-}
-
-function nonNegative(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number >= 0");
-  return n;
+/** The prices from --price-input/--price-output and --price-file (for estimates made without a client). */
+export function priceOptionsFromCli(values: LlmCliValues): PriceOptions {
+  const prices: PriceOptions =
+    values.priceInput !== undefined || values.priceOutput !== undefined
+      ? { input: values.priceInput, output: values.priceOutput }
+      : {};
+  if (values.priceFile) prices.table = loadPriceFile(values.priceFile);
+  return prices;
 }

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { evalIfeval, type Output } from "../../src/cli/eval-ifeval.js";
-import { generateLocally } from "../../src/eval/ifeval/generate-local.js";
-import { writeTinyModel } from "../../src/model/tiny-model.js";
+import { generateLocally } from "../../../src/eval/ifeval/generate-local.js";
+import { evalIfeval, type Output } from "../../../src/eval/ifeval/run.js";
+import { writeTinyModel } from "../../../src/model/tiny-model.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "iopo-ifeval-local-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

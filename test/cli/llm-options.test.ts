@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { addLlmOptions, chatModelOptionsFromCli } from "../../src/llm/cli-options.js";
+import { addLlmOptions, chatModelOptionsFromCli } from "../../src/cli/llm-options.js";
 
 function parse(args: string[]) {
   const cmd = addLlmOptions(

@@ -1,9 +1,10 @@
 import { join } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { writeJsonl } from "../data/jsonl.js";
-import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "../llm/cli-options.js";
 import { createChatModel, type LlmStats, type ManagedChatModel } from "../llm/create-chat-model.js";
 import { Progress } from "../util/progress.js";
+import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "./llm-options.js";
+import { floatOption, intOption } from "./options.js";
 
 /**
  * Model flags shared by the judge-based evaluators (`iopo eval trace|cfbench|complexbench`). The model under test
@@ -16,8 +17,8 @@ export function addGeneratorOptions(cmd: Command): Command {
   addLlmOptions(cmd);
   return cmd
     .option("--api-key-env <VAR>", "environment variable holding the API key for --base-url", "OPENAI_API_KEY")
-    .option("--max-tokens <n>", "generation max_tokens", parseIntOption)
-    .option("--top-p <p>", "generation top_p", parseFloatOption);
+    .option("--max-tokens <n>", "generation max_tokens", intOption({ min: 1 }))
+    .option("--top-p <p>", "generation top_p", floatOption({ min: 0, max: 1 }));
 }
 
 /** top_p / max_tokens of the model under test from its flags; unset flags are left out (the server's defaults apply). */
@@ -41,15 +42,15 @@ export function addJudgeOptions(cmd: Command, defaults: { temperature: number; t
     .option("--judge-api-key-env <VAR>", "environment variable holding the judge API key", "OPENAI_API_KEY")
     .addOption(
       new Option("--judge-temperature <t>", "judge sampling temperature")
-        .argParser(parseFloatOption)
+        .argParser(floatOption({ min: 0 }))
         .default(defaults.temperature),
     )
     .addOption(
       new Option("--judge-top-p <p>", "judge top_p (not sent when unset)")
-        .argParser(parseFloatOption)
+        .argParser(floatOption({ min: 0, max: 1 }))
         .default(defaults.top_p),
     )
-    .option("--judge-max-tokens <n>", "judge max_tokens", parseIntOption);
+    .option("--judge-max-tokens <n>", "judge max_tokens", intOption({ min: 1 }));
 }
 
 export interface ModelFlags extends LlmCliValues {
@@ -136,18 +137,6 @@ export function evalProgress(): { onProgress: (stage: string, done: number, tota
     },
     stop: () => progress.stop(),
   };
-}
-
-export function parseIntOption(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${v}"`);
-  return n;
-}
-
-export function parseFloatOption(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${v}"`);
-  return n;
 }
 
 /** The shared `iopo eval` group (several modules add subcommands to it). */
