@@ -21,9 +21,11 @@ import { describe, expect, it } from "vitest";
  *   8  model                  model folders, decoders, generation, LoRA
  *   9  train                  losses, optimizer, trainer
  *  10  eval                   IFEval, CFBench, ComplexBench, TRACE evaluation
- *  11  world, experiment, report   the offline constraint world and what runs whole experiments on it
- *  12  cli                    the command line
- *  13  index.ts               the package entry (src/index.ts re-exports the public API)
+ *  11  world                  the offline constraint world (its programs answer the stage prompts)
+ *  12  experiment             whole experiments: data -> train per method x seed -> generate -> evaluate -> results
+ *  13  report                 the HTML report over run folders (reads what every layer below writes)
+ *  14  cli                    the command line
+ *  15  index.ts               the package entry (src/index.ts re-exports the public API)
  */
 const LAYERS: readonly (readonly string[])[] = [
   ["util", "types"],
@@ -37,7 +39,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ["model"],
   ["train"],
   ["eval"],
-  ["world", "experiment", "report"],
+  ["world"],
+  ["experiment"],
+  ["report"],
   ["cli"],
   ["index.ts"],
 ];
