@@ -6,6 +6,7 @@ import { register as registerEvalCfbench } from "./eval-cfbench.js";
 import { register as registerEvalComplexbench } from "./eval-complexbench.js";
 import { register as registerEvalIfeval } from "./eval-ifeval.js";
 import { register as registerEvalTrace } from "./eval-trace.js";
+import { register as registerExperiment } from "./experiment.js";
 import { register as registerExport } from "./export.js";
 import { registerGenerate } from "./generate.js";
 import { registerInspect } from "./inspect.js";
@@ -22,6 +23,7 @@ import { register as registerTrain } from "./train.js";
  */
 export function registerCommands(program: Command): void {
   registerDemo(program);
+  registerExperiment(program);
   registerTrace(program);
   registerStats(program);
   registerPairs(program);

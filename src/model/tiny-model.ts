@@ -53,6 +53,22 @@ export interface TinyModelOptions {
   templateFile?: boolean;
   /** Shard the checkpoint above this many bytes. */
   maxShardBytes?: number;
+  /**
+   * The tokenizer to ship (default: the built-in byte-level BPE of tiny-tokenizer.ts). It must define the special
+   * tokens the chat templates use (`<|im_start|>`, `<|im_end|>`, `<|endoftext|>`; Llama-3's for that template).
+   */
+  tokenizer?: TinyTokenizer;
+  /** `max_position_embeddings` and the tokenizer's `model_max_length` (default 512). */
+  maxPositions?: number;
+  /** `unk_token` of tokenizer_config.json (default none: byte-level BPE has no unknown token). */
+  unkToken?: string;
+}
+
+/** A tokenizer.json with its size (vocabulary + added tokens) and the ids of its special tokens. */
+export interface TinyTokenizer {
+  json: Record<string, unknown>;
+  size: number;
+  specialIds: Map<string, number>;
 }
 
 /** Write a complete tiny model folder to `dir` and return its parsed config. */
@@ -61,7 +77,8 @@ export function writeTinyModel(dir: string, options: TinyModelOptions = {}) {
   const template = options.template ?? (modelType === "qwen2" ? "qwen2" : "chatml");
   const hidden = options.hiddenSize ?? 32;
   const heads = options.numHeads ?? 4;
-  const tokenizer = buildTinyTokenizerJson();
+  const tokenizer = options.tokenizer ?? buildTinyTokenizerJson();
+  const maxPositions = options.maxPositions ?? 512;
   const vocabSize = Math.ceil(tokenizer.size / 64) * 64;
   const id = (t: string) => tokenizer.specialIds.get(t)!;
   const isLlama3 = template === "llama3";
@@ -79,7 +96,7 @@ export function writeTinyModel(dir: string, options: TinyModelOptions = {}) {
     num_key_value_heads: options.numKvHeads ?? Math.max(1, heads / 2),
     head_dim: hidden / heads,
     hidden_act: "silu",
-    max_position_embeddings: 512,
+    max_position_embeddings: maxPositions,
     rms_norm_eps: options.rmsNormEps ?? 1e-6,
     rope_theta: options.ropeTheta ?? 10000,
     tie_word_embeddings: options.tieWordEmbeddings ?? modelType === "qwen2",
@@ -102,9 +119,9 @@ export function writeTinyModel(dir: string, options: TinyModelOptions = {}) {
     bos_token: bos,
     eos_token: eos,
     pad_token: pad,
-    unk_token: null,
+    unk_token: options.unkToken ?? null,
     clean_up_tokenization_spaces: false,
-    model_max_length: 512,
+    model_max_length: maxPositions,
     tokenizer_class: "PreTrainedTokenizerFast",
   };
   if (options.templateFile) writeFileAtomic(join(dir, "chat_template.jinja"), CHAT_TEMPLATES[template]);

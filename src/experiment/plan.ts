@@ -1,0 +1,289 @@
+import { existsSync, statSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { type Document, isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import { DataError } from "../data/errors.js";
+import { readUtf8 } from "../data/jsonl.js";
+import { packageRoot } from "../util/paths.js";
+import { DEFAULT_WORLD_MODEL } from "../world/model.js";
+
+/**
+ * An experiment plan: one YAML file that says which model to start from, which data to train and evaluate on, the
+ * settings every method shares, the methods, the seeds and the evaluations. `iopo demo` runs the shipped
+ * `examples/demo-plan.yaml` (the constraint world, offline); `iopo experiment -c PLAN.yaml` runs a user's plan on
+ * real model folders and data files or endpoints. Errors name the plan file, the line and the key path.
+ *
+ *   name: my-run
+ *   seeds: 3                          # or a list [1, 7, 42]
+ *   model: { base: ./Qwen2-0.5B-Instruct }
+ *   data:  { source: files, files: { sft: trace.jsonl, dpo: dpo_pairs.jsonl, iopo: iopo_groups.jsonl,
+ *            eval_trace: eval.jsonl } }
+ *   sft:   { learning_rate: 1.0e-4, num_train_epochs: 1 }
+ *   train: { finetuning_type: lora, learning_rate: 5.0e-6, max_steps: 200 }
+ *   methods: [sft_continued, dpo, iopo]
+ *   eval:  { trace: { judge: llm, judge_base_url: https://api.openai.com/v1, judge_model: gpt-4o } }
+ */
+
+/** The plan `iopo demo` runs (shipped with the package so that users can copy and edit it). */
+export const DEMO_PLAN = resolve(packageRoot, "examples", "demo-plan.yaml");
+
+/** Any `iopo train` config key (validated by the train config schema when each run's config is built). */
+const TrainKeys = z.record(z.string(), z.unknown());
+
+const WorldModelSchema = z
+  .strictObject({
+    hidden_size: z.number().int().positive(),
+    intermediate_size: z.number().int().positive(),
+    num_hidden_layers: z.number().int().positive(),
+    num_attention_heads: z.number().int().positive(),
+    num_key_value_heads: z.number().int().positive(),
+    max_position_embeddings: z.number().int().positive(),
+    seed: z.number().int().min(0),
+  })
+  .partial();
+
+/** The world's data: seed instructions per split and the constraint counts drawn for them. */
+const WorldDataSchema = z.strictObject({
+  /** Seed instructions for the SFT records (trace build). */
+  sft_seeds: z.number().int().positive().default(1200),
+  /** Seed instructions for the preference data (trace build, then pairs dpo and pairs iopo). */
+  preference_seeds: z.number().int().positive().default(400),
+  /** Seed instructions for held-out IOPO groups (preference accuracy from log-probs). */
+  heldout_seeds: z.number().int().min(0).default(120),
+  /** Constraints per training instruction (the expander's range). */
+  min_constraints: z.number().int().positive().default(1),
+  max_constraints: z.number().int().positive().default(4),
+  /** Held-out evaluation items per number of constraints, from 1 to `eval_max_constraints`. */
+  eval_items_per_count: z.number().int().positive().default(24),
+  /** Longest evaluation instructions; counts above `max_constraints` are the out-of-distribution column. */
+  eval_max_constraints: z.number().int().positive().default(6),
+  /** Generator seed of the world (seeds, constraint draws, evaluation items). */
+  seed: z.number().int().min(0).default(42),
+});
+
+const FilesSchema = z.strictObject({
+  /** SFT rows or TRACE records with `response` (for the SFT stage). */
+  sft: z.string().optional(),
+  /** DPO pairs (TRL / LLaMA-Factory / `pairs dpo` output). */
+  dpo: z.string().optional(),
+  /** IOPO groups (`pairs iopo` output or the official sharegpt ranking rows). */
+  iopo: z.string().optional(),
+  /** TRACE-format evaluation records (`messages`, `constraints_splits`, `levels2`...). */
+  eval_trace: z.string().optional(),
+  /** Held-out IOPO groups for preference accuracy. */
+  heldout_iopo: z.string().optional(),
+});
+
+const EndpointSchema = z.strictObject({
+  /** Seed instructions (JSONL `{instruction, id}`), split into SFT / preference / held-out by `split`. */
+  seeds: z.string(),
+  split: z.tuple([z.number().positive(), z.number().positive(), z.number().min(0)]).default([0.6, 0.3, 0.1]),
+  base_url: z.string().optional(),
+  model: z.string(),
+  judge_base_url: z.string().optional(),
+  judge_model: z.string().optional(),
+  concurrency: z.number().int().positive().default(8),
+  max_budget: z.number().positive().optional(),
+  lang: z.enum(["en", "zh", "auto"]).default("auto"),
+});
+
+const MethodSpecSchema = z.strictObject({
+  /** Row key in the results (unique). */
+  id: z.string().regex(/^[a-z0-9_]+$/, "lower-case letters, digits and _"),
+  /** `iopo train` method. */
+  method: z.string(),
+  /** Training file: the preference pairs, the IOPO groups, or the SFT data. */
+  data: z.enum(["dpo", "iopo", "sft"]),
+  label: z.string().optional(),
+  description: z.string().optional(),
+  /** Train keys for this method only. Same settings for every method is the point of the comparison: use sparingly. */
+  overrides: TrainKeys.optional(),
+});
+
+const TraceEvalSchema = z.strictObject({
+  /** `world`: the constraint world's rule judge (offline, world records only); `llm`: an endpoint judge. */
+  judge: z.enum(["world", "llm"]).default("world"),
+  judge_base_url: z.string().optional(),
+  judge_model: z.string().optional(),
+  judge_concurrency: z.number().int().positive().default(8),
+  /** Evaluate only the first N records of the evaluation file (after a stratified draw, see eval trace). */
+  limit: z.number().int().positive().optional(),
+});
+
+const EvalSchema = z.strictObject({
+  /** Greedy decoding of every checkpoint on the evaluation set. */
+  max_new_tokens: z.number().int().positive().default(128),
+  temperature: z.number().min(0).default(0),
+  batch_size: z.number().int().positive().default(32),
+  trace: TraceEvalSchema.default({ judge: "world", judge_concurrency: 8 }),
+  /** Held-out preference accuracy from log-probs (needs held-out IOPO groups). */
+  preference_accuracy: z.boolean().default(true),
+  /** IFEval on the bundled 541 prompts (or the first `limit`); strict and loose, prompt and instruction level. */
+  ifeval: z.strictObject({ limit: z.number().int().positive().optional() }).optional(),
+});
+
+export const PlanSchema = z.strictObject({
+  name: z.string().min(1).default("experiment"),
+  seeds: z.union([z.number().int().positive(), z.array(z.number().int().min(0)).min(1)]).default(3),
+  model: z.strictObject({
+    /** `world` (the demo's tiny model over the world's tokenizer) or a Hugging Face model folder. */
+    base: z.string().min(1),
+    world: WorldModelSchema.optional(),
+    /** An existing SFT checkpoint: every method starts from it and the SFT stage is skipped. */
+    sft: z.string().optional(),
+  }),
+  data: z.strictObject({
+    source: z.enum(["world", "files", "endpoint"]),
+    world: WorldDataSchema.optional(),
+    files: FilesSchema.optional(),
+    endpoint: EndpointSchema.optional(),
+  }),
+  /** The SFT stage (the paper's "Instruct + TRACE SFT" start); train keys. */
+  sft: TrainKeys.optional(),
+  /** Train keys every method shares (same optimiser, steps, batch, beta...). */
+  train: TrainKeys.default({}),
+  methods: z.array(z.union([z.string(), MethodSpecSchema])).min(1),
+  eval: EvalSchema.default({
+    max_new_tokens: 128,
+    temperature: 0,
+    batch_size: 32,
+    trace: { judge: "world", judge_concurrency: 8 },
+    preference_accuracy: true,
+  }),
+  /** Deep-merged over the plan by `--quick` (fewer seeds, steps and items). */
+  quick: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type PlanInput = z.input<typeof PlanSchema>;
+export type Plan = z.infer<typeof PlanSchema>;
+export type MethodSpec = z.infer<typeof MethodSpecSchema>;
+export type WorldData = z.infer<typeof WorldDataSchema>;
+
+/** A plan ready to run: paths resolved against the plan file's folder, seeds as a list, the world's defaults in. */
+export interface ResolvedPlan extends Omit<Plan, "seeds" | "quick"> {
+  seeds: number[];
+  /** Where the plan came from (a file, or "built-in"). */
+  source: string;
+  quick: boolean;
+}
+
+export interface PlanOverrides {
+  /** `--seeds N`: the first N seeds (1..N), or the given list. */
+  seeds?: number | number[];
+  quick?: boolean;
+}
+
+/** Deep merge of plain objects (arrays and scalars of `over` replace). */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/** Read and validate a plan file; `--quick` merges its `quick:` block first. */
+export function loadPlan(file: string, overrides: PlanOverrides = {}): ResolvedPlan {
+  if (!existsSync(file)) throw new DataError(file, undefined, undefined, "plan file not found");
+  if (statSync(file).isDirectory())
+    throw new DataError(file, undefined, undefined, "is a directory; expected a YAML plan file");
+  const counter = new LineCounter();
+  const doc = parseDocument(readUtf8(file), { lineCounter: counter });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    throw new DataError(file, e.linePos?.[0].line, undefined, `invalid YAML: ${e.message.split("\n")[0]}`);
+  }
+  if (!isMap(doc.contents))
+    throw new DataError(file, undefined, undefined, "expected a mapping (name:, model:, data:, ...)");
+  return resolvePlan(doc.toJS() as Record<string, unknown>, file, overrides, lineOf(doc, counter));
+}
+
+/** Validate a plan given as an object (`source` names it in errors; paths resolve against the working directory). */
+export function resolvePlan(
+  raw: Record<string, unknown>,
+  source: string,
+  overrides: PlanOverrides = {},
+  line: (path: readonly PropertyKey[]) => number | undefined = () => undefined,
+): ResolvedPlan {
+  let values: unknown = raw;
+  if (overrides.quick) {
+    const quick = raw.quick;
+    if (quick !== undefined && !isPlainObject(quick))
+      throw new DataError(source, line(["quick"]), "quick", "expected a mapping");
+    values = deepMerge(raw, quick ?? {});
+  }
+  const parsed = PlanSchema.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue.path.map(String);
+    throw new DataError(source, line(issue.path as PropertyKey[]), path.join(".") || undefined, issue.message);
+  }
+  const plan = parsed.data;
+  const fail = (path: string[], detail: string): never => {
+    throw new DataError(source, line(path), path.join("."), detail);
+  };
+  const base = source === "built-in" ? process.cwd() : dirname(resolve(source));
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+
+  const seedsIn = overrides.seeds ?? plan.seeds;
+  const seeds = Array.isArray(seedsIn) ? seedsIn : Array.from({ length: seedsIn }, (_, i) => i + 1);
+  if (new Set(seeds).size !== seeds.length) fail(["seeds"], "seeds must be distinct");
+
+  const world = plan.model.base === "world";
+  if (plan.data.source === "world" && !world)
+    fail(["model", "base"], "data.source world trains the world's model: set model.base: world");
+  if (world && plan.data.source !== "world") fail(["data", "source"], "model.base world needs data.source: world");
+  if (plan.data.source === "files" && !plan.data.files) fail(["data", "files"], "data.source files needs data.files");
+  if (plan.data.source === "endpoint" && !plan.data.endpoint)
+    fail(["data", "endpoint"], "data.source endpoint needs data.endpoint");
+  if (!plan.model.sft && !plan.sft)
+    fail(["sft"], "give the SFT stage's settings (sft:) or an existing SFT checkpoint (model.sft)");
+  if (plan.eval.trace.judge === "world" && plan.data.source !== "world")
+    fail(["eval", "trace", "judge"], "the world judge checks world instructions only; use judge: llm");
+  if (plan.eval.trace.judge === "llm" && !plan.eval.trace.judge_model)
+    fail(["eval", "trace", "judge_model"], "judge: llm needs judge_model (and judge_base_url or $OPENAI_BASE_URL)");
+  const w = plan.data.source === "world" ? WorldDataSchema.parse(plan.data.world ?? {}) : undefined;
+  if (w && w.min_constraints > w.max_constraints) fail(["data", "world", "min_constraints"], "above max_constraints");
+
+  const files = plan.data.files
+    ? Object.fromEntries(Object.entries(plan.data.files).map(([k, v]) => [k, v === undefined ? v : abs(v)]))
+    : undefined;
+  return {
+    ...plan,
+    seeds,
+    source,
+    quick: overrides.quick === true,
+    model: {
+      ...plan.model,
+      base: world ? "world" : abs(plan.model.base),
+      ...(world ? { world: { ...DEFAULT_WORLD_MODEL, ...plan.model.world } } : {}),
+      ...(plan.model.sft ? { sft: abs(plan.model.sft) } : {}),
+    },
+    data: {
+      ...plan.data,
+      ...(w ? { world: w } : {}),
+      ...(files ? { files } : {}),
+      ...(plan.data.endpoint ? { endpoint: { ...plan.data.endpoint, seeds: abs(plan.data.endpoint.seeds) } } : {}),
+    },
+  };
+}
+
+/** The 1-based line of a key path in the YAML document (the deepest key that exists). */
+function lineOf(doc: Document, counter: LineCounter): (path: readonly PropertyKey[]) => number | undefined {
+  return (path) => {
+    for (let n = path.length; n > 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === "object" && node.range) return counter.linePos(node.range[0]).line;
+      // a key whose value is null has no node: find the key scalar in its parent map
+      const parent = n > 1 ? doc.getIn(path.slice(0, n - 1), true) : doc.contents;
+      if (isMap(parent)) {
+        const item = parent.items.find((i) => isScalar(i.key) && String(i.key.value) === String(path[n - 1]));
+        if (item && isScalar(item.key) && item.key.range) return counter.linePos(item.key.range[0]).line;
+      }
+    }
+    return undefined;
+  };
+}

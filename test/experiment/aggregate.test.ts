@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import {
+  aggregate,
+  METRICS,
+  type RunOutcome,
+  resultsMarkdown,
+  resultsTable,
+  stat,
+} from "../../src/experiment/aggregate.js";
+import { START_ROWS } from "../../src/experiment/methods.js";
+import type { MethodInfo } from "../../src/experiment/results.js";
+
+const methods: MethodInfo[] = [
+  ...START_ROWS,
+  { id: "dpo", label: "DPO", kind: "method", description: "d" },
+  { id: "iopo", label: "IOPO", kind: "method", description: "i" },
+];
+
+function run(method: string, seed: number, ifm: number, extra: Partial<RunOutcome> = {}): RunOutcome {
+  return {
+    method,
+    seed,
+    status: "done",
+    metrics: { if_m: ifm, if_s: 50 },
+    eval: {
+      metrics: {},
+      byConstraintsNum: { "1": [1, 2], "2": [Math.round(ifm / 25), 4] },
+      byDimension: { output_format: [ifm / 10, 10] },
+      seconds: 1,
+    },
+    ...extra,
+  };
+}
+
+describe("stat", () => {
+  it("is the mean and the sample standard deviation (n - 1), with min and max", () => {
+    const s = stat([40, 50, 60]);
+    expect(s.mean).toBe(50);
+    expect(s.std).toBeCloseTo(10, 12); // sqrt(((-10)^2 + 0 + 10^2) / 2)
+    expect([s.min, s.max, s.n]).toEqual([40, 60, 3]);
+    expect(stat([7])).toEqual({ mean: 7, std: 0, min: 7, max: 7, n: 1 });
+    expect(stat([]).n).toBe(0);
+  });
+});
+
+describe("aggregate", () => {
+  const runs = [
+    run("base", 1, 0),
+    run("sft", 1, 25),
+    run("dpo", 1, 50),
+    run("dpo", 2, 25),
+    run("dpo", 3, 50),
+    run("iopo", 1, 75),
+    run("iopo", 2, 50),
+    run("iopo", 3, 100),
+  ];
+  const r = aggregate({
+    name: "t",
+    plan: {},
+    seeds: [1, 2, 3],
+    methods,
+    runs,
+    phases: [{ name: "train", seconds: 2 }],
+    data: {},
+  });
+
+  it("summarises every method over its seeds and keeps only metrics some run has", () => {
+    expect(r.metrics.map((m) => m.id)).toEqual(["if_s", "if_m"]);
+    expect(r.summary.iopo.if_m.mean).toBe(75);
+    expect(r.summary.iopo.if_m.std).toBe(25);
+    expect(r.summary.dpo.if_m.mean).toBeCloseTo(125 / 3, 12);
+    expect(r.summary.sft.if_m).toEqual({ mean: 25, std: 0, min: 25, max: 25, n: 1 });
+    expect(r.runs.every((x) => !("eval" in x))).toBe(true);
+  });
+
+  it("breaks IF down per number of constraints and per dimension, as rates over seeds", () => {
+    // iopo seeds: 3/4, 2/4, 4/4 -> 75, 50, 100
+    expect(r.breakdowns.by_constraints_num.iopo["2"]).toMatchObject({ mean: 75, items: 4, n: 3 });
+    expect(r.breakdowns.by_constraints_num.iopo["1"]).toMatchObject({ mean: 50, std: 0 });
+    expect(r.breakdowns.by_dimension.iopo.output_format.mean).toBeCloseTo(75, 12);
+  });
+
+  it("says what was measured: IOPO above DPO in 3 of 3 seeds, and whether the gap exceeds the spread", () => {
+    const text = r.verdict.join("\n");
+    expect(text).toContain("IF-M: IOPO 75.0 ± 25.0 vs DPO 41.7 ± 14.4: +33.3 points (IOPO higher in 3 of 3 seeds");
+    expect(text).toContain("smaller than the two standard deviations together");
+    expect(text).toContain(
+      "The paper's claim holds on IF-M in this run: IOPO's mean is above DPO, but not by more than",
+    );
+    expect(text).toContain("Best mean IF-M: IOPO (75.0 ± 25.0).");
+  });
+
+  it("reports a loss as a loss", () => {
+    const lost = aggregate({
+      name: "t",
+      plan: {},
+      seeds: [1, 2],
+      methods,
+      runs: [run("dpo", 1, 60), run("dpo", 2, 61), run("iopo", 1, 40), run("iopo", 2, 41)],
+      phases: [],
+      data: {},
+    });
+    expect(lost.verdict.join("\n")).toContain("The paper's claim does not hold on IF-M in this run");
+    expect(lost.verdict.join("\n")).toContain("-20.0 points (IOPO higher in 0 of 2 seeds; the gap is larger");
+  });
+
+  it("writes a markdown table with the best mean per column in bold, failures and wall time", () => {
+    const md = resultsMarkdown({
+      ...r,
+      runs: [...r.runs, { method: "iopo", seed: 4, status: "failed", error: "NaN loss", metrics: {} }],
+    });
+    expect(md).toContain("| method | IF-S | IF-M |");
+    expect(md).toContain("| IOPO | **50.0 ± 0.0** | **75.0 ± 25.0** |"); // ties are all best
+    expect(md).toContain("| DPO | **50.0 ± 0.0** | 41.7 ± 14.4 |");
+    expect(md).toContain("| SFT (start) | **50.0** | 25.0 |");
+    expect(md).toContain("- iopo seed 4: failed (NaN loss)");
+    expect(md).toContain("| train | 2.0 |");
+    expect(resultsTable(r).split("\n")[0]).toMatch(/^method\s+IF-S\s+IF-M$/);
+  });
+
+  it("has a description for every metric it can report", () => {
+    for (const m of METRICS) expect(m.description.length).toBeGreaterThan(10);
+  });
+});
