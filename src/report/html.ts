@@ -59,7 +59,7 @@ export function renderReportHtml(data: ReportData, options: { compressAbove?: nu
   const limit = options.compressAbove ?? COMPRESS_ABOVE;
   const dataBlock =
     json.length > limit
-      ? `<script type="application/octet-stream" id="report-data-gz">${gzipSync(Buffer.from(json, "utf8"), { level: 9 }).toString("base64")}</script>`
+      ? `<script type="application/octet-stream" id="report-data-gz">${gzipSync(Buffer.from(json, "utf8"), { level: 6 }).toString("base64")}</script>`
       : `<script type="application/json" id="report-data">${json}</script>`;
   const csp = [
     "default-src 'none'",
