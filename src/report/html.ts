@@ -23,10 +23,16 @@ export const COMPRESS_ABOVE = 1_000_000;
 
 /** The bundled charting library: uPlot's minified browser build and its stylesheet. */
 export function chartLibrary(): { script: string; css: string; version: string } {
-  const script = readFileSync(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8");
+  const license = readFileSync(require.resolve("uplot/LICENSE"), "utf8").trim().replaceAll("*/", "* /");
+  const code = readFileSync(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8");
   const css = readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8");
   const pkg = JSON.parse(readFileSync(require.resolve("uplot/package.json"), "utf8")) as { version: string };
-  return { script, css, version: pkg.version };
+  // The MIT license asks that its notice travel with every copy, so each page carries it.
+  return {
+    script: `/*! uPlot ${pkg.version}, bundled into this page:\n${license}\n*/\n${code}`,
+    css,
+    version: pkg.version,
+  };
 }
 
 /**
