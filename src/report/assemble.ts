@@ -1,5 +1,5 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { DataError } from "../data/errors.js";
 import type { ExperimentResults } from "../experiment/results.js";
 import { packageVersion } from "../util/paths.js";
@@ -222,9 +222,6 @@ function addExperiment(c: Collected, dir: string, shown: string): void {
   for (const f of findRunFolders(dir, 4)) {
     if (f.rel === "." || EVAL_KINDS.has(f.kind) || f.kind === "experiment") continue;
     addFolder(c, f.path, join(shown, f.rel), f.kind);
-  }
-  if (!r.runs.some((x) => x.eval_dir) && evalData && existsSync(evalData) && firstVisit(c, evalData)) {
-    c.data.stats.push({ label: relative(dir, evalData), source: evalData, stats: traceFileStats(evalData) });
   }
 }
 

@@ -57,6 +57,7 @@ function assertInlineSafe(what: string, text: string): void {
 export function renderReportHtml(data: ReportData, options: { compressAbove?: number } = {}): string {
   const lib = chartLibrary();
   const app = `(${reportPage.toString()})();`;
+  // Run from TypeScript sources (tsx), the function's source calls esbuild's `__name` helper: define it as a no-op.
   const script = `${lib.script}\n;var __name = function (f) { return f; };\n${app}`;
   assertInlineSafe("the page script", script);
   const style = `${lib.css}\n${PAGE_CSS}`;

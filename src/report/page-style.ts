@@ -67,6 +67,7 @@ pre.text { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--sof
 .badge { display: inline-block; border-radius: 3px; padding: 1px 7px; margin: 0 6px 6px 0; font-size: 12px; color: #fff; }
 .badge.pass { background: var(--pass); } .badge.fail { background: var(--fail); } .badge.none { background: #888; }
 td.ok { color: var(--pass); } td.bad { color: var(--fail); }
+td.constraint { font-size: 12px; overflow-wrap: anywhere; }
 td.evidence { font-size: 12px; color: var(--muted); white-space: pre-wrap; overflow-wrap: anywhere; }
 p.warn { color: var(--fail); }
 p.loading { padding: 24px; color: var(--muted); }

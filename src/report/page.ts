@@ -156,12 +156,26 @@ export function reportPage(): void {
     return box;
   }
 
+  /** A number for an axis tick or the legend: exponent form for tiny magnitudes (learning rates), else up to 6 digits. */
+  const num = (v: number | null | undefined) =>
+    v === null || v === undefined
+      ? "--"
+      : v !== 0 && Math.abs(v) < 1e-3
+        ? v.toExponential(2)
+        : String(Number(v.toPrecision(6)));
+  const ticks = (_u: unknown, splits: number[]) => {
+    const tiny = splits.every((v) => v === 0 || Math.abs(v) < 1e-3);
+    return splits.map((v) => (tiny && v !== 0 ? v.toExponential(1) : String(Number(v.toPrecision(6)))));
+  };
+
   function lineChart(
     box: PageElement,
     width: number,
     o: {
       title: string;
       x: number[];
+      /** Ticks at exactly these x values (e.g. whole numbers of constraints). */
+      xSplits?: number[];
       xLabel: string;
       series: { label: string; values: (number | null)[]; color: string; dash?: number[]; points?: boolean }[];
       sync?: string;
@@ -181,11 +195,15 @@ export function reportPage(): void {
             stroke: s.color,
             width: 1.5,
             spanGaps: true,
+            value: (_u: unknown, v: number | null) => num(v),
             ...(s.dash ? { dash: s.dash } : {}),
             points: { show: s.points === true, size: 5, fill: s.color },
           })),
         ],
-        axes: [{ label: o.xLabel }, { size: 64 }],
+        axes: [
+          { label: o.xLabel, ...(o.xSplits ? { splits: () => o.xSplits } : {}) },
+          { size: 64, values: ticks },
+        ],
         legend: { live: true },
         ...(o.sync ? { cursor: { sync: { key: o.sync } } } : {}),
       },
@@ -819,6 +837,7 @@ export function reportPage(): void {
             lineChart(box, w, {
               title: "IF (%) by number of constraints",
               x: ks,
+              xSplits: ks,
               xLabel: "constraints",
               series: numMethods.map((m) => ({
                 label: m.label,
@@ -1111,9 +1130,10 @@ export function reportPage(): void {
             const o = outcomeOf(mi, i);
             if (o === "none") return null;
             const t = totals[mi * nItems + i];
+            const mark = o === "pass" ? "✓" : o === "fail" ? "✗" : "~";
             const chip = h("span", {
               class: `chip ${o}`,
-              text: `${methodLabel.get(m) ?? m}${t > 1 ? ` ${passes[mi * nItems + i]}/${t}` : ""}`,
+              text: `${mark} ${methodLabel.get(m) ?? m}${t > 1 ? ` ${passes[mi * nItems + i]}/${t}` : ""}`,
               title: `${methodLabel.get(m) ?? m}: ${o}`,
             });
             chip.style.borderColor = colors.get(m) ?? "#999";
@@ -1260,8 +1280,10 @@ export function reportPage(): void {
           rule &&
           ((rule[0] === 2 && judgeOk) ||
             (rule[0] === 1 && rule[1] === 1 && score !== null && score !== undefined && !judgeOk));
+        const c = it.cons[k] !== undefined ? S[it.cons[k]] : "";
         return [
-          h("td", { text: String(k + 1), title: it.cons[k] !== undefined ? S[it.cons[k]] : "" }),
+          h("td", { text: String(k + 1) }),
+          h("td", { class: "constraint", text: c.length > 90 ? `${c.slice(0, 90)}…` : c, title: c }),
           h("td", {
             class: `num ${score === undefined || score === null ? "" : judgeOk ? "ok" : "bad"}`,
             text: score === undefined || score === null ? "–" : String(score),
@@ -1277,7 +1299,7 @@ export function reportPage(): void {
           }),
         ];
       });
-      const verdicts = table(["#", "judge (0-10)", "rule check", "rule evidence"], rows, "grid small");
+      const verdicts = table(["#", "constraint", "judge (0-10)", "rule check", "rule evidence"], rows, "grid small");
       return h(
         "div",
         null,
