@@ -201,21 +201,18 @@ function addExperiment(c: Collected, dir: string, shown: string): void {
       } else if (run.status === "done") c.warnings.push(`${who}: no trainer_log.jsonl in ${run.train_dir}`);
     }
     if (run.eval_dir) {
+      // The run's evaluation folder, or the evaluation folders inside it (one per benchmark).
       const p = inside(run.eval_dir);
-      const kind = existsSync(p) ? folderKind(p) : undefined;
-      if (kind && EVAL_KINDS.has(kind)) {
-        if (firstVisit(c, p)) {
-          c.sources.push({ path: shownInside(run.eval_dir), kind, note: who });
-          addEval(
-            c,
-            p,
-            shownInside(run.eval_dir),
-            kind,
-            { method: run.method, label: who, seed: run.seed, ...(evalData ? { dataFile: evalData } : {}) },
-            false,
-          );
-        }
-      } else if (run.status === "done") c.warnings.push(`${who}: no evaluation output in ${run.eval_dir}`);
+      const found = existsSync(p) ? findRunFolders(p, 2).filter((f) => EVAL_KINDS.has(f.kind)) : [];
+      for (const f of found) {
+        if (!firstVisit(c, f.path)) continue;
+        const where = f.rel === "." ? shownInside(run.eval_dir) : join(shownInside(run.eval_dir), f.rel);
+        c.sources.push({ path: where, kind: f.kind, note: who });
+        const data = f.kind === "eval-trace" && evalData ? { dataFile: evalData } : {};
+        addEval(c, f.path, where, f.kind, { method: run.method, label: who, seed: run.seed, ...data }, false);
+      }
+      if (found.length === 0 && run.status === "done")
+        c.warnings.push(`${who}: no evaluation output in ${run.eval_dir}`);
     }
   }
   // Anything else inside the run folder that shows data or training (e.g. the SFT starting point's log).

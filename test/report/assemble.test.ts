@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -185,6 +185,47 @@ describe("evaluation folders given directly", () => {
       expect(x.p).toBe(row.follow_all_instructions ? 1 : 0);
       expect(x.st).toEqual(row.follow_instruction_list.map((b: boolean) => (b ? 1 : 0)));
     });
+  });
+});
+
+describe("CFBench and ComplexBench folders", () => {
+  it("give their headline metrics in percent, recognised by their metrics files", () => {
+    const cf = join(tmp, "cfbench-out");
+    const cb = join(tmp, "complexbench-out");
+    mkdirSync(cf, { recursive: true });
+    mkdirSync(cb, { recursive: true });
+    // The keys the writers of src/eval/cfbench/outputs.ts and src/eval/complexbench/outputs.ts put first.
+    writeFileSync(join(cf, "cfbench_metrics.json"), JSON.stringify({ CSR: 0.81, ISR: 0.5, PSR: 0.62, n: 10 }));
+    writeFileSync(join(cf, "cfbench_results.json"), "[]");
+    writeFileSync(join(cb, "complexbench_metrics.json"), JSON.stringify({ overall_drfr: 0.734, questions: 40 }));
+    const report = assembleReport([cf, cb]);
+    expect(report.sources.map((x) => x.kind)).toEqual(["eval-cfbench", "eval-complexbench"]);
+    const r = report.results!;
+    expect(r.metrics.map((m) => m.id)).toEqual(["cfbench_csr", "cfbench_isr", "cfbench_psr", "complexbench_drfr"]);
+    expect(r.summary["cfbench-out"].cfbench_csr.mean).toBeCloseTo(81, 10);
+    expect(r.summary["complexbench-out"].complexbench_drfr.mean).toBeCloseTo(73.4, 10);
+    expect(r.best.cfbench_psr).toEqual(["cfbench-out"]);
+    expect(report.items).toBeUndefined();
+  });
+});
+
+describe("an experiment run whose eval_dir holds one folder per benchmark", () => {
+  it("reads each benchmark's folder for that run (after the IFEval test above wrote one)", () => {
+    const dir = join(tmp, "exp-nested");
+    writeExperimentFixture(dir, { methods: DEFAULT_METHODS.slice(3), seeds: [1], items: 5 });
+    const evalDir = join(dir, "eval/iopo/seed-1");
+    renameSync(evalDir, `${evalDir}-trace`);
+    mkdirSync(evalDir);
+    renameSync(`${evalDir}-trace`, join(evalDir, "trace"));
+    cpSync(join(tmp, "ifeval-run"), join(evalDir, "ifeval"), { recursive: true });
+    const report = assembleReport([dir]);
+    expect(report.warnings).toEqual([]);
+    const notes = report.sources.filter((x) => x.note === "IOPO · seed 1").map((x) => x.kind);
+    expect(notes.sort()).toEqual(["eval-ifeval", "eval-trace", "train"]);
+    expect(report.items!.benchmarks.map((b) => [b.id, b.runs.length, b.items.length])).toEqual([
+      ["trace", 1, 5],
+      ["ifeval", 1, 12],
+    ]);
   });
 });
 
