@@ -51,6 +51,10 @@ export * from "./llm/scheduler.js";
 export * from "./llm/semaphore.js";
 export type * from "./llm/types.js";
 export * from "./llm/usage.js";
+// `iopo report`: run folders -> one self-contained HTML page.
+export { assembleReport } from "./report/assemble.js";
+export { renderReportHtml, writeReport } from "./report/html.js";
+export type * from "./report/model.js";
 // The generic stage runner and pipeline (journals, resume, rejects, summaries) that the TRACE and pairs chains run on.
 export * from "./stages/pipeline.js";
 export * from "./stages/run-files.js";

@@ -72,7 +72,6 @@ export function renderReportHtml(data: ReportData, options: { compressAbove?: nu
     "default-src 'none'",
     `script-src ${sha256(script)}`,
     `style-src ${sha256(style)}`,
-    "img-src data:",
     "base-uri 'none'",
     "form-action 'none'",
   ].join("; ");
