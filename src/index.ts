@@ -71,6 +71,8 @@ export type * from "./llm/types.js";
 export * from "./llm/usage.js";
 export * as model from "./model/index.js";
 export * as pairs from "./pairs/index.js";
+// `iopo report`: run folders -> one self-contained HTML page.
+export * from "./report/index.js";
 export * as stages from "./stages/index.js";
 // The generic stage runner and pipeline (journals, resume, rejects, summaries) that the TRACE and pairs chains run on.
 export * from "./stages/pipeline.js";
