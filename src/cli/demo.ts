@@ -152,7 +152,6 @@ function dryRun(out: string, w: (s: string) => void): void {
       model: "gpt-4o-mini",
       judgeModel: "gpt-4o",
       prices: {},
-      expand: { minConstraints: 2, maxConstraints: 6 },
     });
     w(`${text}\n`);
   }

@@ -8,7 +8,7 @@ import { containsWord, countAsciiWords, type ListFormat, listView } from "../res
 import { candidateItems, type Task } from "../task.js";
 import { CLOSING_PHRASES, OPENING_PHRASES } from "../vocabulary.js";
 import { byTemplates, WorldError, type WorldProgram } from "./program.js";
-import { redundancyProblems } from "./quality-judges.js";
+import { consistencyProblems } from "./quality-judges.js";
 
 /**
  * x2 editor (appendix D step 1): edits x1's constraints with the operation the prompt names (ADD new items,
@@ -169,7 +169,7 @@ export const x2EditorProgram: WorldProgram = {
     for (const e of ordered) {
       const x2 = { task: x1.task, constraints: e.constraints };
       if (checkAll(x2.constraints, y1).every((r) => r.ok)) continue;
-      if (redundancyProblems(x2).length > 0) continue;
+      if (consistencyProblems(x2).length > 0) continue;
       const y2 = respond(x2, key);
       if (y2.failed.length > 0) continue;
       fallback ??= e;
