@@ -220,12 +220,25 @@ export function countsOf(name: string, byCount: Record<string, number>): CountDi
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(line);
+  return lines;
+}
+
 /** The comparison as text lines: one row per count, then the means and the distance. */
 export function formatCountComparison(c: CountComparison): string[] {
   const w = Math.max(10, c.data.length);
   const out = [
     `constraints per instruction: ${c.data} vs ${c.reference}`,
-    ...(c.referenceSource ? [`  ${c.reference}: ${c.referenceSource}`] : []),
+    ...(c.referenceSource ? wrapWords(`${c.reference}: ${c.referenceSource}`, 106).map((l) => `  ${l}`) : []),
     `  C  ${c.data.slice(0, w).padStart(w)}  share   ${c.reference.padStart(12)}  share`,
   ];
   for (const r of c.rows) {
