@@ -57,6 +57,7 @@ export * from "./stages/run-files.js";
 export type * from "./stages/stage.js";
 export * from "./stages/stage-runner.js";
 export * from "./taxonomy/index.js";
+export * from "./trace/constraint-counts.js";
 export * from "./trace/expand.js";
 export * from "./trace/filter.js";
 export * from "./trace/judge.js";

@@ -87,7 +87,8 @@ function whatHappened(r: WorldDemoResult, out: string, ms: number): string {
     `${rejected(r.trace, "judge")} (responses that broke a constraint). From those records pairs iopo kept ` +
     `${r.iopo.rows_out} groups (add ${ops.operation_add ?? 0}, delete ${ops.operation_delete ?? 0}, revise ` +
     `${ops.operation_revise ?? 0}; ${r.iopo.rejected} rejected) and pairs dpo kept ${r.dpo.rows_out} pairs ` +
-    `(${r.dpo.rejected} rejected). Every reject is listed with its stage and reason in a rejects.jsonl. ` +
+    `(${r.dpo.rejected} rejected). Every reject is listed with its stage and reason in a rejects.jsonl.`;
+  const callsLine =
     `World calls in this run: ${calls}${calls === 0 ? " (everything was resumed from the journals of the previous run)" : ""}, ` +
     `${(ms / 1000).toFixed(1)} s.`;
   const data = dataSummary({
@@ -106,6 +107,7 @@ function whatHappened(r: WorldDemoResult, out: string, ms: number): string {
   );
   return [
     wrap(story, 110),
+    callsLine,
     "",
     ...data,
     "",
