@@ -98,7 +98,7 @@ describe("pairs iopo", () => {
     for (const r of rejects) expect([r.stage, r.reason]).toEqual(["judge_y2_x1", "no_cross_pair_fails"]);
   });
 
-  it("DELETE is pure: a reply that also rewords a kept item is rejected with the reason (invalid_edit)", async () => {
+  it("appendix D: DELETE is pure, a reply that also rewords a kept item is rejected with the reason (invalid_edit)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "iopo-delete-"));
     const model = new ScriptedChatModel((req) => {
       const text = toyReply(req);
