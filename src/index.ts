@@ -81,6 +81,7 @@ export type * from "./stages/stage.js";
 export * from "./stages/stage-runner.js";
 export * from "./taxonomy/index.js";
 export * as taxonomy from "./taxonomy/index.js";
+export * from "./trace/constraint-counts.js";
 export * from "./trace/expand.js";
 export * from "./trace/filter.js";
 export * as trace from "./trace/index.js";

@@ -1,5 +1,6 @@
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { dataSummary } from "../pairs/data-summary.js";
 import { readJobInput, traceDryRun } from "../trace/job.js";
 import { BUNDLED_TRACE_EVALUATION, formatStats, statsOfFile } from "../trace/stats.js";
 import { bundledDataPath } from "../util/paths.js";
@@ -79,15 +80,22 @@ function whatHappened(r: WorldDemoResult, out: string, ms: number): string {
   const story =
     "The offline constraint world stood in for the paper's models: world:constructor in Qwen2-72B's roles (expand, " +
     "structure, respond, worse answer, x2 edit) and world:judge in GPT-4o's (completeness, redundancy, response " +
-    `judge). From ${r.trace.rows_in} seed instructions the chain kept ${r.trace.rows_out} judged multi-constraint records; ` +
-    `the completeness judge rejected ${rejected(r.trace, "filter_complete")} (structurer slips), the redundancy judge ` +
-    `${rejected(r.trace, "filter_redundant")} (contradictory constraints) and the response judge ` +
+    `judge). From ${r.trace.rows_in} seed instructions the chain kept ${r.trace.rows_out} judged records; ` +
+    `the structurer skipped ${rejected(r.trace, "structure")} contradictory instructions (B.2), the completeness judge ` +
+    `rejected ${rejected(r.trace, "filter_complete")} (a lost input), the redundancy judge ` +
+    `${rejected(r.trace, "filter_redundant")} (a constraint also in the task description) and the response judge ` +
     `${rejected(r.trace, "judge")} (responses that broke a constraint). From those records pairs iopo kept ` +
     `${r.iopo.rows_out} groups (add ${ops.operation_add ?? 0}, delete ${ops.operation_delete ?? 0}, revise ` +
     `${ops.operation_revise ?? 0}; ${r.iopo.rejected} rejected) and pairs dpo kept ${r.dpo.rows_out} pairs ` +
-    `(${r.dpo.rejected} rejected). ${addNote(r)}Every reject is listed with its stage and reason in a rejects.jsonl. ` +
+    `(${r.dpo.rejected} rejected). Every reject is listed with its stage and reason in a rejects.jsonl.`;
+  const callsLine =
     `World calls in this run: ${calls}${calls === 0 ? " (everything was resumed from the journals of the previous run)" : ""}, ` +
     `${(ms / 1000).toFixed(1)} s.`;
+  const data = dataSummary({
+    traceFile: join(r.dirs.trace, "trace.jsonl"),
+    groupsFile: join(r.dirs.iopo, "iopo_groups.jsonl"),
+    pairsFile: join(r.dirs.dpo, "dpo_pairs.jsonl"),
+  });
   const files = [
     [r.seedsFile, "seed instructions"],
     [join(r.dirs.trace, "trace.jsonl"), "TRACE records (rejects.jsonl, summary.json, stages/ beside it)"],
@@ -99,6 +107,9 @@ function whatHappened(r: WorldDemoResult, out: string, ms: number): string {
   );
   return [
     wrap(story, 110),
+    callsLine,
+    "",
+    ...data,
     "",
     `Files in ${shown(out)}:`,
     ...files,
@@ -109,16 +120,6 @@ function whatHappened(r: WorldDemoResult, out: string, ms: number): string {
     "  iopo pairs iopo --input runs/trace/trace.jsonl --output-dir runs/iopo --model Qwen2-72B-Instruct --judge-model gpt-4o",
     "  iopo pairs dpo --input runs/trace/trace.jsonl --output-dir runs/dpo --model Qwen2-72B-Instruct --judge-model gpt-4o",
   ].join("\n");
-}
-
-/** Why no ADD group survives, when none does: x2 keeps all of x1's constraints, so a y2 meeting x2 meets x1. */
-function addNote(r: WorldDemoResult): string {
-  const complied = rejectReasons(r.iopo)["judge_y2_x1: y2_also_complies_with_x1"] ?? 0;
-  if ((r.operations.operation_add ?? 0) > 0 || complied === 0) return "";
-  return (
-    "No ADD group passes the rationality check that y2 must fail x1: an ADD keeps every constraint of x1 in x2, " +
-    "so a y2 that fully satisfies x2 also satisfies x1. "
-  );
 }
 
 /** A path relative to the working directory when it lies inside it, else absolute. */
@@ -152,7 +153,6 @@ function dryRun(out: string, w: (s: string) => void): void {
       model: "gpt-4o-mini",
       judgeModel: "gpt-4o",
       prices: {},
-      expand: { minConstraints: 2, maxConstraints: 6 },
     });
     w(`${text}\n`);
   }
