@@ -12,6 +12,7 @@ import { registerGenerate } from "./generate.js";
 import { registerInspect } from "./inspect.js";
 import { registerLogprobs } from "./logprobs.js";
 import { register as registerPairs } from "./pairs.js";
+import { register as registerReport } from "./report.js";
 import { register as registerStats } from "./stats.js";
 import { registerTinyModel } from "./tiny-model.js";
 import { register as registerTrace } from "./trace.js";
@@ -36,6 +37,7 @@ export function registerCommands(program: Command): void {
   registerEvalIfeval(program);
   registerEvalCfbench(program);
   registerEvalComplexbench(program);
+  registerReport(program);
   registerExport(program);
   registerConvert(program);
   registerCache(program);

@@ -1,6 +1,9 @@
 import { type Command, Option } from "commander";
+import { readJsonl } from "../data/jsonl.js";
+import type { IopoGroup } from "../data/schemas.js";
 import type { ManagedChatModel } from "../llm/create-chat-model.js";
 import { isFatalLlmError } from "../llm/errors.js";
+import { formatGroupMix, RATIONALITY_MODES, type RationalityMode } from "../pairs/iopo-builder.js";
 import { type PairsJob, readPairsJobInput, runPairsJob } from "../pairs/job.js";
 import { formatSummary } from "../stages/pipeline.js";
 import type { PromptLang } from "../taxonomy/render.js";
@@ -22,6 +25,8 @@ interface PairsCliOptions extends LlmCliValues {
   lang: PromptLang | "auto";
   seed: number;
   equaliseTokens?: boolean;
+  rationality?: RationalityMode;
+  filterWorse?: boolean;
   progress: "auto" | "tty" | "json" | "none";
 }
 
@@ -49,7 +54,13 @@ export function register(program: Command): void {
   withOptions(
     pairs
       .command("dpo")
-      .description("DPO pairs: a worse answer per record, kept when the judge scores it lower (appendix C)"),
+      .description(
+        "DPO pairs: a worse answer per record, judged; every pair kept as in appendix C unless --filter-worse",
+      )
+      .option(
+        "--filter-worse",
+        "keep a pair only when the judge scores the worse answer lower (not in the paper; the summary always reports what it would drop)",
+      ),
   ).action(async (opts: PairsCliOptions) => {
     await runPairsCommand("dpo", opts);
   });
@@ -57,7 +68,16 @@ export function register(program: Command): void {
     pairs
       .command("iopo")
       .description("IOPO groups <x1,y1,x2,y2>: edit constraints, answer x2, judge both ways (appendix D)")
-      .option("--equalise-tokens", "also write DPO* and SFT* rows from the same groups (paper figures 4-5)"),
+      .option("--equalise-tokens", "also write DPO* and SFT* rows from the same groups (paper figures 4-5)")
+      .addOption(
+        new Option(
+          "--rationality <mode>",
+          "group: keep a group when at least one cross pair fails (the paper's group preference, eq. 6); " +
+            "strict: both cross pairs must fail",
+        )
+          .choices(RATIONALITY_MODES)
+          .default("group"),
+      ),
   ).action(async (opts: PairsCliOptions) => {
     await runPairsCommand("iopo", opts);
   });
@@ -87,12 +107,18 @@ async function runPairsCommand(job: PairsJob, opts: PairsCliOptions): Promise<vo
       costOf: (m, usage) => models.costOf(m as ManagedChatModel, usage),
       extraCounters: () => models.counters(),
       equaliseTokens: opts.equaliseTokens,
+      rationality: opts.rationality,
+      filterWorse: opts.filterWorse,
     });
   } finally {
     progress.stop();
     models.close();
   }
   process.stdout.write(formatSummary(result.summary));
+  if (job === "iopo") {
+    const groups = readJsonl(result.outFile, undefined, { allowEmpty: true }).map((r) => r.value as IopoGroup);
+    process.stdout.write(`\n${formatGroupMix(groups).join("\n")}\n`);
+  }
   if (input.notFullScore.length) {
     process.stdout.write(`${input.notFullScore.length} input record(s) without a full score were set aside\n`);
   }

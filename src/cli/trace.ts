@@ -3,11 +3,13 @@ import type { ManagedChatModel } from "../llm/create-chat-model.js";
 import { isFatalLlmError } from "../llm/errors.js";
 import { formatSummary } from "../stages/pipeline.js";
 import type { PromptLang } from "../taxonomy/render.js";
+import { CountSpecError, DEFAULT_COUNT_SPEC, loadCountDistribution } from "../trace/constraint-counts.js";
+import { type ExpandOptions, expansionCounts } from "../trace/expand.js";
 import { jobOutputDir, readJobInput, runTraceJob, type TraceJob, traceDryRun } from "../trace/job.js";
 import { detectLang } from "../trace/lang.js";
 import { Progress } from "../util/progress.js";
 import { addLlmOptions, type LlmCliValues, priceOptionsFromCli } from "./llm-options.js";
-import { intOption } from "./options.js";
+import { intOption, UsageError } from "./options.js";
 import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
 
 /**
@@ -24,8 +26,11 @@ interface TraceCliOptions extends LlmCliValues {
   lang: PromptLang | "auto";
   seed: number;
   parseRetries: number;
-  minConstraints: number;
-  maxConstraints: number;
+  constraintCounts: string;
+  filterFaithfulness?: boolean;
+  filterConsistency?: boolean;
+  minConstraints?: number;
+  maxConstraints?: number;
   progress: "auto" | "tty" | "json" | "none";
 }
 
@@ -46,6 +51,53 @@ function withCommonOptions(cmd: Command): Command {
     );
 }
 
+/** How many constraints the expander asks for (build and expand): a distribution, optionally truncated. */
+function withCountOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--constraint-counts <spec>",
+      "distribution of the number of constraints per instruction: paper-train (Table 2, training row), paper-eval, " +
+        "uniform:MIN-MAX, or a JSON/JSONL file",
+      DEFAULT_COUNT_SPEC,
+    )
+    .option(
+      "--min-constraints <n>",
+      "truncate the distribution: fewest constraints per instruction",
+      intOption({ min: 1 }),
+    )
+    .option(
+      "--max-constraints <n>",
+      "truncate the distribution: most constraints per instruction",
+      intOption({ min: 1 }),
+    );
+}
+
+/** The optional quality-control stages (build and filter); the paper has neither. */
+function withFilterOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--filter-faithfulness",
+      "also judge whether the structured instruction keeps the original's task, constraints and input (not in the paper)",
+    )
+    .option(
+      "--filter-consistency",
+      "also judge whether constraints repeat, imply or contradict each other (not in the paper)",
+    );
+}
+
+/** The expander's count distribution from the flags (a bad spec or an empty truncation is a usage error). */
+function expandOptions(opts: TraceCliOptions): ExpandOptions {
+  try {
+    const counts = loadCountDistribution(opts.constraintCounts);
+    const expand = { counts, minConstraints: opts.minConstraints, maxConstraints: opts.maxConstraints };
+    expansionCounts(expand); // validates the truncation
+    return expand;
+  } catch (err) {
+    if (err instanceof CountSpecError) throw new UsageError(`--constraint-counts: ${err.message}`);
+    throw err;
+  }
+}
+
 export function register(program: Command): void {
   const trace =
     program.commands.find((c) => c.name() === "trace") ??
@@ -54,13 +106,15 @@ export function register(program: Command): void {
       .description("TRACE data engine: turn simple instructions into judged multi-constraint ones (paper 4.1)");
 
   withCommonOptions(
-    trace
-      .command("build")
-      .description("Run the whole chain: expand -> structure -> filter -> respond -> judge")
-      .requiredOption("--input <file>", 'seed instructions, JSONL rows {"instruction": "..."} (optional "id")')
-      .requiredOption("--output-dir <dir>", "run folder: trace.jsonl, rejects.jsonl, stages/, summary.json")
-      .option("--min-constraints <n>", "fewest constraints to add per instruction", intOption({ min: 1 }), 2)
-      .option("--max-constraints <n>", "most constraints to add per instruction", intOption({ min: 1 }), 6),
+    withFilterOptions(
+      withCountOptions(
+        trace
+          .command("build")
+          .description("Run the whole chain: expand -> structure -> filter -> respond -> judge")
+          .requiredOption("--input <file>", 'seed instructions, JSONL rows {"instruction": "..."} (optional "id")')
+          .requiredOption("--output-dir <dir>", "run folder: trace.jsonl, rejects.jsonl, stages/, summary.json"),
+      ),
+    ),
   ).action(async (opts: TraceCliOptions) => {
     await runTraceCommand("build", opts);
   });
@@ -68,7 +122,11 @@ export function register(program: Command): void {
   const single: [Exclude<TraceJob, "build">, string, string][] = [
     ["expand", "Stage 1 (B.1): add constraints to simple instructions", 'JSONL rows {"instruction": "..."}'],
     ["structure", "Stage 2 (B.2): split into #Task Description / #Constraints / #Input", "output of `trace expand`"],
-    ["filter", "Stage 3 (B.3, B.4): completeness and redundancy judges", "output of `trace structure`"],
+    [
+      "filter",
+      "Stage 3 (B.3, B.4): completeness and redundancy judges (+ optional extra checks)",
+      "output of `trace structure`",
+    ],
     ["respond", "Stage 4: generate a response to each instruction", "structured rows or TRACE records"],
     ["judge", "Stage 5 (B.5): score each constraint 0-10; keep all-10 items", "rows with a response"],
   ];
@@ -78,11 +136,8 @@ export function register(program: Command): void {
       .description(description)
       .requiredOption("--input <file>", input)
       .requiredOption("--output <file>", "kept rows (JSONL); rejects go to <output>.rejects.jsonl");
-    if (name === "expand") {
-      cmd
-        .option("--min-constraints <n>", "fewest constraints to add", intOption({ min: 1 }), 2)
-        .option("--max-constraints <n>", "most constraints to add", intOption({ min: 1 }), 6);
-    }
+    if (name === "expand") withCountOptions(cmd);
+    if (name === "filter") withFilterOptions(cmd);
     withCommonOptions(cmd).action(async (opts: TraceCliOptions) => {
       await runTraceCommand(name, opts);
     });
@@ -95,7 +150,8 @@ async function runTraceCommand(job: TraceJob, opts: TraceCliOptions): Promise<vo
   const lang: PromptLang = opts.lang === "auto" ? detectLang(rows) : opts.lang;
   const ctx = { lang, seed: opts.seed };
   const output = job === "build" ? opts.outputDir! : opts.output!;
-  const expand = { minConstraints: opts.minConstraints, maxConstraints: opts.maxConstraints };
+  const expand = job === "build" || job === "expand" ? expandOptions(opts) : undefined;
+  const filters = { faithfulness: opts.filterFaithfulness, consistency: opts.filterConsistency };
 
   if (opts.dryRun) {
     const { text } = traceDryRun(job, rows, {
@@ -105,6 +161,7 @@ async function runTraceCommand(job: TraceJob, opts: TraceCliOptions): Promise<vo
       judgeModel: opts.judgeModel,
       prices: priceOptionsFromCli(opts),
       expand,
+      filters,
     });
     process.stdout.write(text);
     return;
@@ -132,6 +189,7 @@ async function runTraceCommand(job: TraceJob, opts: TraceCliOptions): Promise<vo
       judgeModel: models.judge,
       ctx,
       expand,
+      filters,
       concurrency: opts.concurrency,
       progress,
       failFast: opts.failFast,

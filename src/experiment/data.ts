@@ -5,6 +5,7 @@ import type { ChatModel } from "../llm/types.js";
 import { runPairsJob } from "../pairs/job.js";
 import { readPairInputs } from "../pairs/records.js";
 import type { RunSummary } from "../stages/pipeline.js";
+import { loadCountDistribution } from "../trace/constraint-counts.js";
 import type { SeedRow } from "../trace/expand.js";
 import { buildTrace } from "../trace/pipeline.js";
 import type { Progress } from "../util/progress.js";
@@ -51,8 +52,10 @@ interface ChainOptions {
   seed: number;
   concurrency: number;
   lang: "en" | "zh";
-  minConstraints: number;
-  maxConstraints: number;
+  /** Distribution of constraints per expanded instruction (constraint-counts.ts spec), cut to [min, max]. */
+  counts: string;
+  minConstraints?: number;
+  maxConstraints?: number;
   progress?: Progress;
 }
 
@@ -73,7 +76,11 @@ export async function buildChain(
     progress: o.progress,
   };
   const dir = (name: string) => join(o.dataDir, name);
-  const expand = { minConstraints: o.minConstraints, maxConstraints: o.maxConstraints };
+  const expand = {
+    counts: loadCountDistribution(o.counts),
+    minConstraints: o.minConstraints,
+    maxConstraints: o.maxConstraints,
+  };
   const summaries: Record<string, RunSummary> = {};
   summaries.trace = await buildTrace(splits.sft, { ...common, outputDir: dir("trace"), expand });
   summaries["pref-trace"] = await buildTrace(splits.preference, { ...common, outputDir: dir("pref-trace"), expand });

@@ -50,7 +50,11 @@ const WorldDataSchema = z.strictObject({
   preference_seeds: z.number().int().positive().default(400),
   /** Seed instructions for held-out IOPO groups (preference accuracy from log-probs). */
   heldout_seeds: z.number().int().min(0).default(120),
-  /** Constraints per training instruction (the expander's range). */
+  /**
+   * Constraints per training instruction: a distribution (`paper-train` = Table 2's training row, `uniform:1-4`, a
+   * file; see `iopo stats --compare`) cut to [min_constraints, max_constraints].
+   */
+  constraint_counts: z.string().default("paper-train"),
   min_constraints: z.number().int().positive().default(1),
   max_constraints: z.number().int().positive().default(4),
   /** Held-out evaluation items per number of constraints, from 1 to `eval_max_constraints`. */
@@ -85,6 +89,8 @@ const EndpointSchema = z.strictObject({
   concurrency: z.number().int().positive().default(8),
   max_budget: z.number().positive().optional(),
   lang: z.enum(["en", "zh", "auto"]).default("auto"),
+  /** Constraints per expanded instruction (default: the paper's training distribution, Table 2). */
+  constraint_counts: z.string().default("paper-train"),
 });
 
 const MethodSpecSchema = z.strictObject({

@@ -5,6 +5,7 @@ import { DataError } from "../data/errors.js";
 import { readTraceData } from "../eval/trace/responses.js";
 import { createChatModel, type ManagedChatModel } from "../llm/create-chat-model.js";
 import type { ChatModel } from "../llm/types.js";
+import { dataSummary } from "../pairs/data-summary.js";
 import { resolveConfig, type TrainConfig } from "../train/config.js";
 import { trainFromConfig } from "../train/run.js";
 import { writeFileAtomic } from "../util/atomic.js";
@@ -223,6 +224,7 @@ async function prepareData(
       seed: w.seed,
       concurrency: 16,
       lang: "en",
+      counts: w.constraint_counts,
       minConstraints: w.min_constraints,
       maxConstraints: w.max_constraints,
     });
@@ -276,8 +278,7 @@ async function endpointData(plan: ResolvedPlan, dataDir: string, log: (s: string
         seed: plan.seeds[0],
         concurrency: e.concurrency,
         lang: e.lang === "zh" ? "zh" : "en",
-        minConstraints: 1,
-        maxConstraints: 15,
+        counts: e.constraint_counts,
       },
     );
     const files = {

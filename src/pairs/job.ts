@@ -4,9 +4,8 @@ import { exportRows } from "../data/formats/write.js";
 import { readJsonl, writeJsonl } from "../data/jsonl.js";
 import type { IopoGroup } from "../data/schemas.js";
 import type { PipelineOptions, RunSummary } from "../stages/pipeline.js";
-import { writeFileAtomic } from "../util/atomic.js";
 import { buildDpoPairs } from "./dpo-builder.js";
-import { buildIopoGroups, operationMix } from "./iopo-builder.js";
+import { buildIopoGroups, type RationalityMode } from "./iopo-builder.js";
 import { type PreparedRecords, readPairInputs } from "./records.js";
 
 /**
@@ -24,6 +23,10 @@ export function readPairsJobInput(job: PairsJob, file: string): PreparedRecords 
 export interface PairsJobOptions extends PipelineOptions {
   /** IOPO: also write the groups' DPO* pairs (dpo_star.jsonl) and SFT* rows (sft_star.jsonl), paper figures 4-5. */
   equaliseTokens?: boolean;
+  /** IOPO: the reading of the rationality check (default group: at least one cross pair fails). */
+  rationality?: RationalityMode;
+  /** DPO: drop pairs whose worse answer the judge does not score lower (default off, as appendix C). */
+  filterWorse?: boolean;
 }
 
 export async function runPairsJob(
@@ -33,23 +36,20 @@ export async function runPairsJob(
 ): Promise<{ summary: RunSummary; outFile: string; rejectsFile: string }> {
   const dir = options.outputDir;
   const { rows, notFullScore } = input;
-  const pipeline: PipelineOptions = {
+  const pipeline: PairsJobOptions = {
     ...options,
     extraCounters: () => ({ ...options.extraCounters?.(), inputs_not_full_score: notFullScore.length }),
   };
   writeJsonl(join(dir, "inputs_not_full_score.jsonl"), notFullScore);
   const summary = job === "dpo" ? await buildDpoPairs(rows, pipeline) : await buildIopoGroups(rows, pipeline);
   const outFile = join(dir, job === "dpo" ? "dpo_pairs.jsonl" : "iopo_groups.jsonl");
-  if (job === "iopo") {
+  if (job === "iopo" && options.equaliseTokens) {
     const groups = readJsonl(outFile, undefined, { allowEmpty: true }).map((r) => r.value as IopoGroup);
-    Object.assign(summary, operationMix(groups));
-    writeFileAtomic(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-    if (options.equaliseTokens) {
-      const dpoStar = groups.flatMap(groupToDpoPairs);
-      const sftStar = groups.flatMap(groupToSftExamples);
-      writeJsonl(join(dir, "dpo_star.jsonl"), exportRows({ kind: "pair", rows: dpoStar }, "dpo"));
-      writeJsonl(join(dir, "sft_star.jsonl"), exportRows({ kind: "sft", rows: sftStar }, "sft"));
-    }
+    writeJsonl(join(dir, "dpo_star.jsonl"), exportRows({ kind: "pair", rows: groups.flatMap(groupToDpoPairs) }, "dpo"));
+    writeJsonl(
+      join(dir, "sft_star.jsonl"),
+      exportRows({ kind: "sft", rows: groups.flatMap(groupToSftExamples) }, "sft"),
+    );
   }
   return { summary, outFile, rejectsFile: join(dir, "rejects.jsonl") };
 }

@@ -7,8 +7,10 @@ import type { PipelineRow, Stage, StageOutcome } from "../stages/stage.js";
  * The B.5 response judge applied to one (instruction, response) combination of a preference row. Preference data
  * needs the judge in both directions:
  *  - `expect: "comply"`  keeps the row only when every constraint scores 10 (y2 on x2, appendix D step 3);
- *  - `expect: "violate"` keeps the row only when at least one constraint scores below 10 (the rationality check of
- *    appendix D: y1 on x2 and y2 on x1; the worse answer of appendix C).
+ *  - `expect: "violate"` keeps the row only when at least one constraint scores below 10 (the strict rationality
+ *    check of appendix D: y1 on x2 and y2 on x1; the optional worse-answer filter of appendix C);
+ *  - `expect: "record"` keeps every readable verdict and leaves the decision to `accept` (the group rationality
+ *    check, which needs both cross verdicts; the DPO filter when it only reports what it would drop).
  * The parsed verdict is stored on the row under `judge[key]` either way, so the evidence travels with the data.
  */
 
@@ -32,11 +34,16 @@ export interface PairJudgeOptions<Row extends PipelineRow> {
   /** Where the verdict is stored on the row (`judge.<key>`). */
   key: string;
   target: (row: Row) => JudgeTarget;
-  expect: "comply" | "violate";
+  expect: "comply" | "violate" | "record";
   /** Reject reason when the expectation fails. */
   reason: string;
-  /** Extra acceptance test after the expectation holds (e.g. the worse answer must score lower than the chosen). */
+  /**
+   * Extra acceptance test after the expectation holds (e.g. the worse answer must score lower than the chosen):
+   * a reject reason, or undefined to keep the row. It sees the row with this stage's verdict already stored.
+   */
   accept?: (row: Row, verdict: StoredVerdict) => string | undefined;
+  /** Fields to add to a kept row (e.g. what a reporting-only filter would have done), from the judged row. */
+  annotate?: (row: Row, verdict: StoredVerdict) => Record<string, unknown>;
 }
 
 export function pairJudgeStage<Row extends PipelineRow>(opts: PairJudgeOptions<Row>): Stage<Row, Row> {
@@ -63,11 +70,16 @@ export function pairJudgeStage<Row extends PipelineRow>(opts: PairJudgeOptions<R
       if (opts.expect === "violate" && complies) {
         return { kind: "reject", reason: opts.reason, detail: { scores: p.scores, overall: p.overall } };
       }
-      const extra = opts.accept?.(row, verdict);
+      const extra = opts.accept?.(judged, verdict);
       if (extra) return { kind: "reject", reason: extra, detail: { scores: p.scores, overall: p.overall } };
-      return { kind: "ok", row: judged };
+      return { kind: "ok", row: opts.annotate ? { ...judged, ...opts.annotate(judged, verdict) } : judged };
     },
   };
+}
+
+/** Whether a stored verdict has every one of `n` constraints at 10 (the B.5 reading of "follows"). */
+export function verdictComplies(v: StoredVerdict | undefined, n: number): boolean {
+  return !!v?.scores && v.scores.length === n && v.scores.every((s) => s === 10);
 }
 
 /** Sum of per-constraint scores, or undefined when the verdict has none. */

@@ -92,8 +92,10 @@ export function estimateStage(
 const ASSUMED: Record<string, { payload: number; reply: number }> = {
   expand: { payload: 60, reply: 350 },
   structure: { payload: 200, reply: 220 },
-  filter_complete: { payload: 420, reply: 150 },
+  filter_complete: { payload: 220, reply: 150 },
   filter_redundant: { payload: 220, reply: 150 },
+  filter_faithfulness: { payload: 420, reply: 150 },
+  filter_consistency: { payload: 220, reply: 150 },
   respond: { payload: 250, reply: 500 },
   judge: { payload: 750, reply: 300 },
 };

@@ -1,10 +1,11 @@
 /**
- * The TRACE constraint taxonomy (IOPO paper, section 4.1 and appendix A): 5 constraint types, 26 dimensions.
+ * The TRACE constraint taxonomy (IOPO paper, section 4.1 and appendix A, Table 6): 5 constraint types, 26 dimensions.
  *
  * English names follow the paper. Chinese labels are the exact `levels2` strings of the released evaluation set
  * (2024_trace_evaluation.jsonl), mapped by meaning and checked against the upstream figure of dimension shares.
- * Descriptions are written in our own words from the dimension names (the appendix A wording could not be
- * retrieved here); `descriptionZh` is the Chinese rendering used by the Chinese expansion prompt.
+ * Each description says what Table 6 says the dimension is (e.g. Prior Condition: when an intent applies, follow a
+ * given procedure; Text Pattern: fonts, font sizes and emoji), in our own words; the constraint expander is shown
+ * these descriptions (B.1). `descriptionZh` is the Chinese rendering used by the Chinese expansion prompt.
  */
 
 export type ConstraintTypeName = "Content" | "Situation" | "Style" | "Format" | "Example";
@@ -33,22 +34,24 @@ export const CONSTRAINT_TYPES: readonly ConstraintType[] = [
     name: "Content",
     nameZh: "内容约束",
     description:
-      "What the response must or must not contain: topic, required or forbidden elements, values, quantities.",
+      "What the response must or must not contain: topic, required or forbidden content, values, privacy, size.",
   },
   {
     name: "Situation",
     nameZh: "情境约束",
-    description: "The situation the response is written in: who speaks, to whom, under which premises and background.",
+    description:
+      "The situation around the response: the role it speaks in, its audience, conditional rules and background information.",
   },
   {
     name: "Style",
     nameZh: "风格约束",
-    description: "How the response sounds: tone, emotion, linguistic features and language.",
+    description: "How the response sounds: tone and style, emotion, rhetorical devices and language.",
   },
   {
     name: "Format",
     nameZh: "格式约束",
-    description: "How the response is laid out: output format, text patterns, structure, lists, citations, templates.",
+    description:
+      "How the response is laid out: data format, typography, grammar, citations, lists, hierarchy and layout templates.",
   },
   {
     name: "Example",
@@ -64,24 +67,24 @@ export const DIMENSIONS: readonly Dimension[] = [
     name: "Theme",
     type: "Content",
     label: "主题约束",
-    description: "The response must stay on a given topic or subject and not drift away from it.",
-    descriptionZh: "回复必须围绕指定的主题或话题展开，不得偏离。",
+    description: "The response keeps to a given topic or field.",
+    descriptionZh: "回复须聚焦于指定的话题或领域。",
   },
   {
     key: "exclusion",
     name: "Exclusion",
     type: "Content",
     label: "排除约束",
-    description: "The response must not mention or use certain words, content, viewpoints or information.",
-    descriptionZh: "回复中不得出现指定的词语、内容、观点或信息。",
+    description: "The instruction names information or content that the response must leave out.",
+    descriptionZh: "指令明确指出回复中不得出现的信息或内容。",
   },
   {
     key: "inclusion",
     name: "Inclusion",
     type: "Content",
     label: "包含约束",
-    description: "The response must contain certain keywords, points, elements or pieces of information.",
-    descriptionZh: "回复中必须包含指定的关键词、要点、元素或信息。",
+    description: "The instruction names information or content that the response must contain.",
+    descriptionZh: "指令明确指出回复中必须包含的信息或内容。",
   },
   {
     key: "value",
@@ -89,24 +92,26 @@ export const DIMENSIONS: readonly Dimension[] = [
     type: "Content",
     label: "价值观约束",
     description:
-      "The response must respect given values and norms (e.g. be positive, fair, legal, non-discriminatory).",
-    descriptionZh: "回复须符合指定的价值观与规范，如积极向上、公平、合法、无歧视。",
+      "The response must not carry content that offends values: unsafe material, false information, discrimination or bias.",
+    descriptionZh: "回复不得含有违背价值观的内容，如不安全信息、虚假信息、歧视或偏见。",
   },
   {
     key: "privacy",
     name: "Privacy",
     type: "Content",
     label: "隐私约束",
-    description: "The response must protect personal or confidential information and not disclose it.",
-    descriptionZh: "回复须保护个人隐私或机密信息，不得泄露。",
+    description:
+      "The response must not reveal details that could infringe privacy, such as personal data or other sensitive information.",
+    descriptionZh: "回复不得包含可能侵犯隐私的细节，如个人数据或其他敏感信息。",
   },
   {
     key: "numerical",
     name: "Numerical",
     type: "Content",
     label: "数值约束",
-    description: "Quantitative limits on the response: number of words, characters, sentences, paragraphs or items.",
-    descriptionZh: "对回复的数量要求，如字数、字符数、句子数、段落数或条目数。",
+    description:
+      "Limits on the size of the response (its words, sentences or paragraphs), or on the numeric precision of the values it gives.",
+    descriptionZh: "限制回复的篇幅（字数、句数、段落数），或要求其中的数值达到指定精度。",
   },
   // Situation
   {
@@ -114,56 +119,60 @@ export const DIMENSIONS: readonly Dimension[] = [
     name: "Role-Playing",
     type: "Situation",
     label: "角色扮演约束",
-    description: "The response must be written in the voice of a given role or persona.",
-    descriptionZh: "回复须以指定的角色或身份的口吻来写。",
+    description: "The response is given in a stated role, or within a stated situational background.",
+    descriptionZh: "回复须以指定角色的身份，或在指定的情境背景下给出。",
   },
   {
     key: "target_audience",
     name: "Target Audience",
     type: "Situation",
     label: "受众目标约束",
-    description: "The response must be suited to a given audience (e.g. children, experts, customers).",
-    descriptionZh: "回复须适合指定的受众群体，如儿童、专家、客户。",
+    description:
+      "The response is aimed at a stated audience, which decides its terminology, level of detail and complexity.",
+    descriptionZh: "回复面向指定的受众，受众决定其术语、细节程度和内容复杂度。",
   },
   {
     key: "prior_condition",
     name: "Prior Condition",
     type: "Situation",
     label: "先验条件约束",
-    description: "The response must hold under given premises, assumptions or conditions stated in the instruction.",
-    descriptionZh: "回复须在指令给定的前提、假设或条件下成立。",
+    description:
+      "A conditional rule: when a stated intent or situation applies, a stated procedure must be followed (carry out an operation or output given content).",
+    descriptionZh: "条件式规则：当出现指定的意图或情形时，须按指定流程执行操作或输出指定内容。",
   },
   {
     key: "nlp_background",
     name: "Natural Language Process Background Information",
     type: "Situation",
     label: "自然语言流程背景信息约束",
-    description: "The response must follow a process or workflow described in natural language as background.",
-    descriptionZh: "回复须遵循以自然语言描述的流程或步骤等背景信息。",
+    description:
+      "The instruction supplies process information in plain prose (steps, a business procedure) for the response to draw on.",
+    descriptionZh: "指令以自然语言形式提供流程信息（操作步骤、业务流程），供生成回复时参考。",
   },
   {
     key: "markdown_background",
     name: "Markdown Process Background Information",
     type: "Situation",
     label: "markdown流程背景信息约束",
-    description: "The response must follow a process or workflow given as background in Markdown form.",
-    descriptionZh: "回复须遵循以 Markdown 形式给出的流程等背景信息。",
+    description:
+      "The instruction supplies process information formatted as Markdown (steps, a business procedure) for the response to draw on.",
+    descriptionZh: "指令以 Markdown 格式提供流程信息（操作步骤、业务流程），供生成回复时参考。",
   },
   {
     key: "table_background",
     name: "Table Background Information",
     type: "Situation",
     label: "表格背景信息约束",
-    description: "The response must use or be consistent with background information given as a table.",
-    descriptionZh: "回复须基于或符合以表格形式给出的背景信息。",
+    description: "Background knowledge is given as one or more Markdown tables for the response to draw on.",
+    descriptionZh: "背景信息以一个或多个 Markdown 表格的形式给出，供生成回复时参考。",
   },
   {
     key: "text_background",
     name: "Text Background Information",
     type: "Situation",
     label: "文本背景信息约束",
-    description: "The response must use or be consistent with background information given as a passage of text.",
-    descriptionZh: "回复须基于或符合以文本段落形式给出的背景信息。",
+    description: "Background knowledge is given as passages of text for the response to draw on.",
+    descriptionZh: "背景信息以若干段文本的形式给出，供生成回复时参考。",
   },
   // Style
   {
@@ -171,32 +180,34 @@ export const DIMENSIONS: readonly Dimension[] = [
     name: "Tone and Style",
     type: "Style",
     label: "语气风格约束",
-    description: "The response must use a given tone or writing style (e.g. formal, humorous, concise, poetic).",
-    descriptionZh: "回复须采用指定的语气或写作风格，如正式、幽默、简洁、诗意。",
+    description:
+      "The response takes a stated tone or style: formal, polite, academic, concise, literary, romantic, science-fiction and the like.",
+    descriptionZh: "回复须采用指定的语气或风格，如正式、礼貌、学术、简洁、文艺、浪漫、科幻等。",
   },
   {
     key: "emotion",
     name: "Emotion",
     type: "Style",
     label: "情感情绪约束",
-    description: "The response must convey a given emotion or mood (e.g. warm, encouraging, sad).",
-    descriptionZh: "回复须表达指定的情感或情绪，如温暖、鼓舞、伤感。",
+    description: "The response conveys a stated emotion or mood, for example positive, uplifting or empathetic.",
+    descriptionZh: "回复须传达指定的情感或情绪，如积极、鼓舞人心或富有同理心。",
   },
   {
     key: "linguistic_characteristics",
     name: "Linguistic Characteristics",
     type: "Style",
     label: "语言特征约束",
-    description: "The response must show given language features (rhetorical devices, word choice, sentence types).",
-    descriptionZh: "回复须具备指定的语言特征，如修辞手法、用词、句式。",
+    description: "The response uses stated language devices such as metaphor, personification or other rhetoric.",
+    descriptionZh: "回复须使用指定的语言手法，如比喻、拟人等修辞。",
   },
   {
     key: "multilingual",
     name: "Multilingual",
     type: "Style",
     label: "多语言约束",
-    description: "The response must be written in, or mix, given languages.",
-    descriptionZh: "回复须使用或混合使用指定的语言。",
+    description:
+      "The response is written in a stated language, or switches between languages following a stated pattern.",
+    descriptionZh: "回复须使用指定语言，或按指定规律在多种语言之间切换。",
   },
   // Format
   {
@@ -204,57 +215,59 @@ export const DIMENSIONS: readonly Dimension[] = [
     name: "Output Format",
     type: "Format",
     label: "输出格式约束",
-    description: "The response must be given in a specified output format (e.g. JSON, table, code block, one line).",
-    descriptionZh: "回复须采用指定的输出格式，如 JSON、表格、代码块、单行。",
+    description: "The response comes in a stated data format such as a table, JSON, HTML, LaTeX or Markdown.",
+    descriptionZh: "回复须采用指定的数据格式，如表格、JSON、HTML、LaTeX 或 Markdown。",
   },
   {
     key: "text_pattern",
     name: "Text Pattern",
     type: "Format",
     label: "文本样式约束",
-    description: "Surface patterns of the text: case, punctuation, bold or italics, start or end with given words.",
-    descriptionZh: "文本的表层样式，如大小写、标点、加粗或斜体、以指定词语开头或结尾。",
+    description:
+      "Typographic requirements: stated fonts or font sizes, or particular emoji, so that the text reads well on any device or platform.",
+    descriptionZh: "排版样式要求：使用指定的字体、字号或特定表情符号，使文本在各种设备和平台上都便于阅读。",
   },
   {
     key: "grammar_structure",
     name: "Grammar Structure",
     type: "Format",
     label: "语法结构约束",
-    description:
-      "The response must use given grammatical structures (e.g. questions only, passive voice, parallelism).",
-    descriptionZh: "回复须使用指定的语法结构，如只用疑问句、被动语态、排比句。",
+    description: "Sentences follow stated grammatical patterns, such as subject-verb-object or subject-verb.",
+    descriptionZh: "句子须遵循指定的语法结构，如主谓宾、主谓结构等。",
   },
   {
     key: "citation",
     name: "Citation",
     type: "Format",
     label: "引用和参考约束",
-    description: "The response must cite or reference sources, quotations or given material in a required way.",
-    descriptionZh: "回复须按要求引用或参考资料、原文或给定材料。",
+    description:
+      "The response backs its content with citations of reliable sources or literature, in a stated citation or reference style.",
+    descriptionZh: "回复须引用可靠的来源或文献作为依据，并遵循指定的引用格式或参考文献规范。",
   },
   {
     key: "numbering_and_list",
     name: "Numbering and List",
     type: "Format",
     label: "编号和列表约束",
-    description: "The response must present content as numbered or bulleted lists in a given way.",
-    descriptionZh: "回复须以指定方式使用编号或项目符号列表呈现内容。",
+    description: "Information is organised with numbered lists or bullet points.",
+    descriptionZh: "须用编号列表或项目符号来组织信息。",
   },
   {
     key: "hierarchical_structure",
     name: "Hierarchical Structure",
     type: "Format",
     label: "层次化结构约束",
-    description: "The response must be organised in a given hierarchy: sections, headings, parts in a given order.",
-    descriptionZh: "回复须按指定层次组织，如分节、标题、按顺序的各部分。",
+    description: "The response follows a stated hierarchy, such as headings and subheadings.",
+    descriptionZh: "回复须按指定的层级结构组织，如使用标题和子标题。",
   },
   {
     key: "template",
     name: "Template",
     type: "Format",
     label: "模版约束",
-    description: "The response must fill in or follow a given template or fixed frame.",
-    descriptionZh: "回复须填写或遵循给定的模板或固定框架。",
+    description:
+      "The response follows a stated layout: text alignment, paragraph indentation, or a frame such as introduction-body-conclusion.",
+    descriptionZh: "回复须遵循指定的版式，如文本对齐、段落缩进，或“引言-正文-结论”之类的结构模板。",
   },
   // Example
   {
@@ -262,15 +275,15 @@ export const DIMENSIONS: readonly Dimension[] = [
     name: "Positive Example",
     type: "Example",
     label: "正例约束",
-    description: "The response must imitate a given good example in form or content.",
-    descriptionZh: "回复须在形式或内容上模仿给定的正面示例。",
+    description: "The instruction shows examples that meet its requirements; the response is modelled on them.",
+    descriptionZh: "指令给出符合要求的示例，回复须参照这些示例生成。",
   },
   {
     key: "negative_example",
     name: "Negative Example",
     type: "Example",
     label: "负例约束",
-    description: "The response must avoid the mistakes shown by a given bad example.",
-    descriptionZh: "回复须避免给定反面示例所示的错误。",
+    description: "The instruction shows examples that fail its requirements; the response must not resemble them.",
+    descriptionZh: "指令给出不符合要求的示例，回复须避免生成与之相似的内容。",
   },
 ];

@@ -3,13 +3,26 @@ import type { Stage, StageOutcome } from "../stages/stage.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { COMPLETENESS_EN } from "./prompts/completeness.en.js";
 import { COMPLETENESS_ZH } from "./prompts/completeness.zh.js";
+import { CONSISTENCY_EN } from "./prompts/consistency.en.js";
+import { CONSISTENCY_ZH } from "./prompts/consistency.zh.js";
+import { FAITHFULNESS_EN } from "./prompts/faithfulness.en.js";
+import { FAITHFULNESS_ZH } from "./prompts/faithfulness.zh.js";
 import { REDUNDANCY_EN } from "./prompts/redundancy.en.js";
 import { REDUNDANCY_ZH } from "./prompts/redundancy.zh.js";
 import { instructionOf, renderStructured, type StructuredRow } from "./structure.js";
 
 /**
- * Stage 3, quality control (appendix B.3, B.4): a completeness judge and a redundancy judge. Items judged
- * Incomplete or Redundant are rejected with that reason; unreadable verdicts are parse failures.
+ * Stage 3, quality control (appendix B.3, B.4), deciding as the paper does: a completeness judge (can this one
+ * structured instruction be carried out as given: a clear task, and the material it refers to present in the
+ * input) and a redundancy judge (is the same information given twice, in the task description and the
+ * constraints). Items judged Incomplete or Redundant are rejected with that reason; unreadable verdicts are parse
+ * failures.
+ *
+ * Two further checks are optional, named stages, off by default (the paper has neither; `--filter-faithfulness`,
+ * `--filter-consistency`): `filter_faithfulness` compares the structured instruction with the original one (task,
+ * every constraint, input; nothing invented), `filter_consistency` checks the constraints against each other
+ * (duplicates, implications, contradictions). In the paper contradictions are left to the structurer, which skips
+ * contradictory instructions (B.2).
  */
 
 /**
@@ -42,6 +55,22 @@ export function redundancyVerdict(text: string): Verdict {
   return undefined;
 }
 
+export function consistencyVerdict(text: string): Verdict {
+  const tag = parseTag(text);
+  if (tag === undefined) return undefined;
+  if (/^(?:inconsistent|not consistent|不一致)$/.test(tag)) return "fail";
+  if (/^(?:consistent|一致)$/.test(tag)) return "pass";
+  return undefined;
+}
+
+export function faithfulnessVerdict(text: string): Verdict {
+  const tag = parseTag(text);
+  if (tag === undefined) return undefined;
+  if (/^(?:unfaithful|not faithful|不忠实)$/.test(tag)) return "fail";
+  if (/^(?:faithful|忠实)$/.test(tag)) return "pass";
+  return undefined;
+}
+
 function judgeStage(
   name: string,
   templates: Record<PromptLang, typeof COMPLETENESS_EN>,
@@ -70,7 +99,7 @@ export function completenessStage(): Stage<StructuredRow, StructuredRow> {
   return judgeStage(
     "filter_complete",
     { en: COMPLETENESS_EN, zh: COMPLETENESS_ZH },
-    (row) => ({ instruction: instructionOf(row) || renderStructured(row), structured: renderStructured(row) }),
+    (row) => ({ structured: renderStructured(row) }),
     completenessVerdict,
     "incomplete",
   );
@@ -84,4 +113,42 @@ export function redundancyStage(): Stage<StructuredRow, StructuredRow> {
     redundancyVerdict,
     "redundant",
   );
+}
+
+/** Optional (not in the paper): the structured instruction against the original one. */
+export function faithfulnessStage(): Stage<StructuredRow, StructuredRow> {
+  return judgeStage(
+    "filter_faithfulness",
+    { en: FAITHFULNESS_EN, zh: FAITHFULNESS_ZH },
+    (row) => ({ instruction: instructionOf(row) || renderStructured(row), structured: renderStructured(row) }),
+    faithfulnessVerdict,
+    "unfaithful",
+  );
+}
+
+/** Optional (not in the paper): the constraints against each other and the task. */
+export function consistencyStage(): Stage<StructuredRow, StructuredRow> {
+  return judgeStage(
+    "filter_consistency",
+    { en: CONSISTENCY_EN, zh: CONSISTENCY_ZH },
+    (row) => ({ structured: renderStructured(row) }),
+    consistencyVerdict,
+    "inconsistent",
+  );
+}
+
+/** The optional quality-control stages (all off by default). */
+export interface ExtraFilters {
+  faithfulness?: boolean;
+  consistency?: boolean;
+}
+
+/** The quality-control stages in chain order: the paper's two, then the optional ones that are on. */
+export function filterStages(extra: ExtraFilters = {}): Stage<StructuredRow, StructuredRow>[] {
+  return [
+    completenessStage(),
+    redundancyStage(),
+    ...(extra.faithfulness ? [faithfulnessStage()] : []),
+    ...(extra.consistency ? [consistencyStage()] : []),
+  ];
 }

@@ -8,7 +8,7 @@ import type { RunFiles } from "../stages/run-files.js";
 import type { PipelineRow, Stage, StageContext } from "../stages/stage.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { type ExpandOptions, expandStage } from "./expand.js";
-import { completenessStage, redundancyStage } from "./filter.js";
+import { type ExtraFilters, filterStages } from "./filter.js";
 import {
   JudgeInputSchema,
   RespondInputSchema,
@@ -51,7 +51,12 @@ export function readJobInput(job: TraceJob, file: string): PipelineRow[] {
 }
 
 /** The stages a job runs, each with its model. */
-export function jobPlan(job: TraceJob, models: JobModels, expand: ExpandOptions = {}): StagePlan[] {
+export function jobPlan(
+  job: TraceJob,
+  models: JobModels,
+  expand: ExpandOptions = {},
+  filters: ExtraFilters = {},
+): StagePlan[] {
   const s = (stage: unknown, model: ChatModel): StagePlan => ({
     stage: stage as Stage<PipelineRow, PipelineRow>,
     model,
@@ -62,7 +67,7 @@ export function jobPlan(job: TraceJob, models: JobModels, expand: ExpandOptions 
     case "structure":
       return [s(structureStage(), models.model)];
     case "filter":
-      return [s(completenessStage(), models.judge), s(redundancyStage(), models.judge)];
+      return filterStages(filters).map((f) => s(f, models.judge));
     case "respond":
       return [s(respondStage(), models.model)];
     case "judge":
@@ -74,6 +79,7 @@ export function jobPlan(job: TraceJob, models: JobModels, expand: ExpandOptions 
         judgeModel: models.judge,
         ctx: { lang: "en", seed: 0 },
         expand,
+        filters,
       });
   }
 }
@@ -95,7 +101,7 @@ export async function runTraceJob(
   rows: PipelineRow[],
   options: TraceJobOptions,
 ): Promise<{ summary: RunSummary; files: RunFiles }> {
-  const plan = jobPlan(job, { model: options.model, judge: options.judgeModel }, options.expand);
+  const plan = jobPlan(job, { model: options.model, judge: options.judgeModel }, options.expand, options.filters);
   const files = runFiles(job === "build", options.output);
   const pipeline: PipelineOptions = { ...options, outputDir: jobOutputDir(job, options.output) };
   const summary = await runStages(plan, rows, pipeline, files, job === "build" ? toTraceRecord : undefined);
@@ -111,6 +117,7 @@ export interface TraceDryRunOptions {
   judgeModel?: string;
   prices: PriceOptions;
   expand?: ExpandOptions;
+  filters?: ExtraFilters;
 }
 
 /**
@@ -122,7 +129,7 @@ export function traceDryRun(
   rows: PipelineRow[],
   options: TraceDryRunOptions,
 ): { reports: DryRunStageReport[]; costs: (number | null)[]; text: string } {
-  const plan = jobPlan(job, placeholderModels(options.model, options.judgeModel), options.expand);
+  const plan = jobPlan(job, placeholderModels(options.model, options.judgeModel), options.expand, options.filters);
   const dir = join(options.outputDir, "dry_run");
   const reports = dryRunPlan(plan, rows, options.ctx, dir);
   const costs = estimateCosts(plan, reports, options.prices);

@@ -3,7 +3,7 @@ import { type PipelineOptions, type RunSummary, runStages, type StagePlan } from
 import { type RunFiles, runFolderFiles, singleStageFiles } from "../stages/run-files.js";
 import type { PipelineRow, Stage } from "../stages/stage.js";
 import { type ExpandOptions, expandStage, type SeedRow } from "./expand.js";
-import { completenessStage, redundancyStage } from "./filter.js";
+import { type ExtraFilters, filterStages } from "./filter.js";
 import { judgeStage } from "./judge.js";
 import { respondStage } from "./respond.js";
 import { structureStage } from "./structure.js";
@@ -11,6 +11,7 @@ import { structureStage } from "./structure.js";
 /**
  * `trace build`: the whole construction chain, seed instructions -> kept TRACE records.
  *   expand -> structure -> filter_complete -> filter_redundant -> respond -> judge
+ * (plus, when asked for, filter_faithfulness and filter_consistency after filter_redundant: not in the paper).
  * Construction stages use `model`; the quality-control and evaluation judges use `judgeModel` (default: model).
  * The chain runs on the generic stage pipeline (src/stages/).
  *
@@ -23,9 +24,10 @@ import { structureStage } from "./structure.js";
  * All files are written atomically once their stage is complete.
  */
 
-/** Pipeline options plus what only the TRACE chain takes (the expander's settings). */
+/** Pipeline options plus what only the TRACE chain takes (the expander's settings, the optional filters). */
 export interface TraceBuildOptions extends PipelineOptions {
   expand?: ExpandOptions;
+  filters?: ExtraFilters;
 }
 
 export function buildPlan(opts: TraceBuildOptions): StagePlan[] {
@@ -34,8 +36,7 @@ export function buildPlan(opts: TraceBuildOptions): StagePlan[] {
   return [
     s(expandStage(opts.expand), opts.model),
     s(structureStage(), opts.model),
-    s(completenessStage(), judge),
-    s(redundancyStage(), judge),
+    ...filterStages(opts.filters).map((f) => s(f, judge)),
     s(respondStage(), opts.model),
     s(judgeStage(), judge),
   ];
@@ -50,7 +51,7 @@ export function runFiles(chain: boolean, dirOrOutput: string): RunFiles {
 export function toTraceRecord(row: PipelineRow): Record<string, unknown> {
   const { id, messages, description, constraints, input, constraints_num, constraints_splits, levels2 } = row;
   const { response, judge } = row;
-  const { provenance, seed_instruction, expanded_instruction, suggested_dimensions } = row;
+  const { provenance, seed_instruction, expanded_instruction, suggested_dimensions, requested_constraints } = row;
   return {
     id,
     messages,
@@ -65,6 +66,7 @@ export function toTraceRecord(row: PipelineRow): Record<string, unknown> {
     seed_instruction,
     expanded_instruction,
     suggested_dimensions,
+    requested_constraints,
     response,
     judge,
     provenance,

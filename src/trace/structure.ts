@@ -7,7 +7,11 @@ import type { PromptLang } from "../taxonomy/render.js";
 import { STRUCTURE_EN } from "./prompts/structure.en.js";
 import { STRUCTURE_ZH } from "./prompts/structure.zh.js";
 
-/** Stage 2, instruction structuring (appendix B.2): complex instruction -> description / constraints / input. */
+/**
+ * Stage 2, instruction structuring (appendix B.2): complex instruction -> description / constraints / input. As in
+ * B.2, the structurer does not split a poor, incomplete or contradictory instruction: it answers `#Skip: <reason>`
+ * and the row is rejected with reason `skipped`.
+ */
 
 export interface StructuredFields {
   description: string;
@@ -71,6 +75,18 @@ export function parseStructured(text: string): StructuredFields | string {
   return fields;
 }
 
+/**
+ * The structurer's reason for not splitting the instruction (B.2: poor, incomplete or contradictory), from a
+ * `#Skip: reason` line (also `Skip:`, `**#Skip**:`, full-width colon) when the reply has no `#Task Description:`;
+ * undefined when the reply is not a skip.
+ */
+export function parseSkip(text: string): string | undefined {
+  const m =
+    /^[ \t*#]*#\s*\**\s*skip\s*\**\s*[:：][ \t]*(.*)$/im.exec(text) ?? /^\s*\**skip\**\s*[:：][ \t]*(.*)$/im.exec(text);
+  if (!m || TASK.test(text)) return undefined;
+  return m[1].replace(/\*+$/, "").trim();
+}
+
 /** A trailing `[Dimension]` / `【维度】` tag: removed from the text, resolved to the dimension's `levels2` label. */
 export function splitDimensionTag(line: string): { text: string; tag?: string; label: string } {
   const m = /\s*[[【]\s*([^\]】]{1,60}?)\s*[\]】]\s*$/.exec(line);
@@ -104,6 +120,8 @@ export function structureStage(): Stage<PipelineRow, StructuredRow> {
       return { messages: [{ role: "user", content }], ...this.params, seed: ctx.seed };
     },
     parse(text, row): StageOutcome<StructuredRow> {
+      const skip = parseSkip(text);
+      if (skip !== undefined) return { kind: "reject", reason: "skipped", detail: { why: skip } };
       const parsed = parseStructured(text);
       if (typeof parsed === "string") return { kind: "parse_failure", detail: parsed };
       return { kind: "ok", row: { ...row, ...parsed } };

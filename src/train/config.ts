@@ -9,11 +9,37 @@ import { LR_SCHEDULERS } from "./schedule.js";
 import { TRUNCATION_MODES } from "./truncation.js";
 
 /**
+ * The paper's learning rates (section 6.1): 1e-4 for SFT, 5e-6 for DPO and IOPO. The methods the paper gives no
+ * rate for (IOPO*, the ablations, SimPO, ORPO) are preference methods compared with DPO and IOPO on the same data,
+ * so they default to the preference rate. Used when the config does not set `learning_rate`.
+ */
+export const PAPER_LEARNING_RATE = { sft: 1e-4, preference: 5e-6 } as const;
+
+export function defaultLearningRate(method: (typeof METHODS)[number]): number {
+  return method === "sft" ? PAPER_LEARNING_RATE.sft : PAPER_LEARNING_RATE.preference;
+}
+
+/** The paper's maximum length (section 6.1; `cutoff_len: 6000` in the official yaml). */
+export const PAPER_MAX_LENGTH = 6000;
+
+/**
+ * How the Table 4 ablations (`iopo_input_only`, `iopo_output_only`) use a group's two preference pairs:
+ * `separate` (default; footnotes 4-5 train on each group's second preference pair as well) makes each pair
+ * its own training example, so the ablations take as many examples and optimizer steps as DPO* on the same groups;
+ * `grouped` keeps one example per group whose loss is the mean of its two pair terms (half the steps).
+ */
+export const ABLATION_PAIRS = ["separate", "grouped"] as const;
+
+/**
  * Training configuration: one YAML file in LLaMA-Factory's commented sections (### model, ### method,
  * ### dataset, ### output, ### train, ### eval). Keys use Hugging Face `TrainingArguments` names where one exists
- * and TRL's for the preference knobs; LLaMA-Factory's names are accepted as aliases. Defaults follow the paper's
- * recipe (the official example yaml: LoRA, lr 5e-6, 3 epochs, cosine, warmup 0.1, batch 1 x 8, beta 0.1) where it
- * sets a value, else Hugging Face / TRL. Every key can be overridden on the command line (`--learning_rate 1e-5`).
+ * and TRL's for the preference knobs; LLaMA-Factory's names are accepted as aliases. Every key can be overridden on
+ * the command line (`--learning_rate 1e-5`).
+ *
+ * Defaults follow the paper where it sets a value (section 6.1, Implementation Details: learning rate 1e-4 for SFT
+ * and 5e-6 for DPO and IOPO, maximum length 6,000, 3 epochs, beta 0.1; footnotes 4-5: the ablations train on the
+ * preference pairs as separate examples), then the official example yaml of the IOPO release (LoRA on all linear
+ * layers, cosine schedule, warmup ratio 0.1, batch 1 x 8 accumulation), else Hugging Face / TRL.
  */
 export const TrainConfigSchema = z.strictObject({
   // ### model
@@ -39,11 +65,13 @@ export const TrainConfigSchema = z.strictObject({
   simpo_gamma: z.number().default(0.5),
   /** Reference log-probs are computed once before training and cached on disk (data hash + weights hash). */
   precompute_ref_log_probs: z.boolean().default(true),
+  /** The Table 4 ablations: each preference pair its own example (separate, the paper's) or one per group. */
+  ablation_pairs: z.enum(ABLATION_PAIRS).default("separate"),
   // ### dataset
   dataset: z.string().min(1),
   dataset_format: z.enum(FORMATS).optional(),
   /** Max tokens of prompt + response; every sequence of a group is truncated the same way (LLaMA-Factory infer_seqlen). */
-  max_length: z.number().int().positive().default(2048),
+  max_length: z.number().int().positive().default(PAPER_MAX_LENGTH),
   /**
    * TRL's name: which part of an over-long prompt survives. keep_start keeps its first tokens and the chat
    * template's suffix (end of turn + assistant header); keep_end keeps its last tokens.
@@ -57,7 +85,8 @@ export const TrainConfigSchema = z.strictObject({
   // ### train
   per_device_train_batch_size: z.number().int().positive().default(1),
   gradient_accumulation_steps: z.number().int().positive().default(8),
-  learning_rate: z.number().positive().default(5e-6),
+  /** Default: the paper's rate for the method (defaultLearningRate: SFT 1e-4, the preference methods 5e-6). */
+  learning_rate: z.number().positive().default(PAPER_LEARNING_RATE.preference),
   num_train_epochs: z.number().positive().default(3),
   max_steps: z.number().int().default(-1),
   lr_scheduler_type: z.enum(LR_SCHEDULERS).default("cosine"),
@@ -212,6 +241,10 @@ export function resolveConfig(layers: readonly ConfigLayer[]): TrainConfig {
   if (merged.method === "dpo" && (merged.loss_type === "orpo" || merged.loss_type === "simpo")) {
     merged.method = merged.loss_type;
     merged.loss_type = "sigmoid";
+  }
+  // The paper's learning rate depends on the method (SFT 1e-4, preference methods 5e-6).
+  if (merged.learning_rate === undefined && (METHODS as readonly unknown[]).includes(merged.method)) {
+    merged.learning_rate = defaultLearningRate(merged.method as (typeof METHODS)[number]);
   }
   const result = TrainConfigSchema.safeParse(merged);
   const sources = layers.map((l) => l.source).join(" + ");

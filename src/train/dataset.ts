@@ -1,8 +1,9 @@
 import { DataError } from "../data/errors.js";
+import { groupToDpoPairs, groupToInputPairs } from "../data/formats/expand.js";
 import { loadDataset, toKind } from "../data/formats/load.js";
 import type { Dataset } from "../data/formats/types.js";
 import type { TrainConfig } from "./config.js";
-import { methodDataKind } from "./losses/index.js";
+import { isAblation, type Method, methodDataKind, trainingLossMethod } from "./losses/index.js";
 import { trainValSplit } from "./rng.js";
 
 export interface TrainingData {
@@ -18,9 +19,16 @@ function subset(ds: Dataset, idx: readonly number[]): Dataset {
   return { kind: ds.kind, rows: idx.map((i) => ds.rows[i]) } as Dataset;
 }
 
+/** The method whose loss and sequences the trainer uses for `cfg` (the ablations on separate pairs train as DPO). */
+export function trainingMethod(cfg: Pick<TrainConfig, "method" | "ablation_pairs">): Method {
+  return trainingLossMethod(cfg.method, cfg.ablation_pairs);
+}
+
 /**
  * Load the training file for a method: IOPO-family methods need groups; DPO/SimPO/ORPO take pairs (groups become
- * their DPO* pairs); SFT takes SFT rows (groups -> SFT*, pairs -> chosen). Then the seeded `val_size` split.
+ * their DPO* pairs); SFT takes SFT rows (groups -> SFT*, pairs -> chosen). The Table 4 ablations on separate pairs
+ * (the default) take each group's two pairs as two examples: its output pairs (DPO*) for `iopo_output_only`, its
+ * input pairs for `iopo_input_only`. Then the seeded `val_size` split.
  */
 export function loadTrainingData(cfg: TrainConfig): TrainingData {
   const { format, dataset } = loadDataset(cfg.dataset, cfg.dataset_format);
@@ -30,6 +38,10 @@ export function loadTrainingData(cfg: TrainConfig): TrainingData {
     ds = toKind(dataset, kind);
   } catch (err) {
     throw new DataError(cfg.dataset, undefined, undefined, `method ${cfg.method}: ${(err as Error).message}`);
+  }
+  if (isAblation(cfg.method) && cfg.ablation_pairs === "separate" && ds.kind === "group") {
+    const split = cfg.method === "iopo_output_only" ? groupToDpoPairs : groupToInputPairs;
+    ds = { kind: "pair", rows: ds.rows.flatMap(split) };
   }
   const split = trainValSplit(ds.rows.length, cfg.val_size, cfg.seed);
   return { format, sourceKind: dataset.kind, train: subset(ds, split.train), eval: subset(ds, split.val) };

@@ -4,7 +4,7 @@ import type { TrainingStep } from "../model/decoder.js";
 import type { Weights } from "../model/weights.js";
 import type { TrainConfig } from "./config.js";
 import { loraAlpha } from "./config.js";
-import { loadTrainingData } from "./dataset.js";
+import { loadTrainingData, trainingMethod } from "./dataset.js";
 import { EngineModel, ReferenceTable } from "./engine-model.js";
 import { trainingLoss } from "./graph-losses.js";
 import { initLora, LORA_ALL_MODULES, type LoraSpec, loraTargets, mergeLora, saveLoraAdapter } from "./lora.js";
@@ -68,7 +68,8 @@ export async function trainFromConfig(
     const e = M.encodeTrainingExample(codec, { conversation: prompt, response });
     return { ids: e.ids, responseStart: e.responseStart, promptSuffix: e.promptSuffix };
   };
-  const method = cfg.method;
+  // The loss the trainer runs (the ablations on separate pairs train in DPO's form on their pairs).
+  const method = trainingMethod(cfg);
   const shapes = new Map([...base].map(([k, t]) => [k, t.shape]));
 
   // Trainable parameters: all weights (full) or fresh LoRA adapters on top of the frozen base.

@@ -43,7 +43,7 @@ export function rowTexts(row: TrainRow, name: SeqName): { prompt: ChatMessage[];
   }
   if ("chosen" in row) {
     if (name === "chosen") return { prompt: row.prompt, response: row.chosen };
-    if (name === "rejected") return { prompt: row.prompt, response: row.rejected };
+    if (name === "rejected") return { prompt: row.rejected_prompt ?? row.prompt, response: row.rejected };
     throw new Error(`a preference pair has no "${name}" sequence`);
   }
   if (name === "chosen") return { prompt: row.prompt, response: row.completion };

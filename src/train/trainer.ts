@@ -14,7 +14,7 @@ import {
 } from "./checkpoint.js";
 import { clipGradNorm } from "./clip.js";
 import type { TrainConfig } from "./config.js";
-import type { LossOptions } from "./losses/index.js";
+import { type LossOptions, trainingLossMethod } from "./losses/index.js";
 import type { TrainableModel } from "./model-api.js";
 import { DataPlan } from "./plan.js";
 import { LrSchedule } from "./schedule.js";
@@ -269,7 +269,7 @@ class LogWindow {
 /** One optimizer step's micro-batches: forward + backward each, gradients accumulated with their weights. */
 async function forwardBackward<Row>(run: Run<Row>, step: number) {
   const { o, lossOpts } = run;
-  const method = run.cfg.method;
+  const method = trainingLossMethod(run.cfg.method, run.cfg.ablation_pairs);
   const micro = run.plan.microBatches(step);
   const nRows = micro.reduce((a, m) => a + m.length, 0);
   const stepTokens = method === "sft" ? micro.flat().reduce((a, i) => a + o.model.responseTokens(o.train[i]), 0) : 0;
@@ -346,7 +346,7 @@ function isSaveStep<Row>(run: Run<Row>, done: number): boolean {
 /** The validation split's loss and metrics (eval_ prefix), as one row of trainer_log.jsonl. */
 async function evaluate<Row>(run: Run<Row>, log: TrainerLog, done: number): Promise<void> {
   const { o, lossOpts } = run;
-  const method = run.cfg.method;
+  const method = trainingLossMethod(run.cfg.method, run.cfg.ablation_pairs);
   if (!o.eval || o.eval.length === 0) return;
   const means = new WeightedMeans();
   const bs = run.cfg.per_device_eval_batch_size;

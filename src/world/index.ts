@@ -10,6 +10,19 @@
  *   responder               answer plans: the compliant answer, or one that breaks a chosen constraint
  *   lexicon                 the closed token list (for the word-level tokenizer of the model trained later)
  *   programs/*              one program per pipeline stage; world-chat-model.ts serves them as one ChatModel
+ *
+ * Imported as `iopo/world` (or as the `world` namespace of `iopo`).
+ *
+ * @example
+ * import { buildTrace } from "iopo/trace";
+ * import { generateEvalSet, generateSeeds, scoreWithCheckers, WorldChatModel } from "iopo/world";
+ *
+ * const model = new WorldChatModel("constructor"); // answers every stage prompt offline, no endpoint
+ * const summary = await buildTrace(generateSeeds(20, 7), { outputDir: "runs/world-trace", model,
+ *   judgeModel: new WorldChatModel("judge"), ctx: { lang: "en", seed: 7 } });
+ * console.log(summary.rows_out);
+ * const [record] = generateEvalSet(1, 7, 3, 3); // a TRACE-style record with 3 machine-checkable constraints
+ * console.log(record.constraints_splits, scoreWithCheckers(record.constraints_splits, "a response")); // 10 or 0 each
  */
 export * from "./constraint.js";
 export * from "./demo-run.js";

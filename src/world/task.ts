@@ -52,6 +52,12 @@ export function parseTaskPrefix(text: string, input?: string): { task: Task; len
   return undefined;
 }
 
+/** Whether `text` starts with the input task's sentence ("Pick some fruits from the input list."), pool or not. */
+export function asksForInput(text: string): boolean {
+  const m = FORM_REGEXES[INPUT_FORM].exec(text.trim());
+  return m !== null && categoryByPlural(m[1]) !== undefined;
+}
+
 export function parseTask(text: string, input?: string): Task | undefined {
   const p = parseTaskPrefix(text.trim(), input);
   return p && p.length === text.trim().length ? p.task : undefined;

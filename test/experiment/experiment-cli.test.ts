@@ -29,6 +29,7 @@ describe("iopo experiment (child process, local judge server)", () => {
       reply: async (req) => (await world.chat({ messages: req.messages as never })).text,
     });
     const w = {
+      constraint_counts: "uniform:1-3",
       sft_seeds: 24,
       preference_seeds: 16,
       heldout_seeds: 8,
@@ -44,8 +45,7 @@ describe("iopo experiment (child process, local judge server)", () => {
       seed: 5,
       concurrency: 8,
       lang: "en",
-      minConstraints: 1,
-      maxConstraints: 3,
+      counts: "uniform:1-3",
     });
     writeJsonl(join(root, "files", "eval.jsonl"), generateEvalSet(8, 5, 1, 4, "ev"));
     writeTinyModel(join(root, "base"), { hiddenSize: 32, numLayers: 2, seed: 3 });

@@ -5,7 +5,8 @@ import type { ChatRequest } from "../../src/llm/types.js";
  * answers in that stage's format. The reply depends only on the request, never on call order, so runs are
  * reproducible. Markers in a seed instruction script the outcome:
  *   INCOMPLETE -> completeness judge says Incomplete;  REDUNDANT -> redundancy judge says Redundant;
- *   FAILJUDGE -> one constraint scores 0;  BADJUDGE -> unreadable judge output;  BADEXPAND -> no <result>.
+ *   FAILJUDGE -> one constraint scores 0;  BADJUDGE -> unreadable judge output;  BADEXPAND -> no <result>;
+ *   SKIPME -> the structurer skips the instruction (#Skip:);  UNFAITHFUL / INCONSISTENT -> the optional judges fail it.
  */
 export function traceResponder(req: ChatRequest): string {
   const user = req.messages.filter((m) => m.role === "user").at(-1)?.content ?? "";
@@ -25,12 +26,19 @@ export function traceResponder(req: ChatRequest): string {
   if (user.includes("<tag>: Complete")) {
     return `<explain>checked</explain>\n<tag>: ${user.includes("INCOMPLETE") ? "Incomplete" : "Complete"}`;
   }
+  if (user.includes("<tag>: Faithful")) {
+    return `<explain>checked</explain>\n<tag>: ${user.includes("UNFAITHFUL") ? "Unfaithful" : "Faithful"}`;
+  }
+  if (user.includes("<tag>: Consistent")) {
+    return `<explain>checked</explain>\n<tag>: ${user.includes("INCONSISTENT") ? "Inconsistent" : "Consistent"}`;
+  }
   if (user.includes("<tag>: Redundant")) {
     return `<explain>checked</explain>\n<tag>: ${user.includes("REDUNDANT") ? "Redundant" : "Not Redundant"}`;
   }
   if (user.includes("#Task Description: <")) {
     const at = Math.max(user.lastIndexOf("\n\nInstruction:\n"), user.lastIndexOf("\n\n指令：\n"));
     const instr = user.slice(at + 2).replace(/^(Instruction|指令)[:：]\n/, "");
+    if (instr.includes("SKIPME")) return "#Skip: the instruction contradicts itself";
     const [task, ...cons] = instr.split("\n");
     const tags = ["Numerical", "Inclusion", "Tone and Style"];
     const tagged = cons.map((c, i) => `${c} [${tags[i % tags.length]}]`);

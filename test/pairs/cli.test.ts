@@ -68,16 +68,37 @@ describe("iopo pairs (CLI)", () => {
     expect(lines(readFileSync(join(dir, "clean", "sft_star.jsonl"), "utf8")).length).toBe(2 * groups.length);
     const summary = JSON.parse(readFileSync(join(dir, "clean", "summary.json"), "utf8"));
     expect(summary.inputs_not_full_score).toBe(1);
-    expect(summary.operation_revise).toBe(groups.length);
+    expect(summary.operation_add + summary.operation_delete + summary.operation_revise).toBe(groups.length);
+    expect(summary.cross_x2_y1_only).toBe(summary.operation_add); // pure ADD: y2 also meets x1
+    expect(summary.cross_x1_y2_only).toBe(summary.operation_delete); // pure DELETE: y1 also meets x2
+    expect(a.stdout).toMatch(/kept groups by operation and by the cross pairs that fail/);
+    expect(a.stdout).toMatch(/^delete +\d+ +0 +0 +\d+$/m);
     expect(lines(readFileSync(join(dir, "clean", "inputs_not_full_score.jsonl"), "utf8"))[0].id).toBe("bad");
   });
 
-  it("writes DPO pairs in TRL's conversational format", async () => {
+  it("--rationality strict keeps only groups where both cross pairs fail", async () => {
+    const r = await runCliAsync(args("iopo", input, join(dir, "strict"), clean, ["--rationality", "strict"]));
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(dir, "strict", "summary.json"), "utf8"));
+    expect(summary.rows_out).toBe(summary.operation_revise);
+    expect(summary.cross_both).toBe(summary.rows_out);
+    const bad = await runCliAsync(args("iopo", input, join(dir, "x"), clean, ["--rationality", "loose"]));
+    expect(bad.status).toBe(2);
+  });
+
+  it("writes DPO pairs in TRL's conversational format; --filter-worse is a flag", async () => {
     const r = await runCliAsync(args("dpo", input, join(dir, "dpo"), clean));
     expect(r.status, r.stderr).toBe(0);
     const pairs = lines(readFileSync(join(dir, "dpo", "dpo_pairs.jsonl"), "utf8"));
     expect(pairs.length).toBe(16);
-    expect(Object.keys(pairs[0])).toEqual(expect.arrayContaining(["prompt", "chosen", "rejected", "judge"]));
+    expect(Object.keys(pairs[0])).toEqual(
+      expect.arrayContaining(["prompt", "chosen", "rejected", "judge", "would_drop"]),
+    );
+    const summary = JSON.parse(readFileSync(join(dir, "dpo", "summary.json"), "utf8"));
+    expect(summary.worse_filter).toBe(0);
+    const f = await runCliAsync(args("dpo", input, join(dir, "dpo-f"), clean, ["--filter-worse"]));
+    expect(f.status, f.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, "dpo-f", "summary.json"), "utf8")).worse_filter).toBe(1);
   });
 
   it("names file, line and field of a bad input", async () => {

@@ -81,4 +81,25 @@ describe("taxonomy", () => {
     expect(sub).toContain("Negative Example");
     expect(sub).not.toContain("Inclusion");
   });
+
+  it("describes the dimensions as the paper's Table 6 does (appendix A), in English and Chinese", () => {
+    const d = (name: string) => dimensionByName(name)!;
+    // Prior Condition is a conditional procedure (when an intent applies, follow a process), not a premise.
+    expect(d("Prior Condition").description).toMatch(/when .*intent.*procedure/i);
+    expect(d("Prior Condition").descriptionZh).toMatch(/意图.*流程/);
+    // Text Pattern is typography: fonts, font sizes, emoji (not letter case or punctuation).
+    expect(d("Text Pattern").description).toMatch(/font.*emoji/i);
+    expect(d("Text Pattern").description).not.toMatch(/case|punctuation/i);
+    expect(d("Text Pattern").descriptionZh).toMatch(/字体.*表情符号/);
+    // Value and Privacy are prohibitions; Numerical also covers numeric precision; Template is layout.
+    expect(d("Value").description).toMatch(/false information.*discrimination.*bias/i);
+    expect(d("Numerical").description).toMatch(/precision/i);
+    expect(d("Template").description).toMatch(/alignment.*indentation.*introduction-body-conclusion/i);
+    expect(d("Table Background Information").description).toMatch(/Markdown tables/);
+    expect(d("Markdown Process Background Information").description).toMatch(/process information .*Markdown/);
+    for (const dim of DIMENSIONS) {
+      expect(dim.description.length, dim.name).toBeGreaterThan(20);
+      expect(dim.descriptionZh, dim.name).toMatch(/[\u4e00-\u9fff]/);
+    }
+  });
 });

@@ -102,6 +102,33 @@ describe("trace build (in-process scripted model)", () => {
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
+  it("the structurer's skips (B.2) and the optional filters reject with their own stage and reason", async () => {
+    const dir = tmp();
+    const seeds: SeedRow[] = [
+      { id: "s1", instruction: "Write a haiku. SKIPME" },
+      { id: "s2", instruction: "Write a limerick. UNFAITHFUL" },
+      { id: "s3", instruction: "Write a sonnet. INCONSISTENT" },
+      { id: "s4", instruction: "Write a riddle." },
+    ];
+    const model = new ScriptedChatModel(traceResponder);
+    await buildTrace(seeds, options(dir, model, { filters: { faithfulness: true, consistency: true } }));
+    const rejects = readJsonl(join(dir, "rejects.jsonl")).map((r) => r.value as Record<string, unknown>);
+    expect(rejects.map((r) => [r.id, r.stage, r.reason])).toEqual([
+      ["s1", "structure", "skipped"],
+      ["s2", "filter_faithfulness", "unfaithful"],
+      ["s3", "filter_consistency", "inconsistent"],
+    ]);
+    expect(readJsonl(join(dir, "trace.jsonl")).map((r) => (r.value as { id: string }).id)).toEqual(["s4"]);
+    // Off by default: the same seeds without the flags keep s2 and s3.
+    const plain = tmp();
+    await buildTrace(seeds, options(plain, new ScriptedChatModel(traceResponder)));
+    expect(readJsonl(join(plain, "trace.jsonl")).map((r) => (r.value as { id: string }).id)).toEqual([
+      "s2",
+      "s3",
+      "s4",
+    ]);
+  });
+
   it("a rerun of a finished run makes zero calls and writes identical files", async () => {
     const dir = tmp();
     await buildTrace(SEEDS, options(dir, new ScriptedChatModel(traceResponder)));

@@ -1,7 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { parseExpansion } from "../../src/trace/expand.js";
-import { completenessVerdict, parseTag, redundancyVerdict } from "../../src/trace/filter.js";
-import { parseStructured } from "../../src/trace/structure.js";
+import {
+  completenessVerdict,
+  consistencyVerdict,
+  faithfulnessVerdict,
+  filterStages,
+  parseTag,
+  redundancyVerdict,
+} from "../../src/trace/filter.js";
+import { COMPLETENESS_EN } from "../../src/trace/prompts/completeness.en.js";
+import { COMPLETENESS_ZH } from "../../src/trace/prompts/completeness.zh.js";
+import { REDUNDANCY_EN } from "../../src/trace/prompts/redundancy.en.js";
+import { STRUCTURE_EN } from "../../src/trace/prompts/structure.en.js";
+import { STRUCTURE_ZH } from "../../src/trace/prompts/structure.zh.js";
+import { parseSkip, parseStructured, structureStage } from "../../src/trace/structure.js";
 
 describe("expansion parser (B.1)", () => {
   it("reads <result>, tolerating a missing closing tag, and keeps <explain>", () => {
@@ -81,5 +93,52 @@ describe("quality-control verdicts (B.3, B.4)", () => {
     expect(redundancyVerdict("<tag>: Non-redundant")).toBe("pass");
     expect(redundancyVerdict("<tag>: 冗余")).toBe("fail");
     expect(redundancyVerdict("")).toBeUndefined();
+  });
+});
+
+describe("decision rules of the paper's structuring and quality-control prompts (appendix B.2-B.4)", () => {
+  const slots = (t: string) => [...t.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]);
+
+  it("B.2: the structurer skips a poor, incomplete or contradictory instruction (#Skip: reason -> reject)", () => {
+    for (const t of [STRUCTURE_EN.text, STRUCTURE_ZH.text]) expect(t).toContain("#Skip: <");
+    expect(STRUCTURE_EN.text).toMatch(/poor quality, incomplete .* or contradictory/);
+    expect(STRUCTURE_EN.text).toMatch(/No piece of information may appear in two parts/);
+    expect(parseSkip("#Skip: two constraints contradict each other")).toBe("two constraints contradict each other");
+    expect(parseSkip("**#Skip**：指令自相矛盾")).toBe("指令自相矛盾");
+    expect(parseSkip("Skip: poor")).toBe("poor");
+    expect(parseSkip("#Task Description: T\n#Constraints:\n1. c\n#Input: NULL")).toBeUndefined();
+    // a constraint that mentions skipping does not make a split reply a skip
+    expect(parseSkip("#Task Description: T\n#Constraints:\n1. Skip: the intro\n#Input: NULL")).toBeUndefined();
+    const out = structureStage().parse("#Skip: contradictory", { id: "x" }, { lang: "en", seed: 0 });
+    expect(out).toEqual({ kind: "reject", reason: "skipped", detail: { why: "contradictory" } });
+  });
+
+  it("B.3: completeness judges one structured instruction (no original), description against input", () => {
+    expect(slots(COMPLETENESS_EN.text)).toEqual(["structured"]);
+    expect(slots(COMPLETENESS_ZH.text)).toEqual(["structured"]);
+    expect(COMPLETENESS_EN.text).toMatch(/refer to .* is given in the input/);
+    expect(COMPLETENESS_EN.text).not.toMatch(/original/i);
+  });
+
+  it("B.4: redundancy is the same information in the task description and the constraints", () => {
+    expect(slots(REDUNDANCY_EN.text)).toEqual(["structured"]);
+    expect(REDUNDANCY_EN.text).toMatch(/both in the task description and among the constraints/);
+    expect(REDUNDANCY_EN.text).not.toMatch(/contradict/i);
+  });
+
+  it("the extra checks are optional stages, off by default", () => {
+    expect(filterStages().map((s) => s.name)).toEqual(["filter_complete", "filter_redundant"]);
+    expect(filterStages({ faithfulness: true, consistency: true }).map((s) => s.name)).toEqual([
+      "filter_complete",
+      "filter_redundant",
+      "filter_faithfulness",
+      "filter_consistency",
+    ]);
+    expect(consistencyVerdict("<tag>: Inconsistent")).toBe("fail");
+    expect(consistencyVerdict("<tag>: Consistent")).toBe("pass");
+    expect(consistencyVerdict("<tag>: 不一致")).toBe("fail");
+    expect(faithfulnessVerdict("<tag>: Unfaithful")).toBe("fail");
+    expect(faithfulnessVerdict("<tag>: Faithful")).toBe("pass");
+    expect(faithfulnessVerdict("<tag>: perhaps")).toBeUndefined();
   });
 });

@@ -116,6 +116,19 @@ describe("iopo train on a tiny Qwen2 model", () => {
       expect(moved).toBe(true);
     });
   }
+  it("the ablations on separate pairs (footnotes 4-5) train on the engine: 2 examples per group, graph == scalar loss", async () => {
+    for (const method of ["iopo_input_only", "iopo_output_only"]) {
+      const c = cfg(`ablation-${method}`, ["--method", method, "--lora_rank", "4", "--max_steps", "3"]);
+      const r = await trainFromConfig(c); // each step checks the engine's graph loss against the scalar one
+      expect(r.finished).toBe(true);
+      const train = readJournal<Record<string, number>>(join(c.output_dir, "trainer_log.jsonl")).filter(
+        (x) => "loss" in x,
+      );
+      expect(train).toHaveLength(3);
+      for (const row of train) expect(Number.isFinite(row["rewards/margins"])).toBe(true);
+    }
+  });
+
   it("iopo generate runs on a LoRA checkpoint folder directly, like on the merged model", async () => {
     const out = join(root, "iopo-lora");
     const prompts = join(root, "prompts.jsonl");

@@ -46,6 +46,8 @@ describe("training runs replayed in PyTorch", () => {
             dataset: "fake",
             output_dir: join(root, `run-${ri}`),
             method: c.method,
+            // the fixtures compute the ablations in their grouped form (one example per group)
+            ablation_pairs: "grouped",
             beta: c.beta,
             label_smoothing: c.label_smoothing,
             pref_ftx: c.pref_ftx,

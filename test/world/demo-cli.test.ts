@@ -12,6 +12,11 @@ describe("iopo demo (child process)", () => {
     expect(first.stdout).toContain("5087");
     expect(first.stdout).toMatch(/rows in 12, out \d+/);
     expect(first.stdout).toMatch(/World calls in this run: [1-9]\d*/);
+    // the data beside the paper's: constraint counts vs Table 2, operation mix and cross-pair pattern
+    expect(first.stdout).toMatch(/constraints per instruction: records vs paper-train/);
+    expect(first.stdout).toMatch(/^mean +\d\.\d\d +4\.36$/m);
+    expect(first.stdout).toMatch(/^add +\d+ +\d+ +\d+ +\d+$/m);
+    expect(first.stdout).toMatch(/DPO pairs: \d+ kept \(every worse answer, as appendix C\)/);
     for (const f of [
       "seeds.jsonl",
       "trace/trace.jsonl",

@@ -2,10 +2,19 @@ import { describe, expect, it } from "vitest";
 import { followedAllTen, parseTraceJudge } from "../../src/judge/parse-trace-judge.js";
 import type { StageContext } from "../../src/stages/stage.js";
 import { expandStage, parseExpansion } from "../../src/trace/expand.js";
-import { completenessStage, completenessVerdict, redundancyStage, redundancyVerdict } from "../../src/trace/filter.js";
+import {
+  completenessStage,
+  completenessVerdict,
+  consistencyStage,
+  consistencyVerdict,
+  faithfulnessStage,
+  faithfulnessVerdict,
+  redundancyStage,
+  redundancyVerdict,
+} from "../../src/trace/filter.js";
 import { judgeStage } from "../../src/trace/judge.js";
 import { respondStage } from "../../src/trace/respond.js";
-import { parseStructured, structureStage } from "../../src/trace/structure.js";
+import { parseSkip, parseStructured, structureStage } from "../../src/trace/structure.js";
 import { checkAll, KIND_DIMENSION, parseConstraint } from "../../src/world/constraint.js";
 import { generateInstruction, generateSeeds } from "../../src/world/generator.js";
 import { parseProse, renderProse, toStructured } from "../../src/world/instruction.js";
@@ -59,7 +68,7 @@ describe("the world facade", () => {
         expect(parsed, expanded).toBeDefined();
         const ins = parseProse(parsed!.result)!;
         expect(ins, parsed!.result).toBeDefined();
-        expect(ins.constraints.length).toBeGreaterThanOrEqual(2);
+        expect(ins.constraints.length).toBeGreaterThanOrEqual(1);
 
         const structured = parseStructured(
           await ask(clean, structureStage().request({ ...row, expanded_instruction: parsed!.result }, ctx)),
@@ -70,6 +79,8 @@ describe("the world facade", () => {
         const srow = { id: `r${i}`, expanded_instruction: parsed!.result, ...structured };
         expect(completenessVerdict(await ask(clean, completenessStage().request(srow, ctx)))).toBe("pass");
         expect(redundancyVerdict(await ask(clean, redundancyStage().request(srow, ctx)))).toBe("pass");
+        expect(faithfulnessVerdict(await ask(clean, faithfulnessStage().request(srow, ctx)))).toBe("pass");
+        expect(consistencyVerdict(await ask(clean, consistencyStage().request(srow, ctx)))).toBe("pass");
 
         const response = await ask(clean, respondStage().request(srow, ctx));
         expect(checkAll(ins.constraints, response).every((r) => r.ok)).toBe(true);
@@ -119,44 +130,88 @@ describe("a single program as a ChatModel", () => {
 });
 
 describe("the quality-control judges", () => {
-  const structuredRow = (ins: ReturnType<typeof generateInstruction>, dropLast = false) => {
-    const s = toStructured(ins);
-    const splits = dropLast ? s.constraints_splits.slice(0, -1) : s.constraints_splits;
-    return {
-      id: "q",
-      expanded_instruction: renderProse(ins),
-      ...s,
-      constraints_splits: splits,
-      constraints: splits.join("\n"),
-      constraints_num: splits.length,
-    };
+  type Row = ReturnType<typeof toStructured> & { id: string; expanded_instruction: string };
+  const structuredRow = (ins: ReturnType<typeof generateInstruction>, edit: (r: Row) => Partial<Row> = () => ({})) => {
+    const s = { id: "q", expanded_instruction: renderProse(ins), ...toStructured(ins) };
+    const r = { ...s, ...edit(s) };
+    return { ...r, constraints: r.constraints_splits.join("\n"), constraints_num: r.constraints_splits.length };
+  };
+  const withInput = (key: string, n: number) => {
+    for (let k = 0; ; k++) {
+      const ins = generateInstruction(`${key}-${k}`, n);
+      if (ins.task.pool) return ins;
+    }
   };
 
-  it("completeness: a dropped or invented constraint is Incomplete", async () => {
-    for (let i = 0; i < 30; i++) {
-      const ins = generateInstruction(`qc-${i}`, 3);
-      expect(completenessVerdict(await ask(clean, completenessStage().request(structuredRow(ins), ctx)))).toBe("pass");
-      expect(completenessVerdict(await ask(clean, completenessStage().request(structuredRow(ins, true), ctx)))).toBe(
-        "fail",
-      );
-      const invented = {
-        ...structuredRow(ins),
-        expanded_instruction: renderProse({ ...ins, constraints: ins.constraints.slice(1) }),
-      };
-      expect(completenessVerdict(await ask(clean, completenessStage().request(invented, ctx)))).toBe("fail");
+  it("completeness (B.3) judges one structured instruction: Incomplete when its input is missing", async () => {
+    for (let i = 0; i < 20; i++) {
+      const ins = withInput(`qc-in-${i}`, 1 + (i % 4));
+      const verdict = async (row: ReturnType<typeof structuredRow>) =>
+        completenessVerdict(await ask(clean, completenessStage().request(row, ctx)));
+      expect(await verdict(structuredRow(ins))).toBe("pass");
+      expect(await verdict(structuredRow(ins, () => ({ input: "NULL" })))).toBe("fail");
+      // Losing a constraint leaves a complete (smaller) instruction: not the completeness judge's business.
+      if (ins.constraints.length >= 2) {
+        const drop = structuredRow(ins, (r) => ({ constraints_splits: r.constraints_splits.slice(0, -1) }));
+        expect(await verdict(drop)).toBe("pass");
+        expect(faithfulnessVerdict(await ask(clean, faithfulnessStage().request(drop, ctx)))).toBe("fail");
+      }
     }
   });
 
-  it("redundancy: every deliberately contradictory set is Redundant, consistent sets are not", async () => {
-    for (let i = 0; i < 60; i++) {
+  it("redundancy (B.4): a requirement in both the task description and the constraints is Redundant", async () => {
+    for (let i = 0; i < 30; i++) {
+      const ins = generateInstruction(`qc-red-${i}`, 1 + (i % 5));
+      const echo = structuredRow(ins, (r) => ({
+        description: `${r.description} ${r.constraints_splits[0].replace(/^1\. /, "")}`,
+      }));
+      expect(redundancyVerdict(await ask(clean, redundancyStage().request(echo, ctx)))).toBe("fail");
+      expect(redundancyVerdict(await ask(clean, redundancyStage().request(structuredRow(ins), ctx)))).toBe("pass");
+      expect(completenessVerdict(await ask(clean, completenessStage().request(echo, ctx)))).toBe("pass");
+    }
+  });
+
+  it("the structurer skips every deliberately contradictory instruction (B.2); consistent ones are split", async () => {
+    for (let i = 0; i < 40; i++) {
+      const bad = generateInstruction(`contra-${i}`, 2 + (i % 5), { contradiction: true });
+      const good = generateInstruction(`good-${i}`, 1 + (i % 5));
+      const split = async (ins: typeof bad) =>
+        ask(clean, structureStage().request({ id: "s", expanded_instruction: renderProse(ins) }, ctx));
+      expect(parseSkip(await split(bad))).toMatch(/contradictory/);
+      const out = structureStage().parse(await split(bad), { id: "s" }, ctx);
+      expect(out.kind === "reject" && out.reason).toBe("skipped");
+      expect(parseSkip(await split(good))).toBeUndefined();
+    }
+  });
+
+  it("consistency (optional, not in the paper): contradictory or repeated constraints are Inconsistent", async () => {
+    for (let i = 0; i < 40; i++) {
       const bad = generateInstruction(`contra-${i}`, 2 + (i % 5), { contradiction: true });
       const good = generateInstruction(`good-${i}`, 2 + (i % 5));
-      expect(redundancyVerdict(await ask(clean, redundancyStage().request(structuredRow(bad), ctx)))).toBe("fail");
-      expect(redundancyVerdict(await ask(clean, redundancyStage().request(structuredRow(good), ctx)))).toBe("pass");
+      expect(consistencyVerdict(await ask(clean, consistencyStage().request(structuredRow(bad), ctx)))).toBe("fail");
+      expect(consistencyVerdict(await ask(clean, consistencyStage().request(structuredRow(good), ctx)))).toBe("pass");
+      // The paper's redundancy judge does not look at constraint pairs.
+      expect(redundancyVerdict(await ask(clean, redundancyStage().request(structuredRow(bad), ctx)))).toBe("pass");
     }
     const dup = generateInstruction("dup", 3);
     dup.constraints.push(dup.constraints[0]);
-    expect(redundancyVerdict(await ask(clean, redundancyStage().request(structuredRow(dup), ctx)))).toBe("fail");
+    expect(consistencyVerdict(await ask(clean, consistencyStage().request(structuredRow(dup), ctx)))).toBe("fail");
+  });
+
+  it("faithfulness (optional, not in the paper): a dropped or invented constraint is Unfaithful", async () => {
+    for (let i = 0; i < 20; i++) {
+      const ins = generateInstruction(`qc-${i}`, 3);
+      const f = async (row: ReturnType<typeof structuredRow>) =>
+        faithfulnessVerdict(await ask(clean, faithfulnessStage().request(row, ctx)));
+      expect(await f(structuredRow(ins))).toBe("pass");
+      expect(await f(structuredRow(ins, (r) => ({ constraints_splits: r.constraints_splits.slice(0, -1) })))).toBe(
+        "fail",
+      );
+      const invented = structuredRow(ins, () => ({
+        expanded_instruction: renderProse({ ...ins, constraints: ins.constraints.slice(1) }),
+      }));
+      expect(await f(invented)).toBe("fail");
+    }
   });
 });
 

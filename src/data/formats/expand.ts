@@ -13,6 +13,18 @@ export function groupToDpoPairs(g: IopoGroup): [PreferencePair, PreferencePair] 
   ];
 }
 
+/**
+ * The group's two input preference pairs (the same response under two instructions; paper Table 4 "w/o Output
+ * Pref", footnote 4): y1: x1 > x2 and y2: x2 > x1, i.e. (x1,y1) over (x2,y1) and (x2,y2) over (x1,y2).
+ */
+export function groupToInputPairs(g: IopoGroup): [PreferencePair, PreferencePair] {
+  const id = (k: number) => (g.id !== undefined ? { id: `${g.id}#in${k}` } : {});
+  return [
+    { ...id(1), prompt: g.x1.messages, chosen: g.y1, rejected_prompt: g.x2.messages, rejected: g.y1 },
+    { ...id(2), prompt: g.x2.messages, chosen: g.y2, rejected_prompt: g.x1.messages, rejected: g.y2 },
+  ];
+}
+
 /** SFT* = the group's two matched pairs as SFT examples: {x1, y1} and {x2, y2}. */
 export function groupToSftExamples(g: IopoGroup): [SftExample, SftExample] {
   const id = (k: number) => (g.id !== undefined ? { id: `${g.id}#${k}` } : {});

@@ -9,6 +9,12 @@ export interface PreferencePair {
   prompt: ChatMessage[];
   chosen: string;
   rejected: string;
+  /**
+   * The rejected sequence's own prompt, when it differs from `prompt` (an input preference pair: the same response
+   * under two instructions, chosen = (prompt, chosen), rejected = (rejected_prompt, rejected)). Absent in every
+   * on-disk format; only the training loader builds such pairs (the `iopo_input_only` ablation).
+   */
+  rejected_prompt?: ChatMessage[];
 }
 
 export interface SftExample {

@@ -1,7 +1,9 @@
 /**
  * Appendix D, step 1 (IOPO data): from an instruction x1 = (task description, constraints, input) and its compliant
- * response y1, edit the constraints with ONE operation so that y1 no longer complies with the new constraints.
- * The task description and input stay unchanged: x2 = description + new constraints + input.
+ * response y1, edit the constraints with ONE operation: ADD new items, DELETE some items, or REVISE specific items.
+ * The task description and input stay unchanged: x2 = description + new constraints + input. ADD and REVISE make
+ * y1 fail the new list; DELETE is pure (remove items, change nothing else), so y1 still satisfies the shorter list
+ * and the group's input preference comes from y2 failing x1 (the group reading of the rationality check).
  * Slots: {{description}}, {{constraints}} (numbered lines), {{input}}, {{response}}, {{operation}},
  * {{operation_rule}}. Output contract: <explain>...</explain> then <result>numbered constraint lines</result>.
  */
@@ -9,16 +11,14 @@ export const EDIT_CONSTRAINTS_EN = `You are an expert in writing instructions wi
 Below is an instruction made of a task description, a list of constraints and an optional input, together with a
 response that satisfies every constraint.
 
-Your job: change the constraints with the operation {{operation}} so that the given response NO LONGER satisfies
-the new list of constraints, while the new list stays reasonable, self-consistent and answerable for the same task
-description and input.
+Your job: edit the list of constraints with the operation {{operation}}, as described here:
 {{operation_rule}}
+The new list must stay reasonable, self-consistent and answerable for the same task description and input.
 
 Requirements:
 1. Do not change the task description or the input.
-2. After your change, the given response must violate at least one of the new constraints; explain which one and why.
-3. Keep the constraints that you do not change word for word, in their original order.
-4. Number the new constraints 1, 2, 3, ... one per line.
+2. Copy every constraint that the operation does not touch word for word, in its original order.
+3. Number the new constraints 1, 2, 3, ... one per line.
 
 #Task Description:
 {{description}}
@@ -33,7 +33,7 @@ Requirements:
 {{response}}
 
 Answer in exactly this format:
-<explain>why the response violates the new constraints</explain>
+<explain>what you changed and how it affects the given response</explain>
 <result>
 1. first constraint
 2. second constraint
@@ -42,12 +42,16 @@ Answer in exactly this format:
 
 /** The per-operation rule inserted into {{operation_rule}}. */
 export const OPERATION_RULES_EN: Record<"add" | "delete" | "revise", string> = {
-  add: "ADD: add one or more NEW constraints (keep all existing ones) that the response does not satisfy.",
+  add:
+    "ADD: add one or more NEW constraints and keep all existing ones unchanged. The given response must NOT " +
+    "satisfy at least one of the new constraints; say which one and why.",
   delete:
-    "DELETE: delete some (not all) of the constraints; the remaining list must change what a correct response " +
-    "looks like so that the response no longer fits (for example, it relied on a deleted constraint that the " +
-    "remaining ones now contradict, or you may reword one remaining item minimally to make the deletion matter).",
+    "DELETE: remove one or more of the existing constraints (never all of them) and change nothing else: every " +
+    "remaining constraint is copied exactly as written, with no rewording, merging or new item. The given " +
+    "response will still satisfy the shorter list, which is expected; prefer removing constraints that shape " +
+    "the response, so that an answer written for the shorter list would look different. Say which you removed.",
   revise:
-    "REVISE: revise specific constraints (change their values, ranges, keywords, format or style) so that the " +
-    "response no longer satisfies them; keep the number of constraints the same.",
+    "REVISE: rewrite specific constraints (change their values, ranges, keywords, format or style) so that the " +
+    "given response no longer satisfies them; keep the number of constraints the same and leave the others " +
+    "unchanged. Say which constraint the response now violates and why.",
 };

@@ -119,9 +119,11 @@ export function iopoStarLoss(batch: readonly Example[], opts: LossOptions): Loss
 }
 
 /**
- * The two ablations of Table 4 (arXiv footnotes 4 and 5), on the same groups as IOPO. Each pair is its own
- * preference term and the group's loss is their mean (so `iopo_output_only` equals DPO on the DPO* expansion of
- * the same groups, batched together):
+ * The two ablations of Table 4 (arXiv footnotes 4 and 5) in their grouped form (`ablation_pairs: grouped`), on the
+ * same groups as IOPO. Each pair is its own preference term and the group's loss is their mean (so
+ * `iopo_output_only` equals DPO on the DPO* expansion of the same groups, batched together). The default
+ * (`ablation_pairs: separate`, methods.ts trainingLossMethod) trains each pair as its own DPO-form example, with the
+ * same mean loss and twice the examples:
  * - `iopo_input_only`  ("w/o Output Pref": same response, different inputs):  z_a = D11 - D21,  z_b = D22 - D12
  * - `iopo_output_only` ("w/o Input Pref": same input, different responses):   z_a = D11 - D12,  z_b = D22 - D21
  * loss = 1/2 [link(z_a) + link(z_b)] + pref_ftx * (-log pi(y1|x1)/|y1| - log pi(y2|x2)/|y2|). Batch mean.

@@ -64,7 +64,10 @@ export const METHOD_WEIGHTS: Record<Method, MethodWeights> = {
     logits: [[2 * IOPO_STAR_PI1_SCALE, -IOPO_STAR_PI1_SCALE, -IOPO_STAR_PI1_SCALE]],
     sft: [1, 0, 0],
   },
-  /** Table 4 "w/o Output Pref" (footnote 4): same response, different inputs, z_a = D11 - D21, z_b = D22 - D12. */
+  /**
+   * Table 4 "w/o Output Pref" (footnote 4), grouped form: same response, different inputs, z_a = D11 - D21,
+   * z_b = D22 - D12 (with ablation_pairs: separate each is its own DPO-form example: trainingLossMethod).
+   */
   iopo_input_only: {
     sequences: GROUP,
     score: "log_ratio",
@@ -74,7 +77,7 @@ export const METHOD_WEIGHTS: Record<Method, MethodWeights> = {
     ],
     sft: [1, 0, 1, 0],
   },
-  /** Table 4 "w/o Input Pref" (footnote 5): same input, different responses, z_a = D11 - D12, z_b = D22 - D21. */
+  /** Table 4 "w/o Input Pref" (footnote 5), grouped form: same input, different responses, z_a = D11 - D12, z_b = D22 - D21. */
   iopo_output_only: {
     sequences: GROUP,
     score: "log_ratio",
@@ -89,6 +92,25 @@ export const METHOD_WEIGHTS: Record<Method, MethodWeights> = {
   /** ORPO (Hong et al. 2024, eqs. 6-7): NLL(y_w) + lambda * -log sigma(z), z = log odds(y_w) - log odds(y_l). */
   orpo: { sequences: PAIR, score: "log_odds", logits: [[1, -1]], sft: [1, 0] },
 };
+
+/** The two ablations of Table 4 (footnotes 4 and 5). */
+export const ABLATION_METHODS = ["iopo_input_only", "iopo_output_only"] as const;
+
+export function isAblation(method: Method): method is (typeof ABLATION_METHODS)[number] {
+  return (ABLATION_METHODS as readonly string[]).includes(method);
+}
+
+/**
+ * The method whose row of METHOD_WEIGHTS (and scalar loss) a configured method trains with. With
+ * `ablation_pairs: separate` (the default) an ablation trains each of a group's two pairs as its own example, in
+ * DPO's form z = D(chosen) - D(rejected): `iopo_output_only` on the output pairs (x1: y1 > y2, x2: y2 > y1, the
+ * group's DPO* pairs), `iopo_input_only` on the input pairs ((x1,y1) > (x2,y1), (x2,y2) > (x1,y2)). Each example's
+ * loss is then one of the two terms its grouped row of METHOD_WEIGHTS averages, so both forms have the same mean
+ * loss over the data; the separate form takes twice the examples (and optimizer steps), as DPO* does.
+ */
+export function trainingLossMethod(method: Method, ablationPairs: "separate" | "grouped" = "separate"): Method {
+  return isAblation(method) && ablationPairs === "separate" ? "dpo" : method;
+}
 
 /** The sequences each method needs per example (what the engine must score), in METHOD_WEIGHTS order. */
 export const METHOD_SEQUENCES = Object.fromEntries(METHODS.map((m) => [m, METHOD_WEIGHTS[m].sequences])) as Record<

@@ -14,7 +14,7 @@ export const MAX_WORLD_CONSTRAINTS = 10;
  * constraints asked for and the suggested dimensions from the B.1 prompt, draws that many world constraints
  * (suggested dimensions first, where the world has a kind for them), and answers `<explain>` + `<result>` with
  * the instruction rewritten in prose. A share of expansions (options.contradictionRate) carries a
- * contradictory pair, as a careless expander would write; the redundancy judge is there to catch it.
+ * contradictory pair, as a careless expander would write; the structurer skips such an instruction (B.2).
  */
 export const expanderProgram: WorldProgram = {
   stage: "expand",

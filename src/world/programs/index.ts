@@ -1,6 +1,6 @@
 import { expanderProgram } from "./expander.js";
 import type { WorldProgram } from "./program.js";
-import { completenessProgram, redundancyProgram } from "./quality-judges.js";
+import { completenessProgram, consistencyProgram, faithfulnessProgram, redundancyProgram } from "./quality-judges.js";
 import { responderProgram } from "./responder.js";
 import { ruleJudgeProgram } from "./rule-judge.js";
 import { structurerProgram } from "./structurer.js";
@@ -13,6 +13,8 @@ export const WORLD_PROGRAMS: readonly WorldProgram[] = [
   structurerProgram,
   completenessProgram,
   redundancyProgram,
+  faithfulnessProgram,
+  consistencyProgram,
   responderProgram,
   ruleJudgeProgram,
   worseAnswerProgram,

@@ -7,9 +7,9 @@ import { matchTemplate } from "../template-match.js";
  * output format, deterministically: the answer is a function of the request and the world options only.
  */
 export interface WorldOptions {
-  /** Share of expansions that carry a deliberately contradictory pair (for the redundancy judge to reject). */
+  /** Share of expansions that carry a deliberately contradictory pair (for the structurer to skip, B.2). */
   contradictionRate: number;
-  /** Share of structurings that drop a constraint (an LLM slip, for the completeness judge to catch). */
+  /** Share of structurings with a slip: a dropped input, a constraint echoed in the description, a dropped constraint. */
   structurerSlipRate: number;
   /** Share of responses that break one constraint (so the response judge has something to reject). */
   responderErrorRate: number;

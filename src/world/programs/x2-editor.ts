@@ -8,15 +8,15 @@ import { containsWord, countAsciiWords, type ListFormat, listView } from "../res
 import { candidateItems, type Task } from "../task.js";
 import { CLOSING_PHRASES, OPENING_PHRASES } from "../vocabulary.js";
 import { byTemplates, WorldError, type WorldProgram } from "./program.js";
-import { redundancyProblems } from "./quality-judges.js";
+import { consistencyProblems } from "./quality-judges.js";
 
 /**
- * x2 editor (appendix D step 1): edits x1's constraints with the operation the prompt names (ADD new items,
- * DELETE some items, REVISE specific items) so that y1 no longer complies. Every candidate edit is verified with
- * the checkers before answering: y1 must fail x2, and x2 must stay consistent and satisfiable (the world's
- * responder can answer it). Among verified edits it prefers those whose answer y2 in turn fails x1, which the
- * group's rationality check requires. DELETE on its own only loosens x1, so (as the prompt allows) it deletes
- * one item and minimally rewords another.
+ * x2 editor (appendix D step 1): edits x1's constraints with the operation the prompt names, each one pure: ADD new
+ * items (y1 fails one of them), DELETE one item and change nothing else, REVISE one item (y1 fails it). Every
+ * candidate edit is verified with the checkers before answering: ADD and REVISE must make y1 fail x2, and x2 must
+ * stay consistent and satisfiable (the world's responder can answer it). Among verified edits it prefers those
+ * whose answer y2 in turn fails x1: for a DELETE that is the group's only cross pair that can fail (y1 meets every
+ * remaining item), which the group reading of the rationality check accepts.
  */
 
 const round5 = (n: number) => Math.max(5, Math.round(n / 5) * 5);
@@ -99,9 +99,8 @@ interface Edit {
 function candidates(op: string, x1: WorldInstruction, lines: string[], y1: string): Edit[] {
   const cs = x1.constraints;
   const out: Edit[] = [];
-  const revise = (skip: number | undefined, why: string) => {
+  const revise = () => {
     for (const [i, c] of cs.entries()) {
-      if (i === skip) continue;
       // Same-kind revisions first; when a kind has none (bold, example), revising the item into another kind.
       const same = variantsFailing(c, y1, x1.task);
       const present = new Set(cs.map((x) => x.kind));
@@ -111,14 +110,13 @@ function candidates(op: string, x1: WorldInstruction, lines: string[], y1: strin
           : KIND_SEEDS.filter((k) => !present.has(k.kind)).flatMap((k) => variantsFailing(k, y1, x1.task));
       for (const [tier, variants] of [same, other].entries()) {
         for (const v of variants) {
-          const keep = (_: unknown, k: number) => k !== skip;
-          const constraints = cs.map((x, k) => (k === i ? v : x)).filter(keep);
-          const newLines = lines.map((x, k) => (k === i ? renderConstraint(v) : x)).filter(keep);
+          const constraints = cs.map((x, k) => (k === i ? v : x));
+          const newLines = lines.map((x, k) => (k === i ? renderConstraint(v) : x));
           out.push({
             tier,
             constraints,
             lines: newLines,
-            explain: `${why}constraint ${i + 1} now reads "${renderConstraint(v)}"`,
+            explain: `constraint ${i + 1} now reads "${renderConstraint(v)}"`,
           });
         }
       }
@@ -138,9 +136,17 @@ function candidates(op: string, x1: WorldInstruction, lines: string[], y1: strin
       }
     }
   } else if (op === "REVISE") {
-    revise(undefined, "");
+    revise();
   } else if (op === "DELETE" && cs.length >= 2) {
-    for (let d = 0; d < cs.length; d++) revise(d, `constraint ${d + 1} is deleted and `);
+    // A pure DELETE: one item goes, every other line stays word for word.
+    for (let d = 0; d < cs.length; d++) {
+      out.push({
+        tier: 0,
+        constraints: cs.filter((_, k) => k !== d),
+        lines: lines.filter((_, k) => k !== d),
+        explain: `constraint ${d + 1} ("${lines[d]}") is deleted`,
+      });
+    }
   }
   return out;
 }
@@ -168,8 +174,9 @@ export const x2EditorProgram: WorldProgram = {
     const ordered = shuffled(candidates(op, x1, lines, y1), randFor(key)).sort((a, b) => a.tier - b.tier);
     for (const e of ordered) {
       const x2 = { task: x1.task, constraints: e.constraints };
-      if (checkAll(x2.constraints, y1).every((r) => r.ok)) continue;
-      if (redundancyProblems(x2).length > 0) continue;
+      // ADD and REVISE must make y1 fail x2; a pure DELETE cannot (y1 meets every remaining constraint).
+      if (op !== "DELETE" && checkAll(x2.constraints, y1).every((r) => r.ok)) continue;
+      if (consistencyProblems(x2).length > 0) continue;
       const y2 = respond(x2, key);
       if (y2.failed.length > 0) continue;
       fallback ??= e;
@@ -184,8 +191,12 @@ export const x2EditorProgram: WorldProgram = {
       return `<explain>No ${op} edit of these constraints makes the response fail them.</explain>\n<result>\n${numbered}\n</result>`;
     }
     const failed = checkAll(best.constraints, y1).flatMap((r, i) => (r.ok ? [] : [`${i + 1} (${r.why})`]));
+    const effect =
+      failed.length > 0
+        ? `the response fails new constraint ${failed.join(", ")}`
+        : "the response still meets the shorter list, while an answer written for it need not meet the deleted item";
     return (
-      `<explain>After the ${op} edit, ${best.explain}; the response fails new constraint ${failed.join(", ")}.</explain>\n` +
+      `<explain>After the ${op} edit, ${best.explain}; ${effect}.</explain>\n` +
       `<result>\n${best.lines.map((l, i) => `${i + 1}. ${l}`).join("\n")}\n</result>`
     );
   },
