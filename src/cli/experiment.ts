@@ -1,9 +1,10 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { resultsTable } from "../experiment/aggregate.js";
 import { describePlan } from "../experiment/dry-run.js";
 import { loadPlan, type ResolvedPlan } from "../experiment/plan.js";
 import { type ExperimentOutcome, runExperiment } from "../experiment/run.js";
+import { writeReport } from "../report/html.js";
 import { TrainingProgress } from "../train/progress.js";
 import { intOption, UsageError } from "./options.js";
 
@@ -76,5 +77,7 @@ export async function runPlanCommand(
     `Wall time: ${r.phases.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(", ")}; total ${((Date.now() - started) / 1000).toFixed(1)} s.`,
   );
   w(`Results: ${outcome.resultsFile} and ${outcome.markdownFile}`);
+  const page = writeReport([out], join(out, "report.html"), { title: `iopo ${plan.name}` });
+  w(`Report: ${page} (open it in a browser: data, training curves, results, every item)`);
   return outcome;
 }

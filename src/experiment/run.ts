@@ -114,7 +114,10 @@ export async function runExperiment(plan: ResolvedPlan, o: ExperimentOptions): P
       ["sft", sftDir],
     ] as const) {
       const { evalDir, e } = await evalOne(row, seed0, dir);
-      runs.push(outcome(row, seed0, out, { model_dir: dir, eval_dir: evalDir }, e));
+      const r = outcome(row, seed0, out, { model_dir: dir, eval_dir: evalDir }, e);
+      // The SFT stage's own training log, when the experiment trained it.
+      if (row === "sft" && !plan.model.sft) r.train_dir = relative(out, join(out, "models", "sft"));
+      runs.push(r);
     }
     for (const t of trained) {
       if (t.outcome.status !== "done") {

@@ -40,7 +40,7 @@ describe("iopo demo --quick (child process)", () => {
       expect(existsSync(join(dir, x.eval_dir!, "results.jsonl")), x.method).toBe(true);
       expect(existsSync(join(dir, x.model_dir!, "config.json")), x.method).toBe(true);
     }
-    for (const f of ["results.md", "plan.yaml", "data/trace/trace.jsonl", "data/iopo/iopo_groups.jsonl", "data/eval/eval.jsonl"])
+    for (const f of ["results.md", "report.html", "plan.yaml", "data/trace/trace.jsonl", "data/iopo/iopo_groups.jsonl", "data/eval/eval.jsonl"])
       expect(existsSync(join(dir, f)), f).toBe(true);
     expect(first.stdout).toMatch(/^method\s+IF-S\s+IF-M\s+IF-OOD/m);
     expect(first.stdout).toMatch(/^IOPO\s+\d/m);
