@@ -86,7 +86,7 @@ export class DivergenceMonitor {
     if (this.streak >= patience)
       out.sustained =
         `${this.streak} steps in a row with a loss spike or a zero gradient norm (divergence_patience ${patience}), ` +
-        `from ${this.firstBad}`;
+        `the first at ${this.firstBad}`;
     return out;
   }
 }

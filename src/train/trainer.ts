@@ -42,9 +42,11 @@ export class TrainingDivergedError extends Error {
     /** What went wrong, e.g. "non-finite loss". */
     readonly what: string,
     readonly lastCheckpoint: string | undefined,
+    /** How it went wrong, and what to do (optional). */
+    detail?: string,
   ) {
     super(
-      `${what} at step ${step}; stopped without saving. ` +
+      `${what} at step ${step}${detail ? `: ${detail}` : ""}. Stopped without saving. ` +
         (lastCheckpoint
           ? `Last good checkpoint: ${lastCheckpoint} (--resume continues from it)`
           : "No checkpoint was written before it."),
@@ -445,10 +447,15 @@ function watchDivergence<Row>(run: Run<Row>, step: number, loss: number, gradNor
           : ""),
     );
   if (!obs.sustained) return;
-  const what = `the loss diverged: ${obs.sustained}`;
   if (cfg.stop_on_divergence)
-    throw new TrainingDivergedError(step + 1, `${what}. Lower learning_rate or check the data`, run.lastCheckpoint);
-  if (obs.streak === cfg.divergence_patience) run.status(`warning: ${what}; stop_on_divergence is false: training on`);
+    throw new TrainingDivergedError(
+      step + 1,
+      "the loss diverged",
+      run.lastCheckpoint,
+      `${obs.sustained}. A lower learning_rate (or a look at the data) is the usual cure`,
+    );
+  if (obs.streak === cfg.divergence_patience)
+    run.status(`warning: the loss diverged: ${obs.sustained}; stop_on_divergence is false: training on`);
 }
 
 /** AdamW at the schedule's learning rate for `step`; returns that rate. */
