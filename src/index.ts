@@ -65,4 +65,6 @@ export * from "./trace/respond.js";
 export * from "./trace/stats.js";
 export * from "./trace/structure.js";
 export * from "./util/progress.js";
+// One run per output folder: the lock every run-folder command (and the experiment orchestrator) holds.
+export * from "./util/run-lock.js";
 export * as world from "./world/index.js";
