@@ -94,13 +94,6 @@ export function lockFileFor(target: string, kind: "dir" | "file" = "dir"): strin
   return kind === "dir" ? join(abs, LOCK_NAME) : join(dirname(abs), `.${basename(abs)}${LOCK_NAME}`);
 }
 
-/** Is `name` (an entry of a folder) a lock file of this module (so that folder listings can skip it)? */
-export function isLockFileName(name: string): boolean {
-  return (
-    name === LOCK_NAME || (name.startsWith(".") && name.endsWith(LOCK_NAME)) || name.endsWith(`${LOCK_NAME}.breaking`)
-  );
-}
-
 /** The holder recorded in a lock file, or undefined if there is none or it cannot be read. */
 export function readLockHolder(file: string): LockHolder | undefined {
   let text: string;
