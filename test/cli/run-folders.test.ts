@@ -60,6 +60,30 @@ function program(): Command {
   return p;
 }
 
+/** `iopo <args>` in this process (no process start-up: cheaper than a child), with stdout and stderr captured. */
+async function inProcess(args: string[]): Promise<{ error: unknown; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((t) => {
+    stdout += String(t);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((t) => {
+    stderr += String(t);
+    return true;
+  });
+  let error: unknown;
+  try {
+    await program().parseAsync(["node", "iopo", ...args]);
+  } catch (err) {
+    error = err;
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+  return { error, stdout, stderr };
+}
+
 async function waitFor(what: () => boolean, ms = 120_000): Promise<void> {
   const until = Date.now() + ms;
   while (!what()) {
@@ -90,13 +114,16 @@ describe("iopo train: one run per output_dir", () => {
     expect(await firstDone, firstErr).toEqual({ code: null, signal: "SIGTERM" });
     expect(existsSync(lockFileFor(out))).toBe(false);
 
-    const fresh = await runCliAsync(train(out, "--max_steps", "2"));
-    expect(fresh.status).toBe(2);
-    expect(fresh.stderr).toMatch(/shared: field "output_dir": holds a previous training run \(trainer_log\.jsonl\)/);
-    const over = await runCliAsync(
+    // the rest in this process (exit codes of DataError and of success are main()'s, tested in options.test.ts)
+    const fresh = await inProcess(train(out, "--max_steps", "2"));
+    expect(fresh.error).toBeInstanceOf(DataError);
+    expect(String(fresh.error)).toMatch(
+      /shared: field "output_dir": holds a previous training run \(trainer_log\.jsonl\)/,
+    );
+    const over = await inProcess(
       train(out, "--max_steps", "4", "--save_steps", "2", "--learning_rate", "1e-3", "--overwrite_output_dir"),
     );
-    expect(over.status, over.stderr).toBe(0);
+    expect(over.error, over.stderr).toBeUndefined();
     expect(over.stderr).toMatch(/overwrite_output_dir: removed the previous run from .*shared \(trainer_log\.jsonl\)/);
     expect(over.stderr).not.toMatch(/warning/); // a healthy run never trips the divergence watch
     expect(readdirSync(out).filter((f) => f.startsWith("checkpoint-"))).toEqual(["checkpoint-2", "checkpoint-4"]);
@@ -105,8 +132,8 @@ describe("iopo train: one run per output_dir", () => {
 
   it("--resume passes over a damaged checkpoint, says which it continued from, and replays the same trajectory", async () => {
     const out = join(root, "damaged");
-    const done = await runCliAsync(train(out, "--max_steps", "4", "--save_steps", "2", "--learning_rate", "1e-3"));
-    expect(done.status, done.stderr).toBe(0);
+    const done = await inProcess(train(out, "--max_steps", "4", "--save_steps", "2", "--learning_rate", "1e-3"));
+    expect(done.error, done.stderr).toBeUndefined();
     const reference = numericLog(out);
     const flip = (file: string) => {
       const b = readFileSync(file);
@@ -114,21 +141,21 @@ describe("iopo train: one run per output_dir", () => {
       writeFileSync(file, b);
     };
     flip(join(out, "checkpoint-4", "model.safetensors"));
-    const resumed = await runCliAsync(
+    const resumed = await inProcess(
       train(out, "--max_steps", "4", "--save_steps", "2", "--learning_rate", "1e-3", "--resume"),
     );
-    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.error, resumed.stderr).toBeUndefined();
     expect(resumed.stderr).toContain("checkpoint-4/model.safetensors: SHA-256 differs from checkpoint.sha256");
     expect(resumed.stderr).toContain(`resuming from ${join(out, "checkpoint-2")} (step 2)`);
     expect(numericLog(out)).toEqual(reference);
 
     flip(join(out, "checkpoint-4", "optimizer.safetensors"));
     writeFileSync(join(out, "checkpoint-2", "trainer_state.json"), "{");
-    const none = await runCliAsync(
+    const none = await inProcess(
       train(out, "--max_steps", "4", "--save_steps", "2", "--learning_rate", "1e-3", "--resume"),
     );
-    expect(none.status).toBe(2);
-    expect(none.stderr).toMatch(
+    expect(none.error).toBeInstanceOf(DataError);
+    expect(String(none.error)).toMatch(
       /no intact checkpoint to resume from: checkpoint-4\/optimizer\.safetensors: SHA-256 differs .*; checkpoint-2\/trainer_state\.json: not valid JSON/,
     );
   });
@@ -178,8 +205,8 @@ describe("trace build: one run per folder, and a rerun resumes", () => {
     open();
     const a = await first;
     expect(a.status, a.stderr).toBe(0);
-    const again = await runCliAsync(args);
-    expect(again.status, again.stderr).toBe(0);
+    const again = await inProcess(args);
+    expect(again.error, again.stderr).toBeUndefined();
     expect(again.stderr).toMatch(/^resuming from .*trace \(journaled rows: expand 1, structure 1, filter_complete 1/m);
   });
 });
