@@ -40,8 +40,8 @@ export function register(program: Command): void {
         "the holder). An output_dir holding a previous run is refused unless --resume (continue it from its newest\n" +
         "intact checkpoint: checksums in checkpoint-N/checkpoint.sha256; a damaged newer one is named and passed\n" +
         "over) or --overwrite_output_dir (remove that run's files first). --resume may raise max_steps or\n" +
-        "num_train_epochs (the schedule is recomputed for the new total, as in Hugging Face's Trainer); other changed\n" +
-        "keys are refused and named. Divergence without NaN (loss spikes, a zero gradient norm) is warned about and\n" +
+        "num_train_epochs (the schedule is recomputed for the new total, as in Hugging Face's Trainer) and the\n" +
+        "logging/eval/save cadence; other changed keys are refused and named. Divergence without NaN (loss spikes, a zero gradient norm) is warned about and\n" +
         "stops the run when sustained: divergence_factor 10, divergence_window 20, divergence_patience 5,\n" +
         "stop_on_divergence true.",
     )
