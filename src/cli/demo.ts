@@ -6,6 +6,7 @@ import { BUNDLED_TRACE_EVALUATION, formatStats, statsOfFile } from "../trace/sta
 import { bundledDataPath } from "../util/paths.js";
 import { rejectReasons, runWorldDemo, type WorldDemoResult } from "../world/demo-run.js";
 import { intOption } from "./options.js";
+import { addForceUnlockOption, inRunFolder, type RunFolderFlags, sayResumingJournals } from "./run-folder.js";
 
 /**
  * `iopo demo`: the main job on the embedded offline default, runnable right after `npm install` with no network
@@ -15,17 +16,18 @@ import { intOption } from "./options.js";
  * GPT-4o. `--dry-run` instead renders the construction prompts for the bundled example seeds without any call.
  */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("demo")
     .description("Offline demo: TRACE statistics, then trace build + pairs iopo/dpo on the built-in constraint world")
     .option("--output-dir <dir>", "run folder", join("runs", "demo"))
     .option("--seeds <n>", "number of seed instructions drawn from the world", intOption({ min: 1 }), 40)
     .option("--seed <n>", "seed of the world generator and of the pipeline", intOption({ min: 0 }), 42)
     .option("-j, --concurrency <n>", "calls in flight", intOption({ min: 1 }), 8)
-    .option("--dry-run", "only render the construction prompts for the bundled example seeds (no pipeline run)")
-    .action(async (opts: DemoOptions) => {
-      await runDemo(opts);
-    });
+    .option("--dry-run", "only render the construction prompts for the bundled example seeds (no pipeline run)");
+  addForceUnlockOption(cmd).action(async (opts: DemoOptions & RunFolderFlags) => {
+    // one run writes the run folder at a time (its lock is released at the end, on error and on Ctrl-C)
+    await inRunFolder(opts.outputDir, opts, () => runDemo(opts));
+  });
 }
 
 interface DemoOptions {
@@ -46,6 +48,8 @@ export async function runDemo(opts: DemoOptions): Promise<WorldDemoResult | unde
     return undefined;
   }
   const started = Date.now();
+  const journals = ["trace", "iopo", "dpo"].map((d) => join(out, d, "journal"));
+  sayResumingJournals(out, journals);
   w(`\n== 2. trace build on ${opts.seeds} seed instructions of the offline constraint world ==\n`);
   const r = await runWorldDemo({ outputDir: out, seeds: opts.seeds, seed: opts.seed, concurrency: opts.concurrency });
   w(formatSummaryBlock(r.trace));

@@ -29,6 +29,8 @@ describe("iopo demo (child process)", () => {
     const second = runCli(["demo", "--output-dir", dir, "--seeds", "12"]);
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toContain("World calls in this run: 0 (everything was resumed");
+    expect(first.stderr).not.toContain("resuming from");
+    expect(second.stderr).toMatch(/^resuming from .* \(journaled rows: expand 12, structure 12, /m);
   });
 
   it("--dry-run keeps the prompt rendering without running the pipeline", () => {
