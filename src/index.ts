@@ -92,4 +92,6 @@ export * from "./trace/stats.js";
 export * from "./trace/structure.js";
 export * as train from "./train/index.js";
 export * from "./util/progress.js";
+// One run per output folder: the lock every run-folder command (and the experiment orchestrator) holds.
+export * from "./util/run-lock.js";
 export * as world from "./world/index.js";

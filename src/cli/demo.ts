@@ -5,6 +5,7 @@ import { readJobInput, traceDryRun } from "../trace/job.js";
 import { bundledDataPath } from "../util/paths.js";
 import { runPlanCommand } from "./experiment.js";
 import { intOption } from "./options.js";
+import { addForceUnlockOption, type RunFolderFlags } from "./run-folder.js";
 
 /**
  * `iopo demo` (= `npm run demo`): the paper's experiment in miniature, offline, with no network and no downloaded
@@ -15,26 +16,26 @@ import { intOption } from "./options.js";
  * renders the construction prompts for the bundled example seeds without running anything.
  */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("demo")
     .description("Offline demo: the paper's comparison (SFT, DPO, IOPO, ablations...) on the built-in constraint world")
     .option("--output-dir <dir>", "run folder", join("runs", "demo"))
     .option("--seeds <n>", "seeds per method (the plan's default: 3)", intOption({ min: 1 }))
     .option("--quick", "one seed, fewer steps and items (about two minutes; what the test suite runs)")
     .option("--plan <file>", "another plan file (default: the shipped examples/demo-plan.yaml)")
-    .option("--dry-run", "describe the plan and render the construction prompts; run nothing")
-    .action(async (opts: DemoFlags) => {
-      const plan = loadPlan(opts.plan ?? DEMO_PLAN, { seeds: opts.seeds, quick: opts.quick });
-      if (opts.dryRun) {
-        await runPlanCommand(plan, opts.outputDir, true);
-        renderConstructionPrompts(resolve(opts.outputDir), (s) => process.stdout.write(s));
-        return;
-      }
-      await runPlanCommand(plan, opts.outputDir, false);
-    });
+    .option("--dry-run", "describe the plan and render the construction prompts; run nothing");
+  addForceUnlockOption(cmd).action(async (opts: DemoFlags) => {
+    const plan = loadPlan(opts.plan ?? DEMO_PLAN, { seeds: opts.seeds, quick: opts.quick });
+    if (opts.dryRun) {
+      await runPlanCommand(plan, opts.outputDir, { dryRun: true });
+      renderConstructionPrompts(resolve(opts.outputDir), (s) => process.stdout.write(s));
+      return;
+    }
+    await runPlanCommand(plan, opts.outputDir, { forceUnlock: opts.forceUnlock });
+  });
 }
 
-interface DemoFlags {
+interface DemoFlags extends RunFolderFlags {
   outputDir: string;
   seeds?: number;
   quick?: boolean;

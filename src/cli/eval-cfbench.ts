@@ -14,8 +14,16 @@ import {
   reportDryRun,
 } from "./eval-models.js";
 import { floatOption, intOption } from "./options.js";
+import {
+  addForceUnlockOption,
+  addOverwriteOption,
+  lockRunFolder,
+  type RunFolderFlags,
+  refuseFinishedRun,
+} from "./run-folder.js";
 
-interface CfbenchFlags extends ModelFlags {
+interface CfbenchFlags extends ModelFlags, RunFolderFlags {
+  overwrite?: boolean;
   data: string;
   responses?: string;
   out: string;
@@ -56,9 +64,13 @@ export function register(program: Command): void {
     );
   addGeneratorOptions(cmd);
   addJudgeOptions(cmd, { temperature: 0.01 });
+  addForceUnlockOption(addOverwriteOption(cmd));
   cmd.action(async (flags: CfbenchFlags) => {
+    // held until the finally below, or (an early error) until the process exits
+    const lock = lockRunFolder(flags.out, flags);
     const records = readCfbenchData(flags.data);
     const responses = flags.responses ? readCfbenchResponses(flags.responses) : undefined;
+    refuseFinishedRun(flags.out, "cfbench_metrics.json", flags.overwrite);
     mkdirSync(flags.out, { recursive: true });
     const models = createEvalModels(flags);
     const { judge, generator } = models;
@@ -103,6 +115,7 @@ export function register(program: Command): void {
     } finally {
       progress.stop();
       models.close();
+      lock.release();
     }
   });
 }

@@ -17,8 +17,16 @@ import {
   reportDryRun,
 } from "./eval-models.js";
 import { floatOption, intOption, UsageError } from "./options.js";
+import {
+  addForceUnlockOption,
+  addOverwriteOption,
+  lockRunFolder,
+  type RunFolderFlags,
+  refuseFinishedRun,
+} from "./run-folder.js";
 
-interface ComplexbenchFlags extends ModelFlags {
+interface ComplexbenchFlags extends ModelFlags, RunFolderFlags {
+  overwrite?: boolean;
   data: string;
   responses?: string;
   out: string;
@@ -67,8 +75,12 @@ export function register(program: Command): void {
     );
   addGeneratorOptions(cmd);
   addJudgeOptions(cmd, { temperature: 0 });
+  addForceUnlockOption(addOverwriteOption(cmd));
   cmd.action(async (flags: ComplexbenchFlags) => {
+    // held until the finally below, or (an early error) until the process exits
+    const lock = lockRunFolder(flags.out, flags);
     const records = readComplexbenchData(flags.data);
+    refuseFinishedRun(flags.out, "complexbench_metrics.json", flags.overwrite);
     mkdirSync(flags.out, { recursive: true });
     const models = createEvalModels(flags);
     const { judge, generator } = models;
@@ -121,6 +133,7 @@ export function register(program: Command): void {
     } finally {
       progress.stop();
       models.close();
+      lock.release();
     }
   });
 }

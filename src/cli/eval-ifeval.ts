@@ -1,10 +1,20 @@
+import { join } from "node:path";
 import type { Command } from "commander";
 import { evalIfeval, ifevalOptionsProblem } from "../eval/ifeval/run.js";
 import { DEVIATIONS } from "../eval/ifeval/score.js";
 import { addLlmOptions, clientOptionsFromCli, type LlmCliValues } from "./llm-options.js";
 import { intOption, UsageError } from "./options.js";
+import {
+  addForceUnlockOption,
+  addOverwriteOption,
+  inRunFolder,
+  type RunFolderFlags,
+  refuseFinishedRun,
+  sayResumingResponses,
+} from "./run-folder.js";
 
-interface EvalIfevalFlags extends LlmCliValues {
+interface EvalIfevalFlags extends LlmCliValues, RunFolderFlags {
+  overwrite?: boolean;
   responses?: string;
   inputData?: string;
   outputDir: string;
@@ -83,6 +93,7 @@ export function register(program: Command): void {
       1280,
     );
   cmd.option("--batch_size, --batch-size <n>", "with --model DIR: prompts decoded together", intOption({ min: 1 }), 16);
+  addForceUnlockOption(addOverwriteOption(cmd));
   // The flags every model-calling command shares: --base-url, --model, --concurrency, retries, cache, budget, dry run.
   addLlmOptions(cmd)
     .addHelpText("after", HELP_AFTER)
@@ -101,6 +112,11 @@ export function register(program: Command): void {
       };
       const problem = ifevalOptionsProblem(options);
       if (problem !== undefined) throw new UsageError(problem);
-      await evalIfeval(options);
+      await inRunFolder(opts.outputDir, opts, async () => {
+        if (!opts.dryRun) refuseFinishedRun(opts.outputDir, "metrics.json", opts.overwrite);
+        // generation appends to the responses file and asks only for the prompts it lacks
+        if (opts.model !== undefined) sayResumingResponses(opts.responses ?? join(opts.outputDir, "responses.jsonl"));
+        await evalIfeval(options);
+      });
     });
 }

@@ -18,8 +18,16 @@ import {
   reportDryRun,
 } from "./eval-models.js";
 import { floatOption, intOption } from "./options.js";
+import {
+  addForceUnlockOption,
+  addOverwriteOption,
+  lockRunFolder,
+  type RunFolderFlags,
+  refuseFinishedRun,
+} from "./run-folder.js";
 
-interface TraceFlags extends ModelFlags {
+interface TraceFlags extends ModelFlags, RunFolderFlags {
+  overwrite?: boolean;
   data?: string;
   responses?: string;
   modelDir?: string;
@@ -56,7 +64,10 @@ export function register(program: Command): void {
     .option("--ids <list>", "evaluate only these comma-separated record ids");
   addGeneratorOptions(cmd);
   addJudgeOptions(cmd, { temperature: 0, top_p: 0.8 });
+  addForceUnlockOption(addOverwriteOption(cmd));
   cmd.action(async (flags: TraceFlags) => {
+    // held until the finally below, or (an early error) until the process exits
+    const lock = lockRunFolder(flags.out, flags);
     // `--model DIR` (a Hugging Face folder) means the in-process engine, as in `eval ifeval`; a name means an endpoint.
     if (flags.model && !flags.modelDir && existsSync(join(flags.model, "config.json"))) {
       flags.modelDir = flags.model;
@@ -66,6 +77,7 @@ export function register(program: Command): void {
     const all = readTraceData(dataFile);
     const records = selectTraceRecords(all, { ids: flags.ids, limit: flags.limit });
     const responses = flags.responses ? readTraceResponses(flags.responses, new Set(all.map((r) => r.id))) : undefined;
+    refuseFinishedRun(flags.out, "metrics.json", flags.overwrite);
     mkdirSync(flags.out, { recursive: true });
     const models = createEvalModels(flags);
     const { judge } = models;
@@ -106,6 +118,7 @@ export function register(program: Command): void {
     } finally {
       progress.stop();
       models.close();
+      lock.release();
     }
   });
 }

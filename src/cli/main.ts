@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { DataError } from "../data/errors.js";
 import { packageVersion } from "../util/paths.js";
+import { RunLockedError } from "../util/run-lock.js";
 import { registerCommands } from "./commands.js";
 import { EXIT, UsageError } from "./options.js";
 
@@ -23,7 +24,8 @@ export function buildProgram(): Command {
 /**
  * Run `iopo` on `argv` and end the process with the code of the EXIT table (src/cli/options.ts) for the ways a
  * command can stop early: commander's own parse errors and --help/--version, a UsageError (a line naming the
- * command, then its help, as commander does for its own errors), a DataError (`iopo: file:line: field: message`). Any other error is a runtime failure
+ * command, then its help, as commander does for its own errors), a DataError (`iopo: file:line: field: message`),
+ * a RunLockedError (the output folder is another run's: EXIT.locked, naming the holder). Any other error is a runtime failure
  * and is rethrown: runCli() (the `iopo` binary) reports it and exits with EXIT.failure, and tests can await it.
  */
 export async function main(argv: string[]): Promise<void> {
@@ -51,6 +53,10 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof DataError) {
       process.stderr.write(`iopo: ${err.message}\n`);
       process.exit(EXIT.usage);
+    }
+    if (err instanceof RunLockedError) {
+      process.stderr.write(`iopo: ${err.message}\n`);
+      process.exit(EXIT.locked);
     }
     throw err;
   }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "commander";
+import { LOCKED_EXIT_CODE } from "../util/run-lock.js";
 
 /**
  * Exit codes of `iopo`, for every command (main() maps each way a command can end onto one of them):
@@ -9,10 +10,14 @@ import { InvalidArgumentError } from "commander";
  *   2    usage        bad command line (unknown flag, bad flag value or combination, missing argument) or bad
  *                     input data (a file that is missing or unreadable, a row that fails validation:
  *                     file:line: field: message); nothing was run - fix the input first
- *   130  interrupted  stopped by Ctrl-C (SIGINT): Node's default signal exit, as the shell reports it (128 + 2);
- *                     iopo sets no handler, and finished rows stay journaled for a rerun
+ *   75   locked       the output folder is in use by another run (its lock file names the holder: pid, host,
+ *                     command, start time); nothing was run - wait for that run, or see --force-unlock
+ *                     (sysexits' EX_TEMPFAIL: try again later)
+ *   130  interrupted  stopped by Ctrl-C (SIGINT): the signal's exit, as the shell reports it (128 + 2); iopo's
+ *                     only handler releases the run folder's lock and raises the signal again, and finished rows
+ *                     stay journaled for a rerun
  */
-export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, locked: LOCKED_EXIT_CODE, interrupted: 130 } as const;
 
 /**
  * The one error type for a command line that cannot run as given: thrown by the option parsers below (commander

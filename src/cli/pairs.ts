@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { readJsonl } from "../data/jsonl.js";
 import type { IopoGroup } from "../data/schemas.js";
@@ -5,12 +6,14 @@ import type { ManagedChatModel } from "../llm/create-chat-model.js";
 import { isFatalLlmError } from "../llm/errors.js";
 import { formatGroupMix, RATIONALITY_MODES, type RationalityMode } from "../pairs/iopo-builder.js";
 import { type PairsJob, readPairsJobInput, runPairsJob } from "../pairs/job.js";
+import type { PreparedRecords } from "../pairs/records.js";
 import { formatSummary } from "../stages/pipeline.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { detectLang } from "../trace/lang.js";
 import { Progress } from "../util/progress.js";
 import { addLlmOptions, type LlmCliValues } from "./llm-options.js";
 import { intOption, UsageError } from "./options.js";
+import { addForceUnlockOption, lockRunFolder, type RunFolderFlags, sayResumingJournals } from "./run-folder.js";
 import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
 
 /**
@@ -18,7 +21,7 @@ import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
  * through the same LLM layer, stage runner, journals and summaries as `iopo trace`.
  */
 
-interface PairsCliOptions extends LlmCliValues {
+interface PairsCliOptions extends LlmCliValues, RunFolderFlags {
   input: string;
   outputDir: string;
   judgeModel?: string;
@@ -32,7 +35,7 @@ interface PairsCliOptions extends LlmCliValues {
 
 function withOptions(cmd: Command): Command {
   return addLlmOptions(
-    cmd
+    addForceUnlockOption(cmd)
       .requiredOption(
         "--input <file>",
         "TRACE records with a full-score `response` (e.g. trace.jsonl of `trace build`)",
@@ -83,8 +86,18 @@ export function register(program: Command): void {
   });
 }
 
+/** A job holds its run folder for its lifetime: one run writes it at a time. */
 async function runPairsCommand(job: PairsJob, opts: PairsCliOptions): Promise<void> {
   const input = readPairsJobInput(job, opts.input);
+  const lock = lockRunFolder(opts.outputDir, opts);
+  try {
+    await pairsCommand(job, opts, input);
+  } finally {
+    lock.release();
+  }
+}
+
+async function pairsCommand(job: PairsJob, opts: PairsCliOptions, input: PreparedRecords): Promise<void> {
   const lang: PromptLang = opts.lang === "auto" ? detectLang(input.rows) : opts.lang;
   if (opts.dryRun) throw new UsageError("--dry-run is not supported by `pairs` yet; use `trace --dry-run`");
   const progress = new Progress({
@@ -92,6 +105,7 @@ async function runPairsCommand(job: PairsJob, opts: PairsCliOptions): Promise<vo
     silent: opts.progress === "none",
     barCounters: ["prompt_tokens", "completion_tokens", "est_cost_usd", "call_failures", "retries", "rate_limited"],
   });
+  sayResumingJournals(opts.outputDir, [join(opts.outputDir, "journal")]);
   const models = createTraceModels(opts, progress);
   let result: Awaited<ReturnType<typeof runPairsJob>>;
   try {

@@ -2,14 +2,17 @@ import { type Command, Option } from "commander";
 import type { ManagedChatModel } from "../llm/create-chat-model.js";
 import { isFatalLlmError } from "../llm/errors.js";
 import { formatSummary } from "../stages/pipeline.js";
+import type { PipelineRow } from "../stages/stage.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { CountSpecError, DEFAULT_COUNT_SPEC, loadCountDistribution } from "../trace/constraint-counts.js";
 import { type ExpandOptions, expansionCounts } from "../trace/expand.js";
 import { jobOutputDir, readJobInput, runTraceJob, type TraceJob, traceDryRun } from "../trace/job.js";
 import { detectLang } from "../trace/lang.js";
+import { runFiles } from "../trace/pipeline.js";
 import { Progress } from "../util/progress.js";
 import { addLlmOptions, type LlmCliValues, priceOptionsFromCli } from "./llm-options.js";
 import { intOption, UsageError } from "./options.js";
+import { addForceUnlockOption, lockRunFolder, type RunFolderFlags, sayResumingJournals } from "./run-folder.js";
 import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
 
 /**
@@ -17,7 +20,7 @@ import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
  * appendix B) against any OpenAI-compatible endpoint. The API key comes from OPENAI_API_KEY only.
  */
 
-interface TraceCliOptions extends LlmCliValues {
+interface TraceCliOptions extends LlmCliValues, RunFolderFlags {
   input: string;
   outputDir?: string;
   output?: string;
@@ -36,7 +39,7 @@ interface TraceCliOptions extends LlmCliValues {
 
 /** The shared LLM flags (src/cli/llm-options.ts) plus the data engine's own. */
 function withCommonOptions(cmd: Command): Command {
-  return addLlmOptions(cmd)
+  return addForceUnlockOption(addLlmOptions(cmd))
     .option("--judge-model <name>", "model for the quality-control and response judges (default: --model)")
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
     .option("--seed <n>", "seed for sampling (suggested dimensions) and the request seed", intOption({ min: 0 }), 42)
@@ -144,9 +147,19 @@ export function register(program: Command): void {
   }
 }
 
+/** A job holds its run folder (build) or output file (one stage) for its lifetime: one run writes it at a time. */
 async function runTraceCommand(job: TraceJob, opts: TraceCliOptions): Promise<void> {
   // Validate the whole input before any call: a bad row fails with file:line:field and nothing is written.
   const rows = readJobInput(job, opts.input);
+  const lock = lockRunFolder(job === "build" ? opts.outputDir! : opts.output!, opts, job === "build" ? "dir" : "file");
+  try {
+    await traceCommand(job, opts, rows);
+  } finally {
+    lock.release();
+  }
+}
+
+async function traceCommand(job: TraceJob, opts: TraceCliOptions, rows: PipelineRow[]): Promise<void> {
   const lang: PromptLang = opts.lang === "auto" ? detectLang(rows) : opts.lang;
   const ctx = { lang, seed: opts.seed };
   const output = job === "build" ? opts.outputDir! : opts.output!;
@@ -180,6 +193,7 @@ async function runTraceCommand(job: TraceJob, opts: TraceCliOptions): Promise<vo
       rate_limited: "429s",
     },
   });
+  sayResumingJournals(output, [runFiles(job === "build", output).journalDir]);
   const models = createTraceModels(opts, progress);
   let result: Awaited<ReturnType<typeof runTraceJob>>;
   try {

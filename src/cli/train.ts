@@ -6,15 +6,24 @@ import { DataPlan } from "../train/plan.js";
 import { TrainingProgress } from "../train/progress.js";
 import { trainFromConfig } from "../train/run.js";
 import { warmupSteps } from "../train/schedule.js";
+import { addForceUnlockOption, lockRunFolder, type RunFolderFlags } from "./run-folder.js";
+
+interface TrainCliFlags extends RunFolderFlags {
+  config?: string;
+  method?: string;
+  resume?: boolean;
+  dryRun?: boolean;
+}
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("train")
     .description("train with SFT, DPO, IOPO (eq. 9), IOPO*, the IOPO ablations, SimPO or ORPO from a YAML config")
     .option("-c, --config <file>", "YAML config (LLaMA-Factory-style sections; see examples/)")
     .option("--method <method>", "sft | dpo | iopo | iopo_star | iopo_input_only | iopo_output_only | simpo | orpo")
-    .option("--resume", "continue from the latest checkpoint in output_dir")
-    .option("--dry-run", "validate the config and the dataset, print the plan, do not train")
+    .option("--resume", "continue from the newest intact checkpoint in output_dir (to a larger max_steps too)")
+    .option("--dry-run", "validate the config and the dataset, print the plan, do not train");
+  addForceUnlockOption(cmd)
     .allowUnknownOption()
     .allowExcessArguments()
     .addHelpText(
@@ -26,9 +35,17 @@ export function register(program: Command): void {
         "Hugging Face Trainer's: each is a model folder (config.json + model.safetensors, or with LoRA PEFT's\n" +
         "adapter_model.safetensors + adapter_config.json) with tokenizer and chat template, so\n" +
         "`iopo generate --model OUT/checkpoint-N` loads it, plus trainer_state.json and optimizer.safetensors for\n" +
-        "--resume. LoRA runs also write the merged model to OUT/merged/.",
+        "--resume. LoRA runs also write the merged model to OUT/merged/.\n\n" +
+        "One run per output_dir: a run holds OUT/.iopo.lock while it trains (a second one exits with code 75, naming\n" +
+        "the holder). An output_dir holding a previous run is refused unless --resume (continue it from its newest\n" +
+        "intact checkpoint: checksums in checkpoint-N/checkpoint.sha256; a damaged newer one is named and passed\n" +
+        "over) or --overwrite_output_dir (remove that run's files first). --resume may raise max_steps or\n" +
+        "num_train_epochs (the schedule is recomputed for the new total, as in Hugging Face's Trainer) and the\n" +
+        "logging/eval/save cadence; other changed keys are refused and named. Divergence without NaN (loss spikes, a zero gradient norm) is warned about and\n" +
+        "stops the run when sustained: divergence_factor 10, divergence_window 20, divergence_patience 5,\n" +
+        "stop_on_divergence true.",
     )
-    .action(async (opts: { config?: string; method?: string; resume?: boolean; dryRun?: boolean }, cmd: Command) => {
+    .action(async (opts: TrainCliFlags, cmd: Command) => {
       const overrides = [...cmd.args];
       if (opts.method) overrides.push("--method", opts.method);
       const cfg = loadTrainConfig(opts.config, overrides);
@@ -52,6 +69,7 @@ export function register(program: Command): void {
         process.stdout.write(stringify(cfg));
         return;
       }
+      const lock = lockRunFolder(cfg.output_dir, opts);
       const progress = new TrainingProgress(plan.totalSteps);
       try {
         const result = await trainFromConfig(cfg, {
@@ -67,6 +85,8 @@ export function register(program: Command): void {
       } catch (err) {
         progress.stop();
         throw err;
+      } finally {
+        lock.release();
       }
     });
 }

@@ -6,6 +6,7 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { ChatTemplate, selectTemplateSource, specialTokenContext } from "./chat-template.js";
 import { type Checkpoint, hasCheckpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { type ModelConfig, parseModelConfig } from "./config.js";
+import { TOKENIZER_FILES } from "./folder-files.js";
 import { ADAPTER_WEIGHTS_FILE, isAdapterFolder, mergePeftAdapter, readPeftAdapter } from "./peft-adapter.js";
 import type { StoredDtype } from "./safetensors.js";
 import { ModelTokenizer } from "./tokenizer.js";
@@ -32,16 +33,7 @@ export interface ModelFolder {
   checkpoint: Checkpoint | undefined;
 }
 
-export const TOKENIZER_FILES = [
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "special_tokens_map.json",
-  "chat_template.jinja",
-  "generation_config.json",
-  "vocab.json",
-  "merges.txt",
-  "added_tokens.json",
-];
+export { TOKENIZER_FILES };
 
 function readJsonObject(file: string, required: boolean): Record<string, unknown> | undefined {
   if (!existsSync(file)) {

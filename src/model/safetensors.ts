@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { DataError } from "../data/errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { bf16ToFloat32, f16ToFloat32, float32ToBf16, float32ToF16 } from "./float16.js";
@@ -55,18 +55,23 @@ export interface ParsedHeader {
   dataStart: number;
 }
 
-/** Parse and validate the header of a safetensors byte string. `file` names the source in errors. */
-export function parseSafetensorsHeader(bytes: Uint8Array, file: string): ParsedHeader {
+/**
+ * Parse and validate the header of a safetensors byte string. `file` names the source in errors. `fileSize` (default:
+ * the length of `bytes`) lets a caller pass only the file's first 8 + N bytes and still check every tensor's span
+ * against the size of the whole file (checkSafetensorsFile).
+ */
+export function parseSafetensorsHeader(bytes: Uint8Array, file: string, fileSize = bytes.length): ParsedHeader {
   const fail = (detail: string, field?: string): never => {
     throw new DataError(file, undefined, field, `invalid safetensors file: ${detail}`);
   };
-  if (bytes.length < 8) fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length`);
+  if (fileSize < 8) fail(`file is ${fileSize} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = view.getBigUint64(0, true);
-  if (headerLen > BigInt(bytes.length - 8)) {
-    fail(`header length ${headerLen} exceeds the file size (${bytes.length} bytes)`);
+  if (headerLen > BigInt(fileSize - 8)) {
+    fail(`header length ${headerLen} exceeds the file size (${fileSize} bytes)`);
   }
   const n = Number(headerLen);
+  if (bytes.length < 8 + n) fail(`only ${bytes.length} of the header's ${8 + n} bytes were given`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
@@ -75,7 +80,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, file: string): ParsedH
   }
   if (!header || typeof header !== "object" || Array.isArray(header)) fail("header is not a JSON object");
   const dataStart = 8 + n;
-  const dataLen = bytes.length - dataStart;
+  const dataLen = fileSize - dataStart;
   const entries = new Map<string, HeaderEntry>();
   let metadata: Record<string, string> | undefined;
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
@@ -129,6 +134,28 @@ export function parseSafetensorsHeader(bytes: Uint8Array, file: string): ParsedH
   }
   if (cursor !== dataLen) fail(`data buffer has ${dataLen - cursor} trailing bytes not covered by any tensor`);
   return { entries, metadata, dataStart };
+}
+
+/**
+ * Check a safetensors file's structure from its header alone, without reading the tensors: the header parses, and
+ * the tensors' spans (dtype x shape) tile the data buffer exactly up to the end of the file, so a truncated or
+ * extended file is caught. Throws DataError naming the file (and the tensor).
+ */
+export function checkSafetensorsFile(file: string): ParsedHeader {
+  const fd = openSync(file, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, 8));
+    readSync(fd, head, 0, head.length, 0);
+    if (size < 8) return parseSafetensorsHeader(head, file, size);
+    const n = head.readBigUInt64LE(0);
+    if (n > BigInt(size - 8)) return parseSafetensorsHeader(head, file, size);
+    const bytes = Buffer.alloc(8 + Number(n));
+    readSync(fd, bytes, 0, bytes.length, 0);
+    return parseSafetensorsHeader(bytes, file, size);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

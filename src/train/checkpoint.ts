@@ -1,5 +1,19 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { basename, join } from "node:path";
+import { DataError } from "../data/errors.js";
+import { checkSafetensorsFile } from "../model/safetensors.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import type { AdamW, AdamWOptions } from "./adamw.js";
 import { readF32Tensors, writeF32Tensors } from "./tensor-file.js";
@@ -11,6 +25,7 @@ import { readF32Tensors, writeF32Tensors } from "./tensor-file.js";
  * `iopo generate --model out/checkpoint-500` load it directly. Beside the model files:
  *   trainer_state.json     HF TrainerState fields + what our resume needs (data cursor, RNG, optimizer step)
  *   optimizer.safetensors  AdamW moments (exp_avg.<param>, exp_avg_sq.<param>, float32)
+ *   checkpoint.sha256      SHA-256 of every file above (sha256sum's format), checked before --resume trusts it
  */
 
 /**
@@ -50,6 +65,10 @@ export interface TrainerState {
   /** Rows of trainer_log.jsonl written up to this checkpoint (the log is cut back to them on resume). */
   log_rows: number;
   config_hash: string;
+  /** The run's configuration (what --resume compares key by key; absent in checkpoints written before it was kept). */
+  train_config?: Record<string, unknown>;
+  /** The divergence watch's recent good losses (src/train/divergence.ts), so a resumed run watches the same way. */
+  divergence?: { recent: number[] };
 }
 
 const PREFIX = "checkpoint-";
@@ -80,11 +99,140 @@ export function saveCheckpoint(
     tensors.set(`exp_avg_sq.${name}`, { shape: [s.expAvgSq.length], data: s.expAvgSq });
   }
   writeF32Tensors(join(tmp, "optimizer.safetensors"), tensors);
-  // written last: its presence marks a complete checkpoint (latestCheckpoint)
   writeFileAtomic(join(tmp, "trainer_state.json"), `${JSON.stringify(state, null, 2)}\n`);
+  // the checksums of every file, last (`sha256sum -c checkpoint.sha256` checks them by hand too)
+  writeFileAtomic(join(tmp, MANIFEST), manifestOf(tmp));
   rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);
   return final;
+}
+
+/** The checksum file of a checkpoint, in `sha256sum`'s format ("<hex>  <file>" per line). */
+export const MANIFEST = "checkpoint.sha256";
+
+/** sha256sum lines of every file in `dir` and its subfolders (sorted by path), the manifest itself excepted. */
+function manifestOf(dir: string): string {
+  return filesUnder(dir)
+    .filter((f) => f !== MANIFEST)
+    .map((f) => `${sha256File(join(dir, f))}  ${f}\n`)
+    .join("");
+}
+
+function filesUnder(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...filesUnder(dir, rel));
+    else if (e.isFile()) out.push(rel);
+  }
+  return out.sort();
+}
+
+/** Hex SHA-256 of a file, read in chunks (model files may be larger than one Buffer). */
+function sha256File(file: string): string {
+  const hash = createHash("sha256");
+  const buf = Buffer.allocUnsafe(1 << 22);
+  const fd = openSync(file, "r");
+  try {
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null))
+      hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest("hex");
+}
+
+/**
+ * Why a checkpoint folder cannot be resumed from, naming the file, or undefined when it is intact:
+ *   - trainer_state.json is missing, is not JSON, or its global_step is not the folder's step;
+ *   - optimizer.safetensors or the model weights (model.safetensors or shards, adapter_model.safetensors) are
+ *     missing, or a safetensors file's header does not describe the file (a truncated or extended file, a broken
+ *     header: sizes from the header's dtype x shape against the file size);
+ *   - a file listed in checkpoint.sha256 is missing or its SHA-256 differs (flipped bytes). Checkpoints written
+ *     before the manifest existed get the structural checks only.
+ */
+export function checkpointProblem(dir: string): string | undefined {
+  const name = basename(dir);
+  const at = (f: string) => `${name}/${f}`;
+  const stateFile = join(dir, "trainer_state.json");
+  if (!existsSync(stateFile)) return `${at("trainer_state.json")}: missing`;
+  let state: Partial<TrainerState>;
+  try {
+    state = JSON.parse(readFileSync(stateFile, "utf8"));
+  } catch (err) {
+    return `${at("trainer_state.json")}: not valid JSON (${(err as Error).message})`;
+  }
+  const step = Number(name.slice(PREFIX.length));
+  if (!state || typeof state !== "object" || state.global_step !== step)
+    return `${at("trainer_state.json")}: global_step ${JSON.stringify(state?.global_step)} is not the folder's step ${step}`;
+  if (!existsSync(join(dir, "optimizer.safetensors"))) return `${at("optimizer.safetensors")}: missing`;
+  const modelDir = checkpointModelDir(dir);
+  const modelRel = modelDir === dir ? "" : `${LEGACY_MODEL_SUBDIR}/`;
+  const weights = ["model.safetensors", "model.safetensors.index.json", "adapter_model.safetensors"];
+  if (!weights.some((f) => existsSync(join(modelDir, f))))
+    return `${at(modelRel)}: no model weights (${weights.join(", ")})`;
+  for (const f of filesUnder(dir).filter((f) => f.endsWith(".safetensors"))) {
+    try {
+      checkSafetensorsFile(join(dir, f));
+    } catch (err) {
+      const detail = err instanceof DataError ? err.message.slice(err.file.length + 2) : (err as Error).message;
+      return `${at(f)}: ${detail}`;
+    }
+  }
+  const manifest = join(dir, MANIFEST);
+  if (!existsSync(manifest)) return undefined;
+  for (const line of readFileSync(manifest, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
+    if (!m) return `${at(MANIFEST)}: unreadable line ${JSON.stringify(line.slice(0, 80))}`;
+    const file = join(dir, m[2]);
+    if (!existsSync(file)) return `${at(m[2])}: missing (listed in ${MANIFEST})`;
+    if (sha256File(file) !== m[1])
+      return `${at(m[2])}: SHA-256 differs from ${MANIFEST} (the file changed after it was saved)`;
+  }
+  return undefined;
+}
+
+/** The checkpoint-<step> folders of `outputDir` (complete or not), newest first. */
+export function checkpointFolders(outputDir: string): string[] {
+  if (!existsSync(outputDir)) return [];
+  return readdirSync(outputDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name.startsWith(PREFIX) && /^\d+$/.test(d.name.slice(PREFIX.length)))
+    .map((d) => Number(d.name.slice(PREFIX.length)))
+    .sort((a, b) => b - a)
+    .map((n) => join(outputDir, `${PREFIX}${n}`));
+}
+
+/** The checkpoint --resume continues from, and the newer ones passed over as damaged (newest first). */
+export interface ResumePoint {
+  dir: string;
+  state: TrainerState;
+  damaged: { dir: string; problem: string }[];
+}
+
+/**
+ * The newest intact checkpoint of `outputDir` (see checkpointProblem), with the damaged newer ones it passed over;
+ * undefined when there is no checkpoint folder at all. Throws DataError, naming every problem, when there are
+ * checkpoint folders but none is intact.
+ */
+export function findResumePoint(outputDir: string): ResumePoint | undefined {
+  const damaged: { dir: string; problem: string }[] = [];
+  for (const dir of checkpointFolders(outputDir)) {
+    const problem = checkpointProblem(dir);
+    if (problem === undefined) {
+      const state = JSON.parse(readFileSync(join(dir, "trainer_state.json"), "utf8")) as TrainerState;
+      return { dir, state, damaged };
+    }
+    damaged.push({ dir, problem });
+  }
+  if (damaged.length === 0) return undefined;
+  throw new DataError(
+    outputDir,
+    undefined,
+    undefined,
+    `no intact checkpoint to resume from: ${damaged.map((d) => d.problem).join("; ")}. ` +
+      "Remove the damaged folders (or give --overwrite_output_dir) to train from scratch",
+  );
 }
 
 /**

@@ -82,6 +82,12 @@ export const TrainConfigSchema = z.strictObject({
   output_dir: z.string().min(1),
   logging_steps: z.number().int().positive().default(10),
   save_steps: z.number().int().positive().default(500),
+  /**
+   * Hugging Face's name: train from scratch into an output_dir that holds a previous run, removing that run's files
+   * first (trainer_log.jsonl, checkpoint-N/, the model files, merged/; other files stay). Without it (or --resume),
+   * such an output_dir is refused.
+   */
+  overwrite_output_dir: z.boolean().default(false),
   // ### train
   per_device_train_batch_size: z.number().int().positive().default(1),
   gradient_accumulation_steps: z.number().int().positive().default(8),
@@ -99,6 +105,17 @@ export const TrainConfigSchema = z.strictObject({
   /** Global-norm clipping; 0 turns it off. */
   max_grad_norm: z.number().min(0).default(1),
   seed: z.number().int().default(42),
+  /**
+   * Divergence watch (src/train/divergence.ts). A step whose loss is above divergence_factor x the median loss of
+   * the last divergence_window good steps (and at least 1 nat above it) is a spike; a gradient norm of exactly 0 on
+   * the trainable parameters is a collapse. The first of a run of such steps is warned about; divergence_patience
+   * of them in a row stop the run (exit non-zero, no checkpoint is written while it lasts, so the last one is good)
+   * unless stop_on_divergence is false. A non-finite loss or gradient norm always stops the run at once.
+   */
+  divergence_factor: z.number().gt(1).default(10),
+  divergence_window: z.number().int().positive().default(20),
+  divergence_patience: z.number().int().positive().default(5),
+  stop_on_divergence: z.boolean().default(true),
   // ### eval
   per_device_eval_batch_size: z.number().int().positive().default(1),
   /** Evaluate every N optimizer steps (default: at the end only). */

@@ -9,6 +9,7 @@ import { EngineModel, ReferenceTable } from "./engine-model.js";
 import { trainingLoss } from "./graph-losses.js";
 import { initLora, LORA_ALL_MODULES, type LoraSpec, loraTargets, mergeLora, saveLoraAdapter } from "./lora.js";
 import { type LossOptions, type Method, usesReference } from "./losses/index.js";
+import { prepareOutputDir } from "./output-dir.js";
 import { type SequenceEncoder, type TrainRow, type TruncationStats, truncationStats } from "./sequences.js";
 import { readF32Tensors } from "./tensor-file.js";
 import { runTraining, type TrainRunResult } from "./trainer.js";
@@ -58,6 +59,8 @@ export async function trainFromConfig(
 ): Promise<TrainFromConfigResult> {
   const status = o.onStatus ?? (() => {});
   const data = loadTrainingData(cfg);
+  // output_dir first (refused, resumed from which checkpoint, or cleared), before minutes of reference log-probs
+  const prepared = prepareOutputDir(cfg.output_dir, { resume: o.resume, overwrite: cfg.overwrite_output_dir }, status);
   const { model: M, engine: E } = await importModel();
   const folder = M.loadModelFolder(cfg.model_name_or_path);
   if (!folder.checkpoint) throw new Error(`${cfg.model_name_or_path}: no weights`);
@@ -180,11 +183,15 @@ export async function trainFromConfig(
     train: data.train.rows as TrainRow[],
     eval: data.eval.rows as TrainRow[],
     resume: o.resume,
+    prepared,
     onLog: o.onLog,
+    onStatus: status,
     stopAfter: o.stopAfter,
   });
-  // LoRA runs also get the merged model as a plain HF folder (what evaluation and vLLM load).
-  if (lora && result.finished && !existsSync(join(cfg.output_dir, "merged", "config.json")))
+  // LoRA runs also get the merged model as a plain HF folder (what evaluation and vLLM load); again when a resumed
+  // run trained further (an extended budget).
+  const mergedMissing = !existsSync(join(cfg.output_dir, "merged", "config.json"));
+  if (lora && result.finished && (mergedMissing || result.startStep < result.globalStep))
     M.saveModelFolder(folder, join(cfg.output_dir, "merged"), merged(weights));
   return { ...result, truncation };
 }

@@ -1,21 +1,24 @@
 import { mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { DataError } from "../data/errors.js";
 import { JsonlJournal, readJournal, writeJsonl } from "../data/jsonl.js";
 import { canonicalJson, shortHash } from "../util/hash.js";
 import { AdamW } from "./adamw.js";
 import { AdamWWorkerPool, sharedState } from "./adamw-parallel.js";
 import {
   checkpointModelDir,
-  latestCheckpoint,
   loadCheckpoint,
+  type ResumePoint,
   saveCheckpoint,
   type TrainerState,
 } from "./checkpoint.js";
 import { clipGradNorm } from "./clip.js";
 import type { TrainConfig } from "./config.js";
+import { DivergenceMonitor } from "./divergence.js";
 import { type LossOptions, trainingLossMethod } from "./losses/index.js";
 import type { TrainableModel } from "./model-api.js";
+import { type OutputDirDecision, prepareOutputDir } from "./output-dir.js";
 import { DataPlan } from "./plan.js";
 import { LrSchedule } from "./schedule.js";
 
@@ -29,28 +32,66 @@ export function lossOptionsFromConfig(cfg: TrainConfig): LossOptions {
   };
 }
 
-/** A non-finite loss or gradient norm: the run stops, nothing is saved, the last good checkpoint stays. */
+/**
+ * The run diverged: a non-finite loss or gradient norm, or a sustained divergence without NaN (src/train/divergence.ts).
+ * The run stops, nothing more is saved, the last good checkpoint stays.
+ */
 export class TrainingDivergedError extends Error {
   constructor(
     readonly step: number,
+    /** What went wrong, e.g. "non-finite loss". */
     readonly what: string,
     readonly lastCheckpoint: string | undefined,
+    /** How it went wrong, and what to do (optional). */
+    detail?: string,
   ) {
     super(
-      `non-finite ${what} at step ${step}; stopped without saving. ` +
-        (lastCheckpoint ? `Last good checkpoint: ${lastCheckpoint}` : "No checkpoint was written before it."),
+      `${what} at step ${step}${detail ? `: ${detail}` : ""}. Stopped without saving. ` +
+        (lastCheckpoint
+          ? `Last good checkpoint: ${lastCheckpoint} (--resume continues from it)`
+          : "No checkpoint was written before it."),
     );
     this.name = "TrainingDivergedError";
   }
 }
+
+/** Keys added to the config after config_hash was introduced: left out of it, so old checkpoints keep their hash. */
+const KEYS_AFTER_CONFIG_HASH = [
+  "overwrite_output_dir",
+  "divergence_factor",
+  "divergence_window",
+  "divergence_patience",
+  "stop_on_divergence",
+] as const;
+/**
+ * Keys that do not change the trained parameters (where the run writes, how often it logs, evaluates and saves, the
+ * divergence watch): a resumed run may give other values. Hugging Face's Trainer compares nothing on resume.
+ */
+const NOT_COMPARED_ON_RESUME = [
+  "output_dir",
+  "logging_steps",
+  "save_steps",
+  "eval_steps",
+  "per_device_eval_batch_size",
+  ...KEYS_AFTER_CONFIG_HASH,
+] as const;
+/** Keys that only set the step budget: a resumed run may extend (or shorten) it, as Hugging Face's Trainer allows. */
+const BUDGET_KEYS = ["max_steps", "num_train_epochs"] as const;
 
 export interface TrainRunOptions<Row> {
   config: TrainConfig;
   model: TrainableModel<Row>;
   train: readonly Row[];
   eval?: readonly Row[];
-  /** Continue from the latest complete checkpoint in output_dir (a fresh start if there is none). */
+  /**
+   * Continue from the newest intact checkpoint in output_dir (a fresh start if there is none). Without it, an
+   * output_dir holding a previous run is refused unless the config's overwrite_output_dir (src/train/output-dir.ts).
+   */
   resume?: boolean;
+  /** output_dir as prepareOutputDir left it, when the caller checked it already (trainFromConfig does, up front). */
+  prepared?: OutputDirDecision;
+  /** Status lines: resuming, damaged checkpoints passed over, warnings of the divergence watch. */
+  onStatus?: (message: string) => void;
   /** Stop after this many optimizer steps of this invocation, as if killed (tests of resume). */
   stopAfter?: number;
   /** Seconds clock (injectable so logs are reproducible in tests). */
@@ -67,6 +108,8 @@ export interface TrainRunOptions<Row> {
 export interface TrainRunResult {
   /** Optimizer steps completed overall. */
   globalStep: number;
+  /** The step this invocation started from (> 0 after resume). */
+  startStep: number;
   totalSteps: number;
   lastCheckpoint: string | undefined;
   finished: boolean;
@@ -101,24 +144,39 @@ class WeightedMeans {
  * forwardBackward, clipGradients, optimizerStep and the log / eval / checkpoint rows; finish saves the model.
  */
 export async function runTraining<Row>(o: TrainRunOptions<Row>): Promise<TrainRunResult> {
+  const status = o.onStatus ?? (() => {});
+  const prepared =
+    o.prepared ??
+    prepareOutputDir(o.config.output_dir, { resume: o.resume, overwrite: o.config.overwrite_output_dir }, status);
   const run = prepareRun(o);
-  const log = restoreOrStart(run);
-  const window = new LogWindow(run.clock());
   try {
-    for (let step = run.start; step < run.total; step++) {
-      if (o.stopAfter !== undefined && window.stepsThisRun >= o.stopAfter)
-        return { globalStep: step, totalSteps: run.total, lastCheckpoint: run.lastCheckpoint, finished: false };
-      const batch = await forwardBackward(run, step); // all micro-batches, gradients accumulated
-      const gradNorm = clipGradients(run, step, batch); // stops the run on a non-finite loss or norm
-      const lr = await optimizerStep(run, step, batch.grads);
-      window.addStep({ loss: batch.loss, grad_norm: gradNorm, ...batch.metrics }, batch.tokens);
-      const done = step + 1;
-      if (isLogStep(run, done)) logTraining(run, log, window, done, lr);
-      if (isEvalStep(run, done)) await evaluate(run, log, done);
-      if (isSaveStep(run, done)) saveCheckpointAt(run, log, window, done);
+    // everything after the worker pool exists runs under this try, so that every exit path closes it
+    const log = restoreOrStart(run, prepared.resumeFrom);
+    const window = new LogWindow(run.clock());
+    try {
+      for (let step = run.start; step < run.total; step++) {
+        if (o.stopAfter !== undefined && window.stepsThisRun >= o.stopAfter)
+          return {
+            globalStep: step,
+            startStep: run.start,
+            totalSteps: run.total,
+            lastCheckpoint: run.lastCheckpoint,
+            finished: false,
+          };
+        const batch = await forwardBackward(run, step); // all micro-batches, gradients accumulated
+        const gradNorm = clipGradients(run, step, batch); // stops the run on a non-finite loss or norm
+        watchDivergence(run, step, batch.loss, gradNorm); // stops the run on a sustained divergence
+        const lr = await optimizerStep(run, step, batch.grads);
+        window.addStep({ loss: batch.loss, grad_norm: gradNorm, ...batch.metrics }, batch.tokens);
+        const done = step + 1;
+        if (isLogStep(run, done)) logTraining(run, log, window, done, lr);
+        if (isEvalStep(run, done)) await evaluate(run, log, done);
+        if (isSaveStep(run, done) || run.savePending) saveOrPostpone(run, log, window, done);
+      }
+    } finally {
+      log.close();
     }
   } finally {
-    log.close();
     await run.pool?.close();
   }
   return finish(run);
@@ -146,6 +204,11 @@ interface Run<Row> {
   tokensSeen: number;
   lastCheckpoint: string | undefined;
   resumedFrom: string | undefined;
+  status: (message: string) => void;
+  /** The divergence watch (state restored on resume). */
+  monitor: DivergenceMonitor;
+  /** A save step fell inside a divergence streak: save at the next good step instead. */
+  savePending: boolean;
 }
 
 /** The data plan, LR schedule, AdamW (on a worker pool when asked) and the output folder. */
@@ -187,29 +250,97 @@ function prepareRun<Row>(o: TrainRunOptions<Row>): Run<Row> {
     pool,
     outDir,
     logFile: join(outDir, "trainer_log.jsonl"),
-    configHash: shortHash(canonicalJson({ ...cfg, output_dir: undefined })),
+    configHash: legacyConfigHash(cfg),
     start: 0,
     elapsedBefore: 0,
     tokensSeen: 0,
     lastCheckpoint: undefined,
     resumedFrom: undefined,
+    status: o.onStatus ?? (() => {}),
+    monitor: new DivergenceMonitor({
+      factor: cfg.divergence_factor,
+      window: cfg.divergence_window,
+      patience: cfg.divergence_patience,
+    }),
+    savePending: false,
   };
 }
 
 /**
- * With `resume` and a complete checkpoint in output_dir: the optimizer state, parameters, progress counters and the
- * log rows up to that checkpoint (later rows are dropped). Otherwise a fresh trainer_log.jsonl.
+ * trainer_state.json's config_hash: the config without output_dir, and without the keys added after the hash was
+ * introduced (so that checkpoints written before them still match their own config). Resume compares the recorded
+ * train_config key by key; the hash is only the fallback for checkpoints that carry no train_config.
  */
-function restoreOrStart<Row>(run: Run<Row>): TrainerLog {
-  const from = run.o.resume ? latestCheckpoint(run.outDir) : undefined;
-  if (!from) {
+function legacyConfigHash(cfg: TrainConfig): string {
+  const without: Record<string, unknown> = { ...cfg, output_dir: undefined };
+  for (const k of KEYS_AFTER_CONFIG_HASH) without[k] = undefined;
+  return shortHash(canonicalJson(without));
+}
+
+/** "learning_rate: 0.05 in the checkpoint, 1 now" for every compared key whose value differs. */
+function configDifferences(old: Record<string, unknown>, now: TrainConfig): string[] {
+  const skip = new Set<string>([...NOT_COMPARED_ON_RESUME, ...BUDGET_KEYS]);
+  const keys = [...new Set([...Object.keys(old), ...Object.keys(now)])].filter((k) => !skip.has(k)).sort();
+  const show = (v: unknown) => (v === undefined ? "(unset)" : JSON.stringify(v));
+  return keys
+    .filter((k) => canonicalJson(old[k]) !== canonicalJson((now as Record<string, unknown>)[k]))
+    .map((k) => `${k}: ${show(old[k])} in the checkpoint, ${show((now as Record<string, unknown>)[k])} now`);
+}
+
+/**
+ * With a checkpoint to resume from (prepareOutputDir chose the newest intact one): the optimizer state, parameters,
+ * progress counters and the log rows up to that checkpoint (later rows are dropped). Otherwise a fresh
+ * trainer_log.jsonl.
+ *
+ * The config must be the checkpoint's, except the step budget (max_steps, num_train_epochs) and the keys that do
+ * not change what is computed (NOT_COMPARED_ON_RESUME). A changed budget continues the run to the new total as
+ * Hugging Face's Trainer does: the data order is the same (a function of seed and epoch), and the learning-rate
+ * schedule is the same definition evaluated for the new total from the resumed step on (HF rebuilds the scheduler
+ * for the new max_steps and restores only its step counter), so a cosine or linear decay is stretched from there;
+ * with a constant schedule the extended run equals an uninterrupted run of the new length.
+ */
+function restoreOrStart<Row>(run: Run<Row>, point: ResumePoint | undefined): TrainerLog {
+  if (!point) {
     writeJsonl(run.logFile, []);
     return new TrainerLog(run.logFile, [], run.o.onLog);
   }
+  const from = point.dir;
+  const stateFile = join(from, "trainer_state.json");
+  const recorded = point.state.train_config;
+  if (recorded) {
+    const diff = configDifferences(recorded, run.cfg);
+    if (diff.length)
+      throw new DataError(
+        stateFile,
+        undefined,
+        undefined,
+        `was written with a different configuration (${diff.join("; ")}); --resume continues a run with the same ` +
+          "config, except the step budget (max_steps, num_train_epochs) and the logging, evaluation and save cadence",
+      );
+  } else if (point.state.config_hash !== run.configHash)
+    throw new DataError(
+      stateFile,
+      undefined,
+      undefined,
+      "was written with a different configuration (this checkpoint predates the per-key record, so the differing " +
+        "keys cannot be named); resume needs the same config",
+    );
+  if (point.state.global_step > run.total)
+    throw new DataError(
+      stateFile,
+      undefined,
+      "global_step",
+      `the checkpoint is at step ${point.state.global_step}, past this config's ${run.total} steps ` +
+        "(max_steps / num_train_epochs): give a budget of at least that many steps",
+    );
   const state = loadCheckpoint(from, run.optimizer);
-  if (state.config_hash !== run.configHash)
-    throw new Error(`${from} was written with a different configuration; resume needs the same config`);
+  if (state.max_steps !== run.total)
+    run.status(
+      `the step budget changed from ${state.max_steps} to ${run.total}: continuing from step ${state.global_step} ` +
+        `with the ${run.cfg.lr_scheduler_type} schedule computed for ${run.total} steps (as Hugging Face's Trainer does)`,
+    );
   run.o.model.load(checkpointModelDir(from));
+  if (state.divergence) run.monitor = new DivergenceMonitor(run.monitor.options, { recent: state.divergence.recent });
   run.start = state.global_step;
   run.elapsedBefore = state.elapsed_time;
   run.tokensSeen = state.num_input_tokens_seen ?? 0;
@@ -294,10 +425,37 @@ async function forwardBackward<Row>(run: Run<Row>, step: number) {
 
 /** Stop on a non-finite loss; clip the gradients to max_grad_norm; their norm before clipping. */
 function clipGradients<Row>(run: Run<Row>, step: number, batch: { loss: number; grads: Map<string, Float32Array> }) {
-  if (!Number.isFinite(batch.loss)) throw new TrainingDivergedError(step + 1, "loss", run.lastCheckpoint);
+  if (!Number.isFinite(batch.loss)) throw new TrainingDivergedError(step + 1, "non-finite loss", run.lastCheckpoint);
   const gradNorm = clipGradNorm(batch.grads.values(), run.cfg.max_grad_norm);
-  if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step + 1, "gradient norm", run.lastCheckpoint);
+  if (!Number.isFinite(gradNorm))
+    throw new TrainingDivergedError(step + 1, "non-finite gradient norm", run.lastCheckpoint);
   return gradNorm;
+}
+
+/**
+ * The divergence watch on step `step` (0-based): warn on the first spike or zero gradient norm of a streak; stop the
+ * run (stop_on_divergence) when the streak reaches divergence_patience.
+ */
+function watchDivergence<Row>(run: Run<Row>, step: number, loss: number, gradNorm: number): void {
+  const { cfg } = run;
+  const obs = run.monitor.observe(step + 1, loss, gradNorm);
+  if (obs.warning)
+    run.status(
+      `warning: ${obs.warning}` +
+        (cfg.stop_on_divergence
+          ? `; the run stops if this lasts ${cfg.divergence_patience} steps in a row (divergence_patience), and no checkpoint is written meanwhile`
+          : ""),
+    );
+  if (!obs.sustained) return;
+  if (cfg.stop_on_divergence)
+    throw new TrainingDivergedError(
+      step + 1,
+      "the loss diverged",
+      run.lastCheckpoint,
+      `${obs.sustained}. A lower learning_rate (or a look at the data) is the usual cure`,
+    );
+  if (obs.streak === cfg.divergence_patience)
+    run.status(`warning: the loss diverged: ${obs.sustained}; stop_on_divergence is false: training on`);
 }
 
 /** AdamW at the schedule's learning rate for `step`; returns that rate. */
@@ -364,6 +522,21 @@ async function evaluate<Row>(run: Run<Row>, log: TrainerLog, done: number): Prom
   log.write(row);
 }
 
+/**
+ * Save checkpoint-<done>, unless the divergence watch is inside a streak of bad steps (stop_on_divergence): then the
+ * save waits for the next good step, so that the newest checkpoint is always one from before a divergence. The last
+ * step always saves.
+ */
+function saveOrPostpone<Row>(run: Run<Row>, log: TrainerLog, window: LogWindow, done: number): void {
+  if (run.cfg.stop_on_divergence && run.monitor.streak > 0 && done < run.total) {
+    if (!run.savePending) run.status(`step ${done}: checkpoint postponed while the loss diverges`);
+    run.savePending = true;
+    return;
+  }
+  run.savePending = false;
+  saveCheckpointAt(run, log, window, done);
+}
+
 /** checkpoint-<done>: the model, the optimizer state and trainer_state.json (HF TrainerState + resume state). */
 function saveCheckpointAt<Row>(run: Run<Row>, log: TrainerLog, window: LogWindow, done: number): void {
   const { cfg, plan, optimizer } = run;
@@ -393,6 +566,8 @@ function saveCheckpointAt<Row>(run: Run<Row>, log: TrainerLog, window: LogWindow
     elapsed_time: run.elapsedBefore + (run.clock() - window.t0),
     log_rows: log.history.length,
     config_hash: run.configHash,
+    train_config: JSON.parse(JSON.stringify(cfg)) as Record<string, unknown>,
+    divergence: run.monitor.state(),
   };
   run.lastCheckpoint = saveCheckpoint(run.outDir, state, optimizer, run.o.model.params, (dir) => run.o.model.save(dir));
 }
@@ -400,5 +575,11 @@ function saveCheckpointAt<Row>(run: Run<Row>, log: TrainerLog, window: LogWindow
 /** The final model in output_dir (unless a resumed run had nothing left to do). */
 function finish<Row>(run: Run<Row>): TrainRunResult {
   if (run.total > run.start || !run.resumedFrom) run.o.model.save(run.outDir);
-  return { globalStep: run.total, totalSteps: run.total, lastCheckpoint: run.lastCheckpoint, finished: true };
+  return {
+    globalStep: run.total,
+    startStep: run.start,
+    totalSteps: run.total,
+    lastCheckpoint: run.lastCheckpoint,
+    finished: true,
+  };
 }

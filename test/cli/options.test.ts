@@ -73,7 +73,7 @@ describe("usage errors and exit codes", () => {
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect(err.code).toBe("commander.invalidArgument");
     expect(err.exitCode).toBe(EXIT.usage);
-    expect(EXIT).toEqual({ ok: 0, failure: 1, usage: 2, interrupted: 130 });
+    expect(EXIT).toEqual({ ok: 0, failure: 1, usage: 2, locked: 75, interrupted: 130 });
   });
 
   it("through the real CLI: a bad flag value, an unknown flag and a bad flag combination exit 2 naming the flag", () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -184,7 +184,12 @@ describe("checkpoints and resume", () => {
     };
     const { cfg, log } = await run("dpo", over, rows);
     const ckpt = join(cfg.output_dir, "checkpoint-3");
-    expect(readdirSync(ckpt).sort()).toEqual(["model.safetensors", "optimizer.safetensors", "trainer_state.json"]);
+    expect(readdirSync(ckpt).sort()).toEqual([
+      "checkpoint.sha256",
+      "model.safetensors",
+      "optimizer.safetensors",
+      "trainer_state.json",
+    ]);
     // the model files at the root are the parameters after step 3: a fresh model loaded from them resumes them
     const m = new FakeModel(99);
     m.load(ckpt);
@@ -217,6 +222,7 @@ describe("checkpoints and resume", () => {
     const ckpt = join(cfg.output_dir, "checkpoint-3");
     mkdirSync(join(ckpt, "model"));
     renameSync(join(ckpt, "model.safetensors"), join(ckpt, "model", "model.safetensors"));
+    rmSync(join(ckpt, "checkpoint.sha256")); // checkpoints of that layout had no checksum file
     const model = new FakeModel();
     await runTraining({ config: cfg, model, train: rows, clock: fakeClock(), resume: true });
     const log = readJournal<Record<string, unknown>>(join(cfg.output_dir, "trainer_log.jsonl"));

@@ -40,12 +40,21 @@ describe("iopo demo --quick (child process)", () => {
       expect(existsSync(join(dir, x.eval_dir!, "results.jsonl")), x.method).toBe(true);
       expect(existsSync(join(dir, x.model_dir!, "config.json")), x.method).toBe(true);
     }
-    for (const f of ["results.md", "report.html", "plan.yaml", "data/trace/trace.jsonl", "data/iopo/iopo_groups.jsonl", "data/eval/eval.jsonl"])
+    for (const f of [
+      "results.md",
+      "report.html",
+      "plan.yaml",
+      "data/trace/trace.jsonl",
+      "data/iopo/iopo_groups.jsonl",
+      "data/eval/eval.jsonl",
+    ])
       expect(existsSync(join(dir, f)), f).toBe(true);
     expect(first.stdout).toMatch(/^method\s+IF-S\s+IF-M\s+IF-OOD/m);
     expect(first.stdout).toMatch(/^IOPO\s+\d/m);
     expect(first.stdout).toMatch(/The paper's claim (holds|does not hold|holds only in part) on IF-M in this run/);
-    expect(first.stdout).toMatch(/Wall time: data [\d.]+ s, base model [\d.]+ s, sft [\d.]+ s, train [\d.]+ s, evaluate [\d.]+ s/);
+    expect(first.stdout).toMatch(
+      /Wall time: data [\d.]+ s, base model [\d.]+ s, sft [\d.]+ s, train [\d.]+ s, evaluate [\d.]+ s/,
+    );
 
     const second = await runCliAsync(["demo", "--quick", "--output-dir", dir], env);
     expect(second.status, second.stderr).toBe(0);

@@ -201,7 +201,7 @@ describe("iopo eval cfbench (CLI against a local judge server)", () => {
     try {
       await main(argv);
       printedFirst = printed;
-      await main(argv);
+      await main([...argv, "--overwrite"]); // the folder holds a finished evaluation now
     } finally {
       process.stdout.write = write;
     }

@@ -139,7 +139,7 @@ describe("iopo eval complexbench (CLI against a local judge server)", () => {
     try {
       await main(argv);
       expect(server.requests.length).toBe(13);
-      await main(argv);
+      await main([...argv, "--overwrite"]); // the folder holds a finished evaluation now
     } finally {
       process.stdout.write = write;
     }

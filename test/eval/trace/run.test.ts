@@ -115,7 +115,7 @@ describe("iopo eval trace (CLI against a local scripted server)", () => {
     expect(JSON.parse(disagreements[0]).constraint).toBe("1. 输出的格式为JSON；");
 
     const calls = server.requests.length;
-    await capture(argv);
+    await capture([...argv, "--overwrite"]); // the folder holds a finished evaluation now
     expect(server.requests.length).toBe(calls);
   });
 
