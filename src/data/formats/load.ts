@@ -20,13 +20,8 @@ export function importRow(
     case "dpo":
     case "trl":
       return { kind: "pair", row: importTrlPreference(value, src) };
-    case "sft": {
-      // DEV HACK (replaced by issue 12's TRACE-record format): messages + response
-      const v = value as { messages?: { role: string; content: string }[]; response?: string };
-      const fixed = v.messages && typeof v.response === "string" && v.messages[v.messages.length - 1]?.role !== "assistant"
-        ? { messages: [...v.messages, { role: "assistant", content: v.response }] } : value;
-      return { kind: "sft", row: importSftRow(fixed, src) };
-    }
+    case "sft":
+      return { kind: "sft", row: importSftRow(value, src) };
     case "alpaca":
       return importAlpaca(value, src);
     case "sharegpt":
