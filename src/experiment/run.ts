@@ -249,6 +249,11 @@ async function prepareData(
     );
   if (!data.files.sft && !plan.model.sft)
     throw new DataError(plan.source, undefined, "data", "no SFT data for the SFT stage");
+  if (plan.data.source !== "files" && data.files.sft) {
+    // The built data beside the paper's: constraints per instruction (Table 2), operation mix, DPO filter.
+    const lines = dataSummary({ traceFile: data.files.sft, groupsFile: data.files.iopo, pairsFile: data.files.dpo });
+    for (const l of lines) log(`   ${l}`);
+  }
   writeFileAtomic(marker, `${JSON.stringify(data, null, 2)}\n`);
   return { value: data, resumed: false };
 }
