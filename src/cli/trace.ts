@@ -8,7 +8,7 @@ import { detectLang } from "../trace/lang.js";
 import { Progress } from "../util/progress.js";
 import { addLlmOptions, type LlmCliValues, priceOptionsFromCli } from "./llm-options.js";
 import { intOption } from "./options.js";
-import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
+import { addCallFailureOption, createTraceModels, failIfRunFailed } from "./trace-models.js";
 
 /**
  * `iopo trace build|expand|structure|filter|respond|judge`: the TRACE construction workflow (paper section 4.1,
@@ -27,11 +27,12 @@ interface TraceCliOptions extends LlmCliValues {
   minConstraints: number;
   maxConstraints: number;
   progress: "auto" | "tty" | "json" | "none";
+  maxCallFailures: number;
 }
 
 /** The shared LLM flags (src/cli/llm-options.ts) plus the data engine's own. */
 function withCommonOptions(cmd: Command): Command {
-  return addLlmOptions(cmd)
+  return addCallFailureOption(addLlmOptions(cmd))
     .option("--judge-model <name>", "model for the quality-control and response judges (default: --model)")
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
     .option("--seed <n>", "seed for sampling (suggested dimensions) and the request seed", intOption({ min: 0 }), 42)
@@ -135,6 +136,7 @@ async function runTraceCommand(job: TraceJob, opts: TraceCliOptions): Promise<vo
       concurrency: opts.concurrency,
       progress,
       failFast: opts.failFast,
+      maxCallFailures: opts.maxCallFailures,
       parseRetries: opts.parseRetries,
       isFatal: isFatalLlmError,
       costOf: (m, usage) => models.costOf(m as ManagedChatModel, usage),
@@ -147,5 +149,5 @@ async function runTraceCommand(job: TraceJob, opts: TraceCliOptions): Promise<vo
   const { summary, files } = result;
   process.stdout.write(formatSummary(summary));
   process.stdout.write(`wrote ${files.final}, ${files.rejects}, ${files.summary}\n`);
-  failIfCallsKeptNothing(summary, files.rejects);
+  failIfRunFailed(summary);
 }

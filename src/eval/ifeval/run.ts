@@ -99,6 +99,10 @@ async function generate(
   const maxTokens = options.maxNewTokens ?? 1280;
   const env = options.env ?? process.env;
   const llm = createChatModel({ ...options.llm, model: options.model, baseUrl, env });
+  if (!options.llm?.dryRun) {
+    const source = options.baseUrl !== undefined ? "--endpoint/--base-url" : "$OPENAI_BASE_URL";
+    io.err(`iopo: model ${options.model} -> ${llm.endpoint} (from ${source})\n`);
+  }
   try {
     if (options.llm?.dryRun) {
       const todo = pendingPrompts(prompts, responsesFile);
