@@ -85,10 +85,10 @@ export function createEvalModels(flags: ModelFlags): EvalModels {
   const generatorOptions = flags.model ? chatModelOptionsFromCli(flags, flags.model) : undefined;
   if (!flags.dryRun) {
     const j = resolveEndpoint(judgeEndpoint.url, judgeFlag);
-    announceEndpoint("judge", flags.judgeModel, j.url, j.source);
+    announceEndpoint("judge", flags.judgeModel, j, flags.maxPromptTokens);
     if (flags.model) {
       const g = resolveEndpoint(flags.baseUrl, "--base-url");
-      announceEndpoint("model", flags.model, g.url, g.source);
+      announceEndpoint("model", flags.model, g, flags.maxPromptTokens);
     }
   }
   const judge = createChatModel({

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { CreateChatModelOptions } from "../llm/create-chat-model.js";
 import { NO_ENDPOINT } from "../llm/openai-chat-model.js";
 import { loadPriceFile, type PriceOptions } from "../llm/prices.js";
-import { DEFAULT_MAX_PROMPT_TOKENS } from "../llm/prompt-limit.js";
+import { DEFAULT_MAX_PROMPT_TOKENS, resolvePromptLimit } from "../llm/prompt-limit.js";
 import { publicBaseUrl } from "../llm/request-body.js";
 import { floatOption, intOption, UsageError } from "./options.js";
 
@@ -99,18 +99,25 @@ export function resolveEndpoint(url: string | undefined, flag: string, env = pro
 }
 
 /**
- * Say at the start where the requests of a model go (stderr, never the key): "iopo: model m -> http://h/v1 (from
- * --base-url)". Nothing for dry runs, which call nothing.
+ * Say at the start where the requests of a model go and the prompt-size limit in force (stderr, never the key):
+ * "iopo: model m -> http://h/v1 (from --base-url); prompts over 32768 tokens are not sent (default limit; ...)".
  */
-export function announceEndpoint(role: string, model: string, url: string | undefined, source: string): void {
-  if (url === undefined) return;
+export function announceEndpoint(
+  role: string,
+  model: string,
+  endpoint: ResolvedEndpoint,
+  maxPromptTokens: number | undefined,
+): void {
   let shown: string;
   try {
-    shown = publicBaseUrl(url);
+    shown = publicBaseUrl(endpoint.url);
   } catch {
     shown = "(invalid URL)";
   }
-  process.stderr.write(`iopo: ${role} ${model} -> ${shown} (from ${source})\n`);
+  const limit = resolvePromptLimit(model, maxPromptTokens);
+  const guard =
+    limit.tokens > 0 ? `prompts over ${limit.tokens} tokens are not sent (${limit.source})` : "no prompt-size limit";
+  process.stderr.write(`iopo: ${role} ${model} -> ${shown} (from ${endpoint.source}); ${guard}\n`);
 }
 
 /** The client stack's settings from the flags (everything but the model and the endpoint). */

@@ -24,9 +24,9 @@ export interface TraceModels {
 export function createTraceModels(values: LlmCliValues & { judgeModel?: string }, progress?: Progress): TraceModels {
   if (!values.dryRun) {
     const ep = resolveEndpoint(values.baseUrl, "--base-url");
-    announceEndpoint("model", values.model ?? "?", ep.url, ep.source);
+    announceEndpoint("model", values.model ?? "?", ep, values.maxPromptTokens);
     if (values.judgeModel && values.judgeModel !== values.model)
-      announceEndpoint("judge", values.judgeModel, ep.url, ep.source);
+      announceEndpoint("judge", values.judgeModel, ep, values.maxPromptTokens);
   }
   const onEvent = (ev: { type: string; stage?: string; kind?: string }) => {
     if (ev.type !== "retry" || !ev.stage) return;

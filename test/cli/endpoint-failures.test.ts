@@ -70,7 +70,9 @@ describe("an endpoint must be named", () => {
         OPENAI_API_KEY: key,
       });
       expect(flag.code, flag.stderr).toBe(0);
-      expect(flag.stderr).toContain(`iopo: model m -> ${server.baseUrl} (from --base-url)`);
+      expect(flag.stderr).toContain(
+        `iopo: model m -> ${server.baseUrl} (from --base-url); prompts over 32768 tokens are not sent (default limit`,
+      );
       const env = await runInProcess([...args, "--no-cache", "--progress", "none"], {
         OPENAI_BASE_URL: server.baseUrl,
         OPENAI_API_KEY: key,
@@ -133,7 +135,7 @@ describe("failed calls make the exit code non-zero", () => {
         "--model",
         "m",
         "--max-retries",
-        "0",
+        "1",
         "--no-cache",
         "--progress",
         "none",

@@ -106,7 +106,10 @@ async function generate(
   const llm = createChatModel({ ...options.llm, model: options.model, baseUrl, env });
   if (!options.llm?.dryRun) {
     const source = options.baseUrl !== undefined ? "--endpoint/--base-url" : "$OPENAI_BASE_URL";
-    io.err(`iopo: model ${options.model} -> ${llm.endpoint} (from ${source})\n`);
+    const limit = llm.promptLimit;
+    const guard =
+      limit && limit.tokens > 0 ? `; prompts over ${limit.tokens} tokens are not sent (${limit.source})` : "";
+    io.err(`iopo: model ${options.model} -> ${llm.endpoint} (from ${source})${guard}\n`);
   }
   try {
     if (options.llm?.dryRun) {
