@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { checkTraceContext, type TraceContextCheck } from "../eval/trace/context-check.js";
@@ -9,6 +9,7 @@ import { formatTraceTable, runTrace } from "../eval/trace/run.js";
 import { DEFAULT_OVERLONG_POLICY, OVERLONG_POLICIES, type OverlongPolicy } from "../model/context-fit.js";
 import { EngineChatModel } from "../model/engine-chat-model.js";
 import { BUNDLED_TRACE_EVALUATION } from "../trace/stats.js";
+import { ensureDir } from "../util/path-error.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
@@ -105,7 +106,7 @@ export function register(program: Command): void {
       records = checked.records;
       contextCheck = checked.check;
     }
-    mkdirSync(flags.out, { recursive: true });
+    ensureDir(flags.out);
     const models = createEvalModels(flags);
     const { judge } = models;
     const generator = engine ?? models.generator;

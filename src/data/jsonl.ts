@@ -1,7 +1,8 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { z } from "zod";
 import { writeFileAtomic } from "../util/atomic.js";
+import { ensureDir } from "../util/path-error.js";
 import { DataError } from "./errors.js";
 
 /**
@@ -205,7 +206,7 @@ export class JsonlJournal {
     readonly file: string,
     private readonly options: { syncEveryMs?: number } = {},
   ) {
-    mkdirSync(dirname(file), { recursive: true });
+    ensureDir(dirname(file));
     this.fd = openSync(file, "a");
   }
   append(row: unknown): void {

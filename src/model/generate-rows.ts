@@ -1,4 +1,5 @@
 import { readJsonOrJsonl, writeJsonl } from "../data/jsonl.js";
+import { assertFilePath } from "../util/path-error.js";
 import { checkVocabulary, encodePrompt, rowToExample } from "./chat-encoding.js";
 import {
   contextLimit,
@@ -40,6 +41,8 @@ export interface GenerateArgs {
  */
 export async function runGenerate(args: GenerateArgs): Promise<Record<string, unknown>[]> {
   const log = args.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // An unusable output path fails now, not after the compute.
+  if (args.output) assertFilePath(args.output);
   const folder = loadModelFolder(args.model);
   const rows = readJsonOrJsonl(args.data);
   const maxNew = args.max_new_tokens ?? 256;

@@ -1,4 +1,5 @@
 import { readJsonOrJsonl, writeJsonl } from "../data/jsonl.js";
+import { assertFilePath } from "../util/path-error.js";
 import { checkVocabulary, encodeTrainingExample, rowToExample } from "./chat-encoding.js";
 import { contextLimit, DEFAULT_OVERLONG_POLICY, describeFit, fitScoring, type OverlongPolicy } from "./context-fit.js";
 import { createRunner } from "./engine-loader.js";
@@ -38,6 +39,8 @@ export interface LogprobsRow extends Record<string, unknown> {
  */
 export async function runLogprobs(args: LogprobsArgs): Promise<LogprobsRow[]> {
   const log = args.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // An unusable output path fails now, not after the compute.
+  if (args.output) assertFilePath(args.output);
   const folder = loadModelFolder(args.model);
   const rows = readJsonOrJsonl(args.data);
   const encoded = rows.map((r) => {

@@ -1,3 +1,5 @@
+import { mkdirSync, statSync } from "node:fs";
+
 /**
  * A path given by the user that cannot be used as what it was meant for: a directory where a file is to be written,
  * a file where a folder is needed, a location without write permission. The message names the path and what was
@@ -34,4 +36,24 @@ export function writePathError(path: string, err: unknown): PathError | undefine
     default:
       return undefined;
   }
+}
+
+/** Create a folder (and its parents); a file in the way is a PathError naming the path. */
+export function ensureDir(path: string): void {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw new PathError(path, "is a file, expected a folder");
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (err) {
+    throw writePathError(path, err) ?? err;
+  }
+}
+
+/**
+ * Check before any work that `path` can be written as a file: not a directory. (Whether its folder is writable is
+ * found when it is written; writeFileAtomic names the path then.)
+ */
+export function assertFilePath(path: string): void {
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
+    throw new PathError(path, "is a directory, expected a file path to write");
 }

@@ -71,6 +71,24 @@ describe("writeFileAtomic", () => {
   });
 });
 
+describe("output paths are checked before the work", () => {
+  it("generate -o DIR and tiny-model -o FILE exit 2 naming the path and what was expected", async () => {
+    const dir = tmp();
+    const data = join(dir, "rows.jsonl");
+    writeFileSync(data, '{"prompt": "hi"}\n');
+    const model = join(dir, "model");
+    expect((await runInProcess(["tiny-model", "-o", model])).code).toBe(EXIT.ok);
+    const outDir = join(dir, "out");
+    mkdirSync(outDir);
+    const gen = await runInProcess(["generate", "--model", model, "--data", data, "-o", outDir]);
+    expect(gen.code).toBe(EXIT.usage);
+    expect(gen.stderr).toBe(`iopo: ${outDir}: is a directory, expected a file path to write\n`);
+    const tiny = await runInProcess(["tiny-model", "-o", data]);
+    expect(tiny.code).toBe(EXIT.usage);
+    expect(tiny.stderr).toBe(`iopo: ${data}: is a file, expected a folder\n`);
+  });
+});
+
 describe("saveCheckpoint", () => {
   it("a save that fails midway removes its temporary folder (the previous checkpoints are untouched)", () => {
     const dir = tmp();
