@@ -112,7 +112,13 @@ export async function runStages(
   writeJsonl(files.final, current.map(finalize));
   writeJsonl(files.rejects, rejects);
   const summary = summarize(rows.length, current.length, rejects.length, stages, opts.extraCounters?.());
-  const failure = callFailure(summary, opts.maxCallFailures ?? 0, files.rejects);
+  const firstFailed = rejects.find((r) => r.reason === "call_failed")?.detail;
+  const failure = callFailure(
+    summary,
+    opts.maxCallFailures ?? 0,
+    files.rejects,
+    typeof firstFailed === "string" ? firstFailed : undefined,
+  );
   if (failure) {
     summary.status = "failed";
     summary.failure = failure;
@@ -126,9 +132,17 @@ export async function runStages(
  * failed, or more failed calls than `maxCallFailures`. Rows rejected on their merits (judges, unreadable replies,
  * the size guard) are results, not failures.
  */
-export function callFailure(summary: RunSummary, maxCallFailures: number, rejectsFile: string): string | undefined {
+export function callFailure(
+  summary: RunSummary,
+  maxCallFailures: number,
+  rejectsFile: string,
+  firstReason?: string,
+): string | undefined {
   const empty = summary.stages.find((s) => s.rows_in > 0 && s.rows_out === 0 && s.call_failures > 0);
-  const where = `reasons in ${rejectsFile}; a rerun retries them`;
+  const first = firstReason
+    ? `first: ${firstReason.length > 300 ? `${firstReason.slice(0, 300)}...` : firstReason}; `
+    : "";
+  const where = `${first}reasons in ${rejectsFile}; a rerun retries them`;
   if (empty)
     return (
       `stage ${empty.stage} kept no row: ${empty.call_failures} of its ${empty.rows_in} row(s) failed their call ` +
