@@ -86,3 +86,8 @@ export function addCallFailureOption(cmd: Command): Command {
 export function failIfRunFailed(summary: RunSummary): void {
   if (summary.status === "failed") throw new Error(summary.failure ?? "the run failed (see its summary.json)");
 }
+
+/** The former name of failIfRunFailed (a job that kept no row because its calls failed is one kind of failed run). */
+export function failIfCallsKeptNothing(summary: RunSummary, _rejectsFile?: string): void {
+  failIfRunFailed(summary);
+}
