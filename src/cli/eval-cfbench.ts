@@ -1,8 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { writeCfbenchOutputs } from "../eval/cfbench/outputs.js";
 import { readCfbenchData, readCfbenchResponses } from "../eval/cfbench/record.js";
 import { type CfbenchParseMode, formatCfbenchTable, runCfbench } from "../eval/cfbench/run.js";
+import { ensureDir } from "../util/path-error.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
@@ -71,7 +71,7 @@ export function register(program: Command): void {
     const records = readCfbenchData(flags.data);
     const responses = flags.responses ? readCfbenchResponses(flags.responses) : undefined;
     refuseFinishedRun(flags.out, "cfbench_metrics.json", flags.overwrite);
-    mkdirSync(flags.out, { recursive: true });
+    ensureDir(flags.out);
     const models = createEvalModels(flags);
     const { judge, generator } = models;
     const progress = evalProgress();

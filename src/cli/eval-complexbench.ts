@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { generateComplexbenchResponses } from "../eval/complexbench/generate.js";
@@ -6,6 +5,7 @@ import { writeComplexbenchOutputs } from "../eval/complexbench/outputs.js";
 import type { ComplexbenchParseMode } from "../eval/complexbench/parse-judge.js";
 import { type Pairing, readComplexbenchData, readComplexbenchResponses } from "../eval/complexbench/record.js";
 import { type ComplexbenchLanguage, formatComplexbenchTable, runComplexbench } from "../eval/complexbench/run.js";
+import { ensureDir } from "../util/path-error.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
@@ -81,7 +81,7 @@ export function register(program: Command): void {
     const lock = lockRunFolder(flags.out, flags);
     const records = readComplexbenchData(flags.data);
     refuseFinishedRun(flags.out, "complexbench_metrics.json", flags.overwrite);
-    mkdirSync(flags.out, { recursive: true });
+    ensureDir(flags.out);
     const models = createEvalModels(flags);
     const { judge, generator } = models;
     const progress = evalProgress();

@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { evalIfeval, ifevalOptionsProblem } from "../eval/ifeval/run.js";
 import { DEVIATIONS } from "../eval/ifeval/score.js";
+import { DEFAULT_OVERLONG_POLICY, OVERLONG_POLICIES, type OverlongPolicy } from "../model/context-fit.js";
 import { addLlmOptions, clientOptionsFromCli, type LlmCliValues } from "./llm-options.js";
 import { intOption, UsageError } from "./options.js";
 import {
@@ -24,6 +25,8 @@ interface EvalIfevalFlags extends LlmCliValues, RunFolderFlags {
   endpoint?: string;
   maxNewTokens: number;
   batchSize: number;
+  maxLength?: number;
+  onOverlong: OverlongPolicy;
 }
 
 /** Wrap a paragraph at `width` columns: the first line starts with `prefix`, the others with `indent`. */
@@ -93,6 +96,21 @@ export function register(program: Command): void {
       1280,
     );
   cmd.option("--batch_size, --batch-size <n>", "with --model DIR: prompts decoded together", intOption({ min: 1 }), 16);
+  cmd
+    .option(
+      "--max_length, --max-length <n>",
+      "with --model DIR: token limit per prompt + response (default and upper bound: max_position_embeddings)",
+      intOption({ min: 1 }),
+    )
+    .addOption(
+      new Option(
+        "--on_overlong, --on-overlong <policy>",
+        "with --model DIR, a prompt with no room left to generate: skip (reported as a missing response), " +
+          "truncate (keep_start, assistant header kept) or error",
+      )
+        .choices(OVERLONG_POLICIES)
+        .default(DEFAULT_OVERLONG_POLICY),
+    );
   addForceUnlockOption(addOverwriteOption(cmd));
   // The flags every model-calling command shares: --base-url, --model, --concurrency, retries, cache, budget, dry run.
   addLlmOptions(cmd)
@@ -108,6 +126,8 @@ export function register(program: Command): void {
         baseUrl: opts.endpoint ?? opts.baseUrl,
         maxNewTokens: opts.maxNewTokens,
         batchSize: opts.batchSize,
+        maxLength: opts.maxLength,
+        onOverlong: opts.onOverlong,
         llm: clientOptionsFromCli(opts),
       };
       const problem = ifevalOptionsProblem(options);

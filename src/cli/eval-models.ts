@@ -3,7 +3,13 @@ import { type Command, Option } from "commander";
 import { writeJsonl } from "../data/jsonl.js";
 import { createChatModel, type LlmStats, type ManagedChatModel } from "../llm/create-chat-model.js";
 import { Progress } from "../util/progress.js";
-import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "./llm-options.js";
+import {
+  addLlmOptions,
+  announceEndpoint,
+  chatModelOptionsFromCli,
+  type LlmCliValues,
+  resolveEndpoint,
+} from "./llm-options.js";
 import { floatOption, intOption } from "./options.js";
 
 /**
@@ -71,19 +77,32 @@ export interface EvalModels {
 
 /** Build the judge and (with --model) the model under test on one shared cache and usage ledger. */
 export function createEvalModels(flags: ModelFlags): EvalModels {
+  // Each model's endpoint is required (outside dry runs) and said at the start: the judge's is --judge-base-url,
+  // else --base-url, else $OPENAI_BASE_URL.
+  const judgeFlag = flags.judgeBaseUrl ? "--judge-base-url" : "--base-url";
+  const judgeEndpoint = { url: flags.judgeBaseUrl ?? flags.baseUrl, flag: judgeFlag };
+  const judgeOptions = chatModelOptionsFromCli(flags, flags.judgeModel, judgeEndpoint);
+  const generatorOptions = flags.model ? chatModelOptionsFromCli(flags, flags.model) : undefined;
+  if (!flags.dryRun) {
+    const j = resolveEndpoint(judgeEndpoint.url, judgeFlag);
+    announceEndpoint("judge", flags.judgeModel, j, flags.maxPromptTokens);
+    if (flags.model) {
+      const g = resolveEndpoint(flags.baseUrl, "--base-url");
+      announceEndpoint("model", flags.model, g, flags.maxPromptTokens);
+    }
+  }
   const judge = createChatModel({
-    ...chatModelOptionsFromCli(flags, flags.judgeModel),
-    baseUrl: flags.judgeBaseUrl ?? flags.baseUrl,
+    ...judgeOptions,
     apiKey: process.env[flags.judgeApiKeyEnv ?? "OPENAI_API_KEY"],
   });
   let generator: ManagedChatModel | undefined;
   try {
-    if (flags.model) {
+    if (flags.model && generatorOptions) {
       // --max-budget caps the judge; it also covers the model under test when that model has a known price (a
       // local vLLM model usually has none, and the budget guard refuses unpriced models).
       const priced = judge.usage.priceOf(flags.model).known;
       generator = createChatModel({
-        ...chatModelOptionsFromCli(flags, flags.model),
+        ...generatorOptions,
         apiKey: process.env[flags.apiKeyEnv ?? "OPENAI_API_KEY"],
         ledger: judge.usage,
         ...(judge.cache ? { cache: judge.cache } : {}),

@@ -1,12 +1,15 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { checkTraceContext, type TraceContextCheck } from "../eval/trace/context-check.js";
 import { defaultJudgeKit } from "../eval/trace/judge-kit.js";
 import { selectTraceRecords, writeTraceOutputs } from "../eval/trace/outputs.js";
 import { readTraceData, readTraceResponses } from "../eval/trace/responses.js";
 import { formatTraceTable, runTrace } from "../eval/trace/run.js";
+import { DEFAULT_OVERLONG_POLICY, OVERLONG_POLICIES, type OverlongPolicy } from "../model/context-fit.js";
 import { EngineChatModel } from "../model/engine-chat-model.js";
 import { BUNDLED_TRACE_EVALUATION } from "../trace/stats.js";
+import { ensureDir } from "../util/path-error.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
@@ -43,6 +46,8 @@ interface TraceFlags extends ModelFlags, RunFolderFlags {
   limit?: number;
   ids?: string;
   concurrency: number;
+  maxLength?: number;
+  onOverlong: OverlongPolicy;
 }
 
 /** `iopo eval trace`: TRACE IF / IF-S / IF-M (IOPO paper eq. 3) with an LLM judge and rule checks beside it. */
@@ -61,7 +66,22 @@ export function register(program: Command): void {
     .option("--reask <n>", "extra judge calls when the judge output does not parse", intOption({ min: 0 }), 0)
     .option("--no-rules", "do not run the rule checks of the hybrid judge")
     .option("--limit <n>", "evaluate only the first n records", intOption({ min: 1 }))
-    .option("--ids <list>", "evaluate only these comma-separated record ids");
+    .option("--ids <list>", "evaluate only these comma-separated record ids")
+    .option(
+      "--max-length <n>",
+      "with a model folder: token limit per record, prompt + generated (default and upper bound: its " +
+        "max_position_embeddings)",
+      intOption({ min: 1 }),
+    )
+    .addOption(
+      new Option(
+        "--on-overlong <policy>",
+        "with a model folder, a record whose prompt leaves no room to generate: skip (left out of the metrics, " +
+          "listed in metrics.json), truncate (keep_start, assistant header kept) or error",
+      )
+        .choices(OVERLONG_POLICIES)
+        .default(DEFAULT_OVERLONG_POLICY),
+    );
   addGeneratorOptions(cmd);
   addJudgeOptions(cmd, { temperature: 0, top_p: 0.8 });
   addForceUnlockOption(addOverwriteOption(cmd));
@@ -75,14 +95,33 @@ export function register(program: Command): void {
     }
     const dataFile = flags.data ?? BUNDLED_TRACE_EVALUATION;
     const all = readTraceData(dataFile);
-    const records = selectTraceRecords(all, { ids: flags.ids, limit: flags.limit });
+    let records = selectTraceRecords(all, { ids: flags.ids, limit: flags.limit });
     const responses = flags.responses ? readTraceResponses(flags.responses, new Set(all.map((r) => r.id))) : undefined;
     refuseFinishedRun(flags.out, "metrics.json", flags.overwrite);
-    mkdirSync(flags.out, { recursive: true });
+    // A model folder runs in-process on the engine (chat template of the model, KV-cache decoding, batched); every
+    // record it answers is checked against its context first.
+    const engine = flags.modelDir
+      ? new EngineChatModel(flags.modelDir, {
+          maxLength: flags.maxLength,
+          onOverlong: flags.onOverlong === "error" ? "error" : "truncate",
+        })
+      : undefined;
+    let contextCheck: TraceContextCheck | undefined;
+    if (engine) {
+      const checked = checkTraceContext(engine, records, new Set(responses?.keys() ?? []), {
+        dataFile,
+        maxTokens: flags.maxTokens ?? 512,
+        policy: flags.onOverlong,
+      });
+      for (const w of checked.check.warnings) process.stderr.write(`iopo eval trace: warning: ${w}\n`);
+      if (checked.summary) process.stderr.write(`iopo eval trace: ${checked.summary}\n`);
+      records = checked.records;
+      contextCheck = checked.check;
+    }
+    ensureDir(flags.out);
     const models = createEvalModels(flags);
     const { judge } = models;
-    // A model folder runs in-process on the engine (chat template of the model, KV-cache decoding, batched).
-    const generator = flags.modelDir ? new EngineChatModel(flags.modelDir) : models.generator;
+    const generator = engine ?? models.generator;
     const progress = evalProgress();
     try {
       const result = await runTrace({
@@ -108,6 +147,7 @@ export function register(program: Command): void {
         data_file: dataFile,
         responses_file: flags.responses ?? null,
         llm: models.stats(),
+        ...(contextCheck ? { context_check: contextCheck } : {}),
       });
       process.stdout.write(`${formatTraceTable(result.metrics)}\n`);
       process.stdout.write(

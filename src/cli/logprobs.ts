@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { toJsonl } from "../data/jsonl.js";
+import type { OverlongPolicy } from "../model/context-fit.js";
 import { runLogprobs } from "../model/logprob-rows.js";
-import { optionValue, snakeOption } from "./model-options.js";
+import { addContextOptions, optionValue, snakeOption } from "./model-options.js";
 import { intOption } from "./options.js";
 
 export function registerLogprobs(program: Command): void {
@@ -19,6 +20,7 @@ export function registerLogprobs(program: Command): void {
     parse: intOption({ min: 1 }),
     default: 8,
   });
+  addContextOptions(cmd);
   snakeOption(
     cmd,
     "cache_dir",
@@ -32,7 +34,10 @@ export function registerLogprobs(program: Command): void {
       "after",
       "\nOutput: one row per input row, in order: the input fields plus logp_sum, logp_mean, n_tokens.\n" +
         "Results are cached by (hash of the tokenized data, hash of the weights + config): a rerun is a cache hit,\n" +
-        "and an interrupted run resumes.",
+        "and an interrupted run resumes.\n" +
+        "Every row is checked against the model's context first (max_position_embeddings, or --max_length): a row\n" +
+        "whose prompt + response is longer is skipped (not in the output), truncated by the training rule or an\n" +
+        "error, per --on_overlong.",
     )
     .action(async (opts: Record<string, unknown>) => {
       const rows = await runLogprobs({
@@ -41,6 +46,8 @@ export function registerLogprobs(program: Command): void {
         output: opts.output as string | undefined,
         batchSize: optionValue<number>(opts, "batch_size"),
         cacheDir: opts.cache === false ? null : optionValue(opts, "cache_dir"),
+        maxLength: optionValue<number>(opts, "max_length"),
+        onOverlong: optionValue<OverlongPolicy>(opts, "on_overlong"),
         reference: opts.reference === true,
       });
       if (!opts.output) process.stdout.write(toJsonl(rows));

@@ -1,4 +1,6 @@
 import { type Command, Option } from "commander";
+import { DEFAULT_OVERLONG_POLICY, OVERLONG_POLICIES } from "../model/context-fit.js";
+import { intOption, UsageError } from "./options.js";
 
 /**
  * Options shared by the model commands. Flags use Hugging Face's snake_case names; each also accepts its
@@ -29,4 +31,31 @@ export function optionValue<T = string>(opts: Record<string, unknown>, snake: st
   const camel = snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   // An explicit kebab value wins over the snake default.
   return (opts[camel] ?? opts[snake]) as T | undefined;
+}
+
+/**
+ * `--max_length` and `--on_overlong` of the commands that run a model folder on data rows (generate, logprobs): every
+ * row is checked against the model's context before any compute (src/model/context-fit.ts).
+ */
+export function addContextOptions(cmd: Command): void {
+  snakeOption(cmd, "max_length", "<n>", "token limit per row (default and upper bound: max_position_embeddings)", {
+    parse: intOption({ min: 1 }),
+  });
+  snakeOption(
+    cmd,
+    "on_overlong",
+    "<policy>",
+    `a row over the limit: ${OVERLONG_POLICIES.join(" | ")} (skip: left out with a warning naming file:line; ` +
+      "truncate: cut by the training rule, keeping the prompt's start and the template's assistant header; error: " +
+      "stop before running, naming the row)",
+    { parse: choiceOption(OVERLONG_POLICIES), default: DEFAULT_OVERLONG_POLICY },
+  );
+}
+
+/** Parser of a flag value that must be one of `choices` (UsageError otherwise). */
+export function choiceOption<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value: string) => {
+    if (!(choices as readonly string[]).includes(value)) throw new UsageError(`expected one of: ${choices.join(", ")}`);
+    return value as T;
+  };
 }

@@ -14,7 +14,7 @@ import { Progress } from "../util/progress.js";
 import { addLlmOptions, type LlmCliValues } from "./llm-options.js";
 import { intOption, UsageError } from "./options.js";
 import { addForceUnlockOption, lockRunFolder, type RunFolderFlags, sayResumingJournals } from "./run-folder.js";
-import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
+import { addCallFailureOption, createTraceModels, failIfRunFailed } from "./trace-models.js";
 
 /**
  * `iopo pairs dpo|iopo`: preference data from TRACE records with full-score responses (paper appendices C and D),
@@ -31,16 +31,19 @@ interface PairsCliOptions extends LlmCliValues, RunFolderFlags {
   rationality?: RationalityMode;
   filterWorse?: boolean;
   progress: "auto" | "tty" | "json" | "none";
+  maxCallFailures: number;
 }
 
 function withOptions(cmd: Command): Command {
-  return addLlmOptions(
-    addForceUnlockOption(cmd)
-      .requiredOption(
-        "--input <file>",
-        "TRACE records with a full-score `response` (e.g. trace.jsonl of `trace build`)",
-      )
-      .requiredOption("--output-dir <dir>", "run folder (outputs, rejects.jsonl, stages/, summary.json, journal/)"),
+  return addCallFailureOption(
+    addLlmOptions(
+      addForceUnlockOption(cmd)
+        .requiredOption(
+          "--input <file>",
+          "TRACE records with a full-score `response` (e.g. trace.jsonl of `trace build`)",
+        )
+        .requiredOption("--output-dir <dir>", "run folder (outputs, rejects.jsonl, stages/, summary.json, journal/)"),
+    ),
   )
     .option("--judge-model <name>", "model for the B.5 judge (default: --model)")
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
@@ -117,6 +120,7 @@ async function pairsCommand(job: PairsJob, opts: PairsCliOptions, input: Prepare
       concurrency: opts.concurrency,
       progress,
       failFast: opts.failFast,
+      maxCallFailures: opts.maxCallFailures,
       isFatal: isFatalLlmError,
       costOf: (m, usage) => models.costOf(m as ManagedChatModel, usage),
       extraCounters: () => models.counters(),
@@ -137,5 +141,5 @@ async function pairsCommand(job: PairsJob, opts: PairsCliOptions, input: Prepare
     process.stdout.write(`${input.notFullScore.length} input record(s) without a full score were set aside\n`);
   }
   process.stdout.write(`wrote ${result.outFile}, ${result.rejectsFile}\n`);
-  failIfCallsKeptNothing(result.summary, result.rejectsFile);
+  failIfRunFailed(result.summary);
 }

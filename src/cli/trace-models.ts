@@ -1,9 +1,11 @@
+import type { Command } from "commander";
 import { createChatModel, type ManagedChatModel } from "../llm/create-chat-model.js";
 import { costUsd } from "../llm/prices.js";
 import type { TokenUsage } from "../llm/types.js";
 import type { RunSummary } from "../stages/pipeline.js";
 import type { Progress } from "../util/progress.js";
-import { chatModelOptionsFromCli, type LlmCliValues } from "./llm-options.js";
+import { announceEndpoint, chatModelOptionsFromCli, type LlmCliValues, resolveEndpoint } from "./llm-options.js";
+import { intOption } from "./options.js";
 
 /**
  * The models of a `trace` run, built with the shared LLM layer (cache, scheduler with retries, budget, usage): the
@@ -20,6 +22,12 @@ export interface TraceModels {
 }
 
 export function createTraceModels(values: LlmCliValues & { judgeModel?: string }, progress?: Progress): TraceModels {
+  if (!values.dryRun) {
+    const ep = resolveEndpoint(values.baseUrl, "--base-url");
+    announceEndpoint("model", values.model ?? "?", ep, values.maxPromptTokens);
+    if (values.judgeModel && values.judgeModel !== values.model)
+      announceEndpoint("judge", values.judgeModel, ep, values.maxPromptTokens);
+  }
   const onEvent = (ev: { type: string; stage?: string; kind?: string }) => {
     if (ev.type !== "retry" || !ev.stage) return;
     progress?.task(ev.stage)?.count({ retries: 1, rate_limited: ev.kind === "rate_limit" ? 1 : 0 });
@@ -61,13 +69,25 @@ export function createTraceModels(values: LlmCliValues & { judgeModel?: string }
   };
 }
 
+/** `--max-call-failures`, for the commands that run stages (trace, pairs). */
+export function addCallFailureOption(cmd: Command): Command {
+  return cmd.option(
+    "--max-call-failures <n>",
+    "failed calls (after retries) the run may have and still exit 0; the rows that succeeded are written either way",
+    intOption({ min: 0 }),
+    0,
+  );
+}
+
 /**
- * A job that kept no row because its calls failed did not do its job: end it as a runtime failure (EXIT.failure)
- * after its summary, not as a success. Rows rejected on their merits (judges, parse failures) are a result.
+ * A run whose summary says "failed" (calls failed beyond --max-call-failures, or a stage kept no row because its
+ * calls failed) did not do its job: end it as a runtime failure (EXIT.failure) after its summary and files.
  */
-export function failIfCallsKeptNothing(summary: RunSummary, rejectsFile: string): void {
-  if (summary.rows_out === 0 && summary.call_failures > 0)
-    throw new Error(
-      `no row kept: ${summary.call_failures} call(s) failed (reasons in ${rejectsFile}); a rerun retries them`,
-    );
+export function failIfRunFailed(summary: RunSummary): void {
+  if (summary.status === "failed") throw new Error(summary.failure ?? "the run failed (see its summary.json)");
+}
+
+/** The former name of failIfRunFailed (a job that kept no row because its calls failed is one kind of failed run). */
+export function failIfCallsKeptNothing(summary: RunSummary, _rejectsFile?: string): void {
+  failIfRunFailed(summary);
 }

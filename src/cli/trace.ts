@@ -13,7 +13,7 @@ import { Progress } from "../util/progress.js";
 import { addLlmOptions, type LlmCliValues, priceOptionsFromCli } from "./llm-options.js";
 import { intOption, UsageError } from "./options.js";
 import { addForceUnlockOption, lockRunFolder, type RunFolderFlags, sayResumingJournals } from "./run-folder.js";
-import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
+import { addCallFailureOption, createTraceModels, failIfRunFailed } from "./trace-models.js";
 
 /**
  * `iopo trace build|expand|structure|filter|respond|judge`: the TRACE construction workflow (paper section 4.1,
@@ -35,11 +35,12 @@ interface TraceCliOptions extends LlmCliValues, RunFolderFlags {
   minConstraints?: number;
   maxConstraints?: number;
   progress: "auto" | "tty" | "json" | "none";
+  maxCallFailures: number;
 }
 
 /** The shared LLM flags (src/cli/llm-options.ts) plus the data engine's own. */
 function withCommonOptions(cmd: Command): Command {
-  return addForceUnlockOption(addLlmOptions(cmd))
+  return addForceUnlockOption(addCallFailureOption(addLlmOptions(cmd)))
     .option("--judge-model <name>", "model for the quality-control and response judges (default: --model)")
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
     .option("--seed <n>", "seed for sampling (suggested dimensions) and the request seed", intOption({ min: 0 }), 42)
@@ -207,6 +208,7 @@ async function traceCommand(job: TraceJob, opts: TraceCliOptions, rows: Pipeline
       concurrency: opts.concurrency,
       progress,
       failFast: opts.failFast,
+      maxCallFailures: opts.maxCallFailures,
       parseRetries: opts.parseRetries,
       isFatal: isFatalLlmError,
       costOf: (m, usage) => models.costOf(m as ManagedChatModel, usage),
@@ -219,5 +221,5 @@ async function traceCommand(job: TraceJob, opts: TraceCliOptions, rows: Pipeline
   const { summary, files } = result;
   process.stdout.write(formatSummary(summary));
   process.stdout.write(`wrote ${files.final}, ${files.rejects}, ${files.summary}\n`);
-  failIfCallsKeptNothing(summary, files.rejects);
+  failIfRunFailed(summary);
 }

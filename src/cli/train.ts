@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { stringify } from "yaml";
 import { loadTrainConfig } from "../train/config.js";
 import { loadTrainingData } from "../train/dataset.js";
+import { formatLengthReport, trainLengthReport } from "../train/length-report.js";
 import { DataPlan } from "../train/plan.js";
 import { TrainingProgress } from "../train/progress.js";
 import { trainFromConfig } from "../train/run.js";
@@ -22,7 +23,11 @@ export function register(program: Command): void {
     .option("-c, --config <file>", "YAML config (LLaMA-Factory-style sections; see examples/)")
     .option("--method <method>", "sft | dpo | iopo | iopo_star | iopo_input_only | iopo_output_only | simpo | orpo")
     .option("--resume", "continue from the newest intact checkpoint in output_dir (to a larger max_steps too)")
-    .option("--dry-run", "validate the config and the dataset, print the plan, do not train");
+    .option(
+      "--dry-run",
+      "validate the config, the dataset and the model folder (config + tokenizer, no weights loaded), print the " +
+        "plan and the examples' token lengths against max_length and max_position_embeddings; do not train",
+    );
   addForceUnlockOption(cmd)
     .allowUnknownOption()
     .allowExcessArguments()
@@ -66,6 +71,9 @@ export function register(program: Command): void {
           `${cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps}), ${warm} warmup\n`,
       );
       if (opts.dryRun) {
+        // The model folder's config and tokenizer (no weights): a missing or broken folder fails here, and every
+        // example's token length is compared with max_length and max_position_embeddings.
+        process.stdout.write(formatLengthReport(trainLengthReport(cfg, data)));
         process.stdout.write(stringify(cfg));
         return;
       }

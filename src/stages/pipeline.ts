@@ -28,6 +28,11 @@ export interface PipelineOptions {
   parseRetries?: number;
   /** Extra counters to fold into the summary at the end (e.g. retries and 429s from the LLM layer). */
   extraCounters?: () => Record<string, number>;
+  /**
+   * Failed calls (after the LLM layer's retries) a run may have and still succeed (--max-call-failures). Default 0:
+   * any failed call makes the run's status "failed". Rows refused by the size guard are not failed calls.
+   */
+  maxCallFailures?: number;
 }
 
 export interface RunSummary {
@@ -36,12 +41,21 @@ export interface RunSummary {
   rejected: number;
   parse_failures: number;
   call_failures: number;
+  /** Rows refused by the size guard (--max-prompt-tokens), never sent. */
+  prompt_too_long: number;
   calls: number;
   cached: number;
   resumed: number;
   prompt_tokens: number;
   completion_tokens: number;
   est_cost_usd: number;
+  /**
+   * "ok", or "failed" when calls failed beyond --max-call-failures, a stage kept no row because its calls failed, or
+   * a fatal error (authentication, budget) stopped the run; `failure` then says which. A failed run's command exits
+   * non-zero, after writing everything that succeeded.
+   */
+  status: "ok" | "failed";
+  failure?: string;
   [counter: string]: unknown;
   stages: StageSummary[];
 }
@@ -64,19 +78,30 @@ export async function runStages(
   const rejects: RejectRow[] = [];
   const stages: StageSummary[] = [];
   for (const [k, { stage, model }] of plan.entries()) {
-    const result = await runStage({
-      stage,
-      rows: current,
-      model,
-      ctx: opts.ctx,
-      journalDir: files.journalDir,
-      concurrency: opts.concurrency,
-      progress: opts.progress,
-      failFast: opts.failFast,
-      isFatal: opts.isFatal,
-      parseRetries: opts.parseRetries,
-      costOf: opts.costOf ? (u) => opts.costOf!(model, u) : undefined,
-    });
+    let result: Awaited<ReturnType<typeof runStage>>;
+    try {
+      result = await runStage({
+        stage,
+        rows: current,
+        model,
+        ctx: opts.ctx,
+        journalDir: files.journalDir,
+        concurrency: opts.concurrency,
+        progress: opts.progress,
+        failFast: opts.failFast,
+        isFatal: opts.isFatal,
+        parseRetries: opts.parseRetries,
+        costOf: opts.costOf ? (u) => opts.costOf!(model, u) : undefined,
+      });
+    } catch (err) {
+      // A fatal error (bad key, spent budget, fail-fast) stops the run: the summary says so and where; the calls
+      // that finished are in the stage journal, so a rerun resumes from them.
+      const summary = summarize(rows.length, 0, rejects.length, stages, opts.extraCounters?.());
+      summary.status = "failed";
+      summary.failure = `stage ${stage.name} stopped: ${err instanceof Error ? err.message : String(err)}`;
+      writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+      throw err;
+    }
     if (files.stagesDir) {
       writeJsonl(join(files.stagesDir, `${String(k + 1).padStart(2, "0")}_${stage.name}.jsonl`), result.kept);
     }
@@ -87,8 +112,48 @@ export async function runStages(
   writeJsonl(files.final, current.map(finalize));
   writeJsonl(files.rejects, rejects);
   const summary = summarize(rows.length, current.length, rejects.length, stages, opts.extraCounters?.());
+  const firstFailed = rejects.find((r) => r.reason === "call_failed")?.detail;
+  const failure = callFailure(
+    summary,
+    opts.maxCallFailures ?? 0,
+    files.rejects,
+    typeof firstFailed === "string" ? firstFailed : undefined,
+  );
+  if (failure) {
+    summary.status = "failed";
+    summary.failure = failure;
+  }
   writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
+}
+
+/**
+ * Why a finished run failed because of its calls, or undefined: a stage that kept no row while some of its calls
+ * failed, or more failed calls than `maxCallFailures`. Rows rejected on their merits (judges, unreadable replies,
+ * the size guard) are results, not failures.
+ */
+export function callFailure(
+  summary: RunSummary,
+  maxCallFailures: number,
+  rejectsFile: string,
+  firstReason?: string,
+): string | undefined {
+  const empty = summary.stages.find((s) => s.rows_in > 0 && s.rows_out === 0 && s.call_failures > 0);
+  const first = firstReason
+    ? `first: ${firstReason.length > 300 ? `${firstReason.slice(0, 300)}...` : firstReason}; `
+    : "";
+  const where = `${first}reasons in ${rejectsFile}; a rerun retries them`;
+  if (empty)
+    return (
+      `stage ${empty.stage} kept no row: ${empty.call_failures} of its ${empty.rows_in} row(s) failed their call ` +
+      `(${where})`
+    );
+  if (summary.call_failures > maxCallFailures)
+    return (
+      `${summary.call_failures} call(s) failed, more than --max-call-failures ${maxCallFailures} (${where}; ` +
+      "the rows that succeeded are written)"
+    );
+  return undefined;
 }
 
 export function summarize(
@@ -105,12 +170,14 @@ export function summarize(
     rejected,
     parse_failures: sum("parse_failures"),
     call_failures: sum("call_failures"),
+    prompt_too_long: sum("prompt_too_long"),
     calls: sum("calls"),
     cached: sum("cached"),
     resumed: sum("resumed"),
     prompt_tokens: sum("prompt_tokens"),
     completion_tokens: sum("completion_tokens"),
     est_cost_usd: Math.round(sum("est_cost_usd") * 1e6) / 1e6,
+    status: "ok",
     ...extra,
     stages,
   };
@@ -132,9 +199,11 @@ export function formatSummary(s: RunSummary): string {
     .map(([k, v]) => `${k} ${v}`);
   lines.push(
     "",
-    `rows in ${s.rows_in}, out ${s.rows_out}, rejected ${s.rejected} (parse failures ${s.parse_failures}, call failures ${s.call_failures})`,
+    `rows in ${s.rows_in}, out ${s.rows_out}, rejected ${s.rejected} (parse failures ${s.parse_failures}, call failures ${s.call_failures}` +
+      `${s.prompt_too_long ? `, prompt too long ${s.prompt_too_long}` : ""})`,
     `calls ${s.calls} (cached ${s.cached}, resumed from journal ${s.resumed}), tokens ${s.prompt_tokens} in / ${s.completion_tokens} out, est. cost $${s.est_cost_usd.toFixed(4)}${extra.length ? `, ${extra.join(", ")}` : ""}`,
   );
+  if (s.status === "failed") lines.push(`FAILED: ${s.failure ?? "see summary.json"}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -144,6 +213,7 @@ const EMPTY_TOTALS = {
   rejected: 0,
   parse_failures: 0,
   call_failures: 0,
+  prompt_too_long: 0,
   calls: 0,
   cached: 0,
   resumed: 0,

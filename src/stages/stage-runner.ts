@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { JsonlJournal, readJournal } from "../data/jsonl.js";
 import type { StageProvenance } from "../data/schemas.js";
+import { isPromptTooLong } from "../llm/prompt-limit.js";
 import { templateHash } from "../llm/prompt-template.js";
 import type { ChatModel, ChatRequest, ChatResponse, TokenUsage } from "../llm/types.js";
 import { canonicalJson, shortHash } from "../util/hash.js";
@@ -52,6 +53,8 @@ export interface StageSummary {
   rejected: number;
   parse_failures: number;
   call_failures: number;
+  /** Rows whose request the size guard refused (--max-prompt-tokens): nothing was sent for them. */
+  prompt_too_long: number;
   /** Rows answered from this stage's journal (finished before an interruption). */
   resumed: number;
   /** Calls made in this invocation (including ones the response cache answered). */
@@ -120,8 +123,8 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
   const run = planRun(opts);
   resumeFromJournal(run);
   const task = startProgress(run);
-  const failures = await callUnfinishedRows(run, task);
-  return assembleResults(run, failures);
+  const unanswered = await callUnfinishedRows(run, task);
+  return assembleResults(run, unanswered);
 }
 
 /** One invocation of a stage: what identifies it, each row's request, and every reply so far (journaled or new). */
@@ -170,6 +173,7 @@ function planRun<In extends PipelineRow, Out extends PipelineRow>(opts: RunStage
       rejected: 0,
       parse_failures: 0,
       call_failures: 0,
+      prompt_too_long: 0,
       resumed: 0,
       calls: 0,
       cached: 0,
@@ -237,13 +241,14 @@ function isFinished(run: StageRun<PipelineRow, PipelineRow>, i: number): boolean
  * each row is finished. Returns the rows whose call failed (with the error); a fatal error (or any failure under
  * `failFast`) aborts the calls in flight and is thrown once the workers have stopped.
  */
-async function callUnfinishedRows(run: StageRun<PipelineRow, PipelineRow>, task?: Task): Promise<Map<number, string>> {
+async function callUnfinishedRows(run: StageRun<PipelineRow, PipelineRow>, task?: Task): Promise<Unanswered> {
   const { opts } = run;
   const todo = opts.rows.map((_, i) => i).filter((i) => !isFinished(run, i));
   const journal = todo.length > 0 ? new JsonlJournal(run.journalFile, { syncEveryMs: 200 }) : undefined;
   // One controller per call (not one run-wide signal: layers below add a listener per call and never remove it).
   const inFlight = new Set<AbortController>();
   const failures = new Map<number, string>();
+  const tooLong = new Map<number, string>();
   let fatal: unknown;
   let next = 0;
   const worker = async () => {
@@ -254,6 +259,12 @@ async function callUnfinishedRows(run: StageRun<PipelineRow, PipelineRow>, task?
         while (!isFinished(run, i) && fatal === undefined);
         task?.advance(1);
       } catch (err) {
+        if (isPromptTooLong(err)) {
+          // Refused before sending (a rerun refuses it again): a reject on its own, not a failed call.
+          tooLong.set(i, err.message);
+          task?.advance(1, { prompt_too_long: 1 });
+          continue;
+        }
         if (opts.failFast || opts.isFatal?.(err)) {
           fatal ??= err;
           for (const c of inFlight) c.abort();
@@ -271,7 +282,13 @@ async function callUnfinishedRows(run: StageRun<PipelineRow, PipelineRow>, task?
     task?.finish();
   }
   if (fatal !== undefined) throw fatal;
-  return failures;
+  return { failures, tooLong };
+}
+
+/** Rows left without a deciding reply: their call failed, or the size guard refused it (each with the message). */
+interface Unanswered {
+  failures: Map<number, string>;
+  tooLong: Map<number, string>;
 }
 
 /** One call for row `i`: its request, or a re-ask showing its last unreadable reply. The reply is then recorded. */
@@ -334,7 +351,7 @@ function recordReply(
 /** In input order: each row's last reply decides whether it is kept (with its provenance) or rejected, and why. */
 function assembleResults<In extends PipelineRow, Out extends PipelineRow>(
   run: StageRun<In, Out>,
-  failures: Map<number, string>,
+  { failures, tooLong }: Unanswered,
 ): StageResult<Out> {
   const { summary } = run;
   const stageName = run.opts.stage.name;
@@ -348,6 +365,11 @@ function assembleResults<In extends PipelineRow, Out extends PipelineRow>(
   run.opts.rows.forEach((row, i) => {
     const list = run.attempts[i];
     const e = list[list.length - 1];
+    if (!isFinished(run, i) && tooLong.has(i)) {
+      summary.prompt_too_long++;
+      reject({ id: row.id, reason: "prompt_too_long", detail: tooLong.get(i), row });
+      return;
+    }
     if (!e || (!isFinished(run, i) && failures.has(i))) {
       summary.call_failures++;
       reject({ id: row.id, reason: "call_failed", detail: failures.get(i), row });

@@ -113,6 +113,8 @@ describe("usage errors and exit codes", () => {
     ]);
     expect(failed.status).toBe(EXIT.failure);
     expect(failed.stdout).toMatch(/call failures 8/);
-    expect(failed.stderr).toMatch(/iopo: no row kept: 8 call\(s\) failed/);
+    expect(failed.stderr).toMatch(/iopo: model m -> http:\/\/127\.0\.0\.1:9\/v1 \(from --base-url\)/);
+    expect(failed.stderr).toMatch(/iopo: stage expand kept no row: 8 of its 8 row\(s\) failed their call/);
+    expect(failed.stdout).toMatch(/FAILED: stage expand kept no row/);
   });
 });

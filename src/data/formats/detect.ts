@@ -23,6 +23,9 @@ export function detectFormat(file: string, rows: readonly { line: number; value:
   let format: Format | undefined;
   for (const { line, value } of rows) {
     const f = detectRowFormat(value);
+    // A row that matches no format in a file whose earlier rows do: read it as that format, so that the importer
+    // names the field it lacks (e.g. `field "rejected"`) instead of a vague "cannot detect".
+    if (!f && format && value && typeof value === "object" && !Array.isArray(value)) continue;
     if (!f) {
       const keys = value && typeof value === "object" ? Object.keys(value).join(", ") : typeof value;
       throw new DataError(file, line, undefined, `cannot detect the dataset format from fields [${keys}]; ${EXPECTED}`);

@@ -70,7 +70,7 @@ export function exportLlamaFactory(ds: Dataset, o: LlamaFactoryExportOptions): L
   let existing: Record<string, unknown> = {};
   if (existsSync(infoFile)) {
     try {
-      existing = JSON.parse(readUtf8(infoFile));
+      existing = JSON.parse(readUtf8(infoFile, "a JSON file"));
     } catch (err) {
       throw new DataError(
         infoFile,

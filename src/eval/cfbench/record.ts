@@ -42,7 +42,7 @@ const ResponseRowSchema = z.looseObject({ idx: z.number().int(), response: z.str
  * rows `{idx, response}`. Responses are paired with the data by `idx`. A null response becomes "" (scored).
  */
 export function readCfbenchResponses(file: string): Map<number, string> {
-  readUtf8(file);
+  readUtf8(file, "a JSONL file or a JSON array");
   const out = new Map<number, string>();
   for (const row of readJsonOrJsonl(file, ResponseRowSchema)) {
     if (out.has(row.value.idx)) throw new DataError(file, row.line, "idx", `duplicate idx ${row.value.idx}`);

@@ -55,9 +55,10 @@ export async function saveResponses(
   } finally {
     journal.close();
   }
+  // Prompts without a response (left out by the length check) are not written; scoring reports them as missing.
   writeJsonl(
     file,
-    prompts.map((p) => done.get(p.prompt)!),
+    prompts.flatMap((p) => (done.has(p.prompt) ? [done.get(p.prompt)!] : [])),
   );
 }
 

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DataError } from "../../data/errors.js";
 import { type CreateChatModelOptions, createChatModel } from "../../llm/create-chat-model.js";
+import type { OverlongPolicy } from "../../model/context-fit.js";
 import { sha256 } from "../../util/hash.js";
 import { BUNDLED_INPUT_DATA, matchResponses, readPrompts, readResponses } from "./data.js";
 import { generateResponses, pendingPrompts } from "./generate.js";
@@ -26,6 +27,10 @@ export interface IfevalRunOptions {
   maxNewTokens?: number;
   /** In-process generation: prompts decoded together. */
   batchSize?: number;
+  /** In-process generation: token limit per prompt + response (default: the model's max_position_embeddings). */
+  maxLength?: number;
+  /** In-process generation: a prompt over the limit is skipped (default; reported missing), truncated or an error. */
+  onOverlong?: OverlongPolicy;
   /** Endpoint generation: the client stack's settings (concurrency, retries, cache, budget, dry run...). */
   llm?: Omit<CreateChatModelOptions, "model" | "baseUrl" | "env">;
   /** Environment for defaults such as OPENAI_BASE_URL and OPENAI_API_KEY (tests). */
@@ -99,6 +104,13 @@ async function generate(
   const maxTokens = options.maxNewTokens ?? 1280;
   const env = options.env ?? process.env;
   const llm = createChatModel({ ...options.llm, model: options.model, baseUrl, env });
+  if (!options.llm?.dryRun) {
+    const source = options.baseUrl !== undefined ? "--endpoint/--base-url" : "$OPENAI_BASE_URL";
+    const limit = llm.promptLimit;
+    const guard =
+      limit && limit.tokens > 0 ? `; prompts over ${limit.tokens} tokens are not sent (${limit.source})` : "";
+    io.err(`iopo: model ${options.model} -> ${llm.endpoint} (from ${source})${guard}\n`);
+  }
   try {
     if (options.llm?.dryRun) {
       const todo = pendingPrompts(prompts, responsesFile);
@@ -180,13 +192,21 @@ export async function evalIfeval(options: IfevalRunOptions, io: Output = stdio):
     // A model folder without an explicit endpoint means in-process generation (even if $OPENAI_BASE_URL is set).
     if (isModelFolder(options.model) && options.baseUrl === undefined) {
       const maxNewTokens = options.maxNewTokens ?? 1280;
-      const { generated, reused } = await generateLocally(readPrompts(inputData), options.model, responsesFile, {
-        maxNewTokens,
-        batchSize: options.batchSize ?? 16,
-        onResponse: (done, total) => {
-          if (done % 25 === 0 || done === total) io.err(`generated ${done}/${total}\n`);
+      const { generated, reused, skipped } = await generateLocally(
+        readPrompts(inputData),
+        options.model,
+        responsesFile,
+        {
+          maxNewTokens,
+          batchSize: options.batchSize ?? 16,
+          maxLength: options.maxLength,
+          onOverlong: options.onOverlong,
+          onWarning: (line) => io.err(`iopo eval ifeval: ${line}\n`),
+          onResponse: (done, total) => {
+            if (done % 25 === 0 || done === total) io.err(`generated ${done}/${total}\n`);
+          },
         },
-      });
+      );
       io.err(`responses: ${generated} generated, ${reused} reused from ${responsesFile}\n`);
       generation = {
         model: resolve(options.model),
@@ -195,6 +215,7 @@ export async function evalIfeval(options: IfevalRunOptions, io: Output = stdio):
         max_new_tokens: maxNewTokens,
         generated,
         reused,
+        skipped_overlong: skipped,
       };
     } else {
       const baseUrl = (options.baseUrl ?? env.OPENAI_BASE_URL)!;
