@@ -119,11 +119,12 @@ describe("iopo train (CLI parsing and validation)", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("iopo: 1 training + 0 validation group examples");
     expect(r.out).toContain("5 optimizer steps");
-    // The tiny model has 512 positions; the official example's sequences are longer under its character tokenizer.
-    expect(r.out).toContain(`model ${model}: max_position_embeddings 512; max_length 2048`);
+    // The tiny model has 512 positions; the official example's sequences are longer under its character tokenizer
+    // (max_length defaults to the paper's 6000).
+    expect(r.out).toContain(`model ${model}: max_position_embeddings 512; max_length 6000`);
     expect(r.out).toMatch(/token lengths of 1 examples \(4 sequences, .*\): min (\d+), median \1, .* max \1/);
     expect(r.out).toMatch(/1 longer than max_position_embeddings 512/);
-    expect(r.out).toMatch(/warning: max_length 2048 is larger than the model's max_position_embeddings 512: 1 example/);
+    expect(r.out).toMatch(/warning: max_length 6000 is larger than the model's max_position_embeddings 512: 1 example/);
     const d = await inProcess(
       "train",
       "-c",
