@@ -6,19 +6,18 @@ import { formatSummary } from "../stages/pipeline.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { detectLang } from "../trace/lang.js";
 import { Progress } from "../util/progress.js";
-import { addLlmOptions, type LlmCliValues } from "./llm-options.js";
+import { addJudgeEndpointOptions, addLlmOptions } from "./llm-options.js";
 import { intOption, UsageError } from "./options.js";
-import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
+import { createTraceModels, failIfCallsKeptNothing, type TraceModelValues } from "./trace-models.js";
 
 /**
  * `iopo pairs dpo|iopo`: preference data from TRACE records with full-score responses (paper appendices C and D),
  * through the same LLM layer, stage runner, journals and summaries as `iopo trace`.
  */
 
-interface PairsCliOptions extends LlmCliValues {
+interface PairsCliOptions extends TraceModelValues {
   input: string;
   outputDir: string;
-  judgeModel?: string;
   lang: PromptLang | "auto";
   seed: number;
   equaliseTokens?: boolean;
@@ -26,15 +25,15 @@ interface PairsCliOptions extends LlmCliValues {
 }
 
 function withOptions(cmd: Command): Command {
-  return addLlmOptions(
+  const withLlm = addLlmOptions(
     cmd
       .requiredOption(
         "--input <file>",
         "TRACE records with a full-score `response` (e.g. trace.jsonl of `trace build`)",
       )
       .requiredOption("--output-dir <dir>", "run folder (outputs, rejects.jsonl, stages/, summary.json, journal/)"),
-  )
-    .option("--judge-model <name>", "model for the B.5 judge (default: --model)")
+  );
+  return addJudgeEndpointOptions(withLlm, "model for the B.5 judge (default: --model)")
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
     .option("--seed <n>", "seed for the ADD/DELETE/REVISE draw and the request seed", intOption({ min: 0 }), 42)
     .addOption(

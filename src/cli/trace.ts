@@ -6,20 +6,19 @@ import type { PromptLang } from "../taxonomy/render.js";
 import { jobOutputDir, readJobInput, runTraceJob, type TraceJob, traceDryRun } from "../trace/job.js";
 import { detectLang } from "../trace/lang.js";
 import { Progress } from "../util/progress.js";
-import { addLlmOptions, type LlmCliValues, priceOptionsFromCli } from "./llm-options.js";
+import { addJudgeEndpointOptions, addLlmOptions, priceOptionsFromCli } from "./llm-options.js";
 import { intOption } from "./options.js";
-import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
+import { createTraceModels, failIfCallsKeptNothing, type TraceModelValues } from "./trace-models.js";
 
 /**
  * `iopo trace build|expand|structure|filter|respond|judge`: the TRACE construction workflow (paper section 4.1,
  * appendix B) against any OpenAI-compatible endpoint. The API key comes from OPENAI_API_KEY only.
  */
 
-interface TraceCliOptions extends LlmCliValues {
+interface TraceCliOptions extends TraceModelValues {
   input: string;
   outputDir?: string;
   output?: string;
-  judgeModel?: string;
   concurrency: number;
   lang: PromptLang | "auto";
   seed: number;
@@ -31,8 +30,10 @@ interface TraceCliOptions extends LlmCliValues {
 
 /** The shared LLM flags (src/cli/llm-options.ts) plus the data engine's own. */
 function withCommonOptions(cmd: Command): Command {
-  return addLlmOptions(cmd)
-    .option("--judge-model <name>", "model for the quality-control and response judges (default: --model)")
+  return addJudgeEndpointOptions(
+    addLlmOptions(cmd),
+    "model for the quality-control and response judges (default: --model)",
+  )
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
     .option("--seed <n>", "seed for sampling (suggested dimensions) and the request seed", intOption({ min: 0 }), 42)
     .option(
@@ -77,7 +78,7 @@ export function register(program: Command): void {
       .command(name)
       .description(description)
       .requiredOption("--input <file>", input)
-      .requiredOption("--output <file>", "kept rows (JSONL); rejects go to <output>.rejects.jsonl");
+      .requiredOption("-o, --output <file>", "kept rows (JSONL); rejects go to <output>.rejects.jsonl");
     if (name === "expand") {
       cmd
         .option("--min-constraints <n>", "fewest constraints to add", intOption({ min: 1 }), 2)
