@@ -6,6 +6,7 @@ import { DataPlan } from "../train/plan.js";
 import { TrainingProgress } from "../train/progress.js";
 import { trainFromConfig } from "../train/run.js";
 import { warmupSteps } from "../train/schedule.js";
+import { identicalPromptWarning } from "../train/sequences.js";
 
 export function register(program: Command): void {
   program
@@ -64,6 +65,8 @@ export function register(program: Command): void {
           `finished ${result.globalStep}/${result.totalSteps} steps; model, checkpoints and trainer_log.jsonl in ${cfg.output_dir}` +
             `; ${result.truncation.truncated} of ${result.truncation.examples} examples truncated to max_length ${cfg.max_length}\n`,
         );
+        const identical = identicalPromptWarning(result.identicalPrompts, cfg.max_length);
+        if (identical) process.stdout.write(`${identical}\n`);
       } catch (err) {
         progress.stop();
         throw err;
