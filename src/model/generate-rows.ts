@@ -22,8 +22,10 @@ export interface GenerateArgs {
  * Generate a response for every chat row: the prompt is the row's conversation rendered with the model's template
  * and `add_generation_prompt=true` (a trailing assistant message, e.g. a reference answer, is dropped); generation
  * stops at any EOS id (config.json, generation_config.json, tokenizer eos_token) or after max_new_tokens.
- * Output: the input fields plus `text` (decoded without special tokens) and `token_ids` (generated ids, EOS
- * excluded), one row per input in order.
+ * Output: the input fields plus `response` (decoded without special tokens; it replaces an input `response`) and
+ * `token_ids` (generated ids, EOS excluded), one row per input in order. `response` is the field every evaluator
+ * reads (`iopo eval trace|ifeval|cfbench|complexbench --responses`), and the input's `id` / `key` / `prompt` stay, so
+ * the rows are matched to their records.
  */
 export async function runGenerate(args: GenerateArgs): Promise<Record<string, unknown>[]> {
   const log = args.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -61,7 +63,7 @@ export async function runGenerate(args: GenerateArgs): Promise<Record<string, un
   }
   const out = rows.map((r, i) => ({
     ...(r.value as Record<string, unknown>),
-    text: folder.tokenizer.decode(generated[i], true),
+    response: folder.tokenizer.decode(generated[i], true),
     token_ids: Array.from(generated[i]),
   }));
   if (args.output) writeJsonl(args.output, out);

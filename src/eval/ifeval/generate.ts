@@ -55,10 +55,12 @@ export async function saveResponses(
   } finally {
     journal.close();
   }
-  writeJsonl(
-    file,
-    prompts.map((p) => done.get(p.prompt)!),
-  );
+  // One row per prompt in prompt order; rows of prompts outside this run (another --limit/--ids) are kept after them.
+  const asked = new Set(prompts.map((p) => p.prompt));
+  writeJsonl(file, [
+    ...prompts.map((p) => done.get(p.prompt)!),
+    ...[...done.values()].filter((r) => !asked.has(r.prompt)),
+  ]);
 }
 
 /**
