@@ -26,7 +26,7 @@ export function register(program: Command): void {
         "output_dir holds trainer_log.jsonl, the final model and checkpoint-<save_steps x k>/ folders laid out like\n" +
         "Hugging Face Trainer's: each is a model folder (config.json + model.safetensors, or with LoRA PEFT's\n" +
         "adapter_model.safetensors + adapter_config.json) with tokenizer and chat template, so\n" +
-        "`iopo generate --model OUT/checkpoint-N` loads it, plus trainer_state.json and optimizer.safetensors for\n" +
+        "`iopo generate --model-dir OUT/checkpoint-N` loads it, plus trainer_state.json and optimizer.safetensors for\n" +
         "--resume. LoRA runs also write the merged model to OUT/merged/.",
     )
     .action(async (opts: { config?: string; method?: string; resume?: boolean; dryRun?: boolean }, cmd: Command) => {
