@@ -21,10 +21,13 @@ export {
   formatComplexbenchTable,
   runComplexbench,
 } from "./eval/complexbench/run.js";
+export { evalTrace, type TraceEvaluation, type TraceEvaluationOptions } from "./eval/trace/evaluate.js";
 export type { TraceJudgeKit } from "./eval/trace/judge-kit.js";
 export { computeTraceMetrics, type TraceMetrics } from "./eval/trace/metrics.js";
+export { type OfflineTraceJudge, type OfflineVerdict, rulesJudge } from "./eval/trace/offline-judge.js";
 export { readTraceData, readTraceResponses } from "./eval/trace/responses.js";
 export { formatTraceTable, runTrace, type TraceRunOptions, type TraceRunResult } from "./eval/trace/run.js";
+export { selectTraceRecords, stratifiedSample, type TraceSelection } from "./eval/trace/select.js";
 export * from "./judge/parse-trace-judge.js";
 export {
   type ConstraintCheck,
