@@ -38,7 +38,7 @@ export function selectTraceRecords(records: readonly TraceRecord[], select: Trac
  *    never more than a stratum has); with fewer, n strata evenly spread over the sorted counts, from the smallest
  *    (1: IF-S) to the largest;
  * 2. within a stratum the records are ranked by a hash of (seed, id), so the sample depends only on the seed and the
- *    ids, not on the file's order, and a larger n keeps the records of a smaller one;
+ *    ids, not on the file's order;
  * 3. the sample is returned in data order. n >= the number of records returns them all.
  */
 export function stratifiedSample(records: readonly TraceRecord[], n: number, seed: number): TraceRecord[] {
