@@ -20,6 +20,7 @@ export function addLlmOptions(command: Command): Command {
       "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL; one of them is required)",
     )
     .option("--model <name>", "model name sent to the endpoint")
+    .option("--api-key-env <VAR>", "environment variable holding the API key for --base-url", "OPENAI_API_KEY")
     .option("--concurrency <n>", "requests in flight at once", intOption({ min: 1 }), 8)
     .option(
       "--max-retries <n>",
@@ -29,7 +30,10 @@ export function addLlmOptions(command: Command): Command {
     )
     .option("--fail-fast", "no retries: the first failed call stops the run")
     .option("--timeout <ms>", "per-request timeout in milliseconds", intOption({ min: 1 }), 300_000)
-    .option("--cache <path>", "response cache file (default: $IOPO_CACHE, else .iopo-cache/llm.sqlite)")
+    .option(
+      "--cache <path>",
+      "response cache file (default: $IOPO_CACHE, else $IOPO_CACHE_DIR/llm.sqlite, else .iopo-cache/llm.sqlite)",
+    )
     .option("--no-cache", "neither read nor write the response cache")
     .option(
       "--max-budget <usd>",
@@ -52,10 +56,23 @@ export function addLlmOptions(command: Command): Command {
     .option("--dry-run", "render and record the prompts without calling any endpoint");
 }
 
+/**
+ * The judge's own endpoint, for commands whose construction model and judge can be different servers (the paper:
+ * Qwen2-72B builds, GPT-4o judges): `--judge-model`, `--judge-base-url`, `--judge-api-key-env`. Unset ones follow the
+ * construction model's flags.
+ */
+export function addJudgeEndpointOptions(command: Command, judgeModelHelp: string): Command {
+  return command
+    .option("--judge-model <name>", judgeModelHelp)
+    .option("--judge-base-url <url>", "OpenAI-compatible endpoint of the judge (default: --base-url)")
+    .option("--judge-api-key-env <VAR>", "environment variable holding the judge's API key (default: --api-key-env's)");
+}
+
 /** Commander's parsed values of `addLlmOptions` (property names as commander derives them). */
 export interface LlmCliValues {
   baseUrl?: string;
   model?: string;
+  apiKeyEnv?: string;
   concurrency?: number;
   maxRetries?: number;
   failFast?: boolean;
@@ -126,7 +143,9 @@ export function clientOptionsFromCli(values: LlmCliValues): Omit<CreateChatModel
     values.priceInput !== undefined || values.priceOutput !== undefined
       ? { input: values.priceInput, output: values.priceOutput }
       : undefined;
+  const apiKey = values.apiKeyEnv ? process.env[values.apiKeyEnv] : undefined;
   return {
+    ...(apiKey ? { apiKey } : {}),
     concurrency: values.concurrency,
     maxRetries: values.maxRetries,
     failFast: values.failFast,

@@ -11,20 +11,19 @@ import { formatSummary } from "../stages/pipeline.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { detectLang } from "../trace/lang.js";
 import { Progress } from "../util/progress.js";
-import { addLlmOptions, type LlmCliValues } from "./llm-options.js";
+import { addJudgeEndpointOptions, addLlmOptions } from "./llm-options.js";
 import { intOption, UsageError } from "./options.js";
 import { addForceUnlockOption, lockRunFolder, type RunFolderFlags, sayResumingJournals } from "./run-folder.js";
-import { addCallFailureOption, createTraceModels, failIfRunFailed } from "./trace-models.js";
+import { addCallFailureOption, createTraceModels, failIfRunFailed, type TraceModelValues } from "./trace-models.js";
 
 /**
  * `iopo pairs dpo|iopo`: preference data from TRACE records with full-score responses (paper appendices C and D),
  * through the same LLM layer, stage runner, journals and summaries as `iopo trace`.
  */
 
-interface PairsCliOptions extends LlmCliValues, RunFolderFlags {
+interface PairsCliOptions extends TraceModelValues, RunFolderFlags {
   input: string;
   outputDir: string;
-  judgeModel?: string;
   lang: PromptLang | "auto";
   seed: number;
   equaliseTokens?: boolean;
@@ -35,7 +34,7 @@ interface PairsCliOptions extends LlmCliValues, RunFolderFlags {
 }
 
 function withOptions(cmd: Command): Command {
-  return addCallFailureOption(
+  const withLlm = addCallFailureOption(
     addLlmOptions(
       addForceUnlockOption(cmd)
         .requiredOption(
@@ -44,8 +43,8 @@ function withOptions(cmd: Command): Command {
         )
         .requiredOption("--output-dir <dir>", "run folder (outputs, rejects.jsonl, stages/, summary.json, journal/)"),
     ),
-  )
-    .option("--judge-model <name>", "model for the B.5 judge (default: --model)")
+  );
+  return addJudgeEndpointOptions(withLlm, "model for the B.5 judge (default: --model)")
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
     .option("--seed <n>", "seed for the ADD/DELETE/REVISE draw and the request seed", intOption({ min: 0 }), 42)
     .addOption(

@@ -7,6 +7,7 @@ import { DataPlan } from "../train/plan.js";
 import { TrainingProgress } from "../train/progress.js";
 import { trainFromConfig } from "../train/run.js";
 import { warmupSteps } from "../train/schedule.js";
+import { identicalPromptWarning } from "../train/sequences.js";
 import { addForceUnlockOption, lockRunFolder, type RunFolderFlags } from "./run-folder.js";
 
 interface TrainCliFlags extends RunFolderFlags {
@@ -39,7 +40,7 @@ export function register(program: Command): void {
         "output_dir holds trainer_log.jsonl, the final model and checkpoint-<save_steps x k>/ folders laid out like\n" +
         "Hugging Face Trainer's: each is a model folder (config.json + model.safetensors, or with LoRA PEFT's\n" +
         "adapter_model.safetensors + adapter_config.json) with tokenizer and chat template, so\n" +
-        "`iopo generate --model OUT/checkpoint-N` loads it, plus trainer_state.json and optimizer.safetensors for\n" +
+        "`iopo generate --model-dir OUT/checkpoint-N` loads it, plus trainer_state.json and optimizer.safetensors for\n" +
         "--resume. LoRA runs also write the merged model to OUT/merged/.\n\n" +
         "One run per output_dir: a run holds OUT/.iopo.lock while it trains (a second one exits with code 75, naming\n" +
         "the holder). An output_dir holding a previous run is refused unless --resume (continue it from its newest\n" +
@@ -90,6 +91,8 @@ export function register(program: Command): void {
           `finished ${result.globalStep}/${result.totalSteps} steps; model, checkpoints and trainer_log.jsonl in ${cfg.output_dir}` +
             `; ${result.truncation.truncated} of ${result.truncation.examples} examples truncated to max_length ${cfg.max_length}\n`,
         );
+        const identical = identicalPromptWarning(result.identicalPrompts, cfg.max_length);
+        if (identical) process.stdout.write(`${identical}\n`);
       } catch (err) {
         progress.stop();
         throw err;

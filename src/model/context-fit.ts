@@ -8,8 +8,8 @@ import { cutPrompt, inferSeqlen } from "./truncation.js";
  * so an over-long sequence would otherwise run past the model's trained positions silently, or exhaust memory after
  * minutes with no row named.
  *
- * The limit is the model's `max_position_embeddings`, or a smaller `--max_length`. What happens to a row over it is
- * the caller's policy (`--on_overlong`):
+ * The limit is the model's `max_position_embeddings`, or a smaller `--max-length`. What happens to a row over it is
+ * the caller's policy (`--on-overlong`):
  *   skip      the row is left out of the output, with a warning naming file:line (default)
  *   truncate  the row is cut by the training rule (below), with a warning naming file:line
  *   error     nothing runs: a data error names the first such row (exit code 2)
@@ -78,7 +78,7 @@ function overlongError(place: RowPlace, detail: string, count: number, limit: Co
     place.file,
     place.line,
     undefined,
-    `${detail}, over ${limit.source}${more}; skip or truncate such rows with --on_overlong skip|truncate`,
+    `${detail}, over ${limit.source}${more}; skip or truncate such rows with --on-overlong skip|truncate`,
   );
 }
 

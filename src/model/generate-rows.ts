@@ -35,8 +35,10 @@ export interface GenerateArgs {
  * Generate a response for every chat row: the prompt is the row's conversation rendered with the model's template
  * and `add_generation_prompt=true` (a trailing assistant message, e.g. a reference answer, is dropped); generation
  * stops at any EOS id (config.json, generation_config.json, tokenizer eos_token) or after max_new_tokens.
- * Output: the input fields plus `text` (decoded without special tokens) and `token_ids` (generated ids, EOS
- * excluded), one row per input in order. Rows over the model's context are checked up front and skipped (left out
+ * Output: the input fields plus `response` (decoded without special tokens; it replaces an input `response`) and
+ * `token_ids` (generated ids, EOS excluded), one row per input in order. `response` is the field every evaluator
+ * reads (`iopo eval trace|ifeval|cfbench|complexbench --responses`), and the input's `id` / `key` / `prompt` stay, so
+ * the rows are matched to their records. Rows over the model's context are checked up front and skipped (left out
  * of the output, with a warning naming file:line), truncated or refused, per `on_overlong` (src/model/context-fit.ts).
  */
 export async function runGenerate(args: GenerateArgs): Promise<Record<string, unknown>[]> {
@@ -102,7 +104,7 @@ export async function runGenerate(args: GenerateArgs): Promise<Record<string, un
       : [
           {
             ...(r.value as Record<string, unknown>),
-            text: folder.tokenizer.decode(generated[i], true),
+            response: folder.tokenizer.decode(generated[i], true),
             token_ids: Array.from(generated[i]),
           },
         ],

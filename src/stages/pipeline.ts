@@ -23,7 +23,8 @@ export interface PipelineOptions {
   progress?: Progress;
   failFast?: boolean;
   isFatal?: (err: unknown) => boolean;
-  costOf?: (model: ChatModel, usage: TokenUsage) => number;
+  /** USD of one call of a model, or undefined when the model has no known price (reported as unknown). */
+  costOf?: (model: ChatModel, usage: TokenUsage) => number | undefined;
   /** Re-asks per row after an unreadable reply (see RunStageOptions.parseRetries). Default 0. */
   parseRetries?: number;
   /** Extra counters to fold into the summary at the end (e.g. retries and 429s from the LLM layer). */
@@ -48,7 +49,12 @@ export interface RunSummary {
   resumed: number;
   prompt_tokens: number;
   completion_tokens: number;
-  est_cost_usd: number;
+  /** Estimated USD of the run; null when a call's model has no known price (`unpriced_calls` > 0): unknown, not 0. */
+  est_cost_usd: number | null;
+  /** Calls of models without a known price; their cost is unknown. */
+  unpriced_calls: number;
+  /** Estimated USD of the calls of priced models (a lower bound of the cost when some are unpriced). */
+  priced_cost_usd: number;
   /**
    * "ok", or "failed" when calls failed beyond --max-call-failures, a stage kept no row because its calls failed, or
    * a fatal error (authentication, budget) stopped the run; `failure` then says which. A failed run's command exits
@@ -163,7 +169,9 @@ export function summarize(
   stages: StageSummary[],
   extra: Record<string, number> = {},
 ): RunSummary {
-  const sum = (k: keyof StageSummary) => stages.reduce((a, s) => a + (s[k] as number), 0);
+  const sum = (k: keyof StageSummary) => stages.reduce((a, s) => a + ((s[k] as number | undefined) ?? 0), 0);
+  const priced = Math.round(sum("est_cost_usd") * 1e6) / 1e6;
+  const unpriced = sum("unpriced_calls");
   return {
     rows_in: rowsIn,
     rows_out: rowsOut,
@@ -176,7 +184,9 @@ export function summarize(
     resumed: sum("resumed"),
     prompt_tokens: sum("prompt_tokens"),
     completion_tokens: sum("completion_tokens"),
-    est_cost_usd: Math.round(sum("est_cost_usd") * 1e6) / 1e6,
+    est_cost_usd: unpriced > 0 ? null : priced,
+    unpriced_calls: unpriced,
+    priced_cost_usd: priced,
     status: "ok",
     ...extra,
     stages,
@@ -201,10 +211,23 @@ export function formatSummary(s: RunSummary): string {
     "",
     `rows in ${s.rows_in}, out ${s.rows_out}, rejected ${s.rejected} (parse failures ${s.parse_failures}, call failures ${s.call_failures}` +
       `${s.prompt_too_long ? `, prompt too long ${s.prompt_too_long}` : ""})`,
-    `calls ${s.calls} (cached ${s.cached}, resumed from journal ${s.resumed}), tokens ${s.prompt_tokens} in / ${s.completion_tokens} out, est. cost $${s.est_cost_usd.toFixed(4)}${extra.length ? `, ${extra.join(", ")}` : ""}`,
+    `calls ${s.calls} (cached ${s.cached}, resumed from journal ${s.resumed}), tokens ${s.prompt_tokens} in / ${s.completion_tokens} out, est. cost ${formatCost(s)}${extra.length ? `, ${extra.join(", ")}` : ""}`,
   );
+  for (const st of s.stages)
+    for (const [k, v] of Object.entries(st.counters ?? {}))
+      if (v > 0) lines.push(`${st.stage}: ${k.replaceAll("_", " ")} ${v}`);
   if (s.status === "failed") lines.push(`FAILED: ${s.failure ?? "see summary.json"}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** "$0.0123", or "unknown" when some model has no price (as the dry run says), with the priced part if any. */
+export function formatCost(s: Pick<RunSummary, "est_cost_usd" | "unpriced_calls" | "priced_cost_usd">): string {
+  if (s.est_cost_usd !== null) return `$${s.est_cost_usd.toFixed(4)}`;
+  const part = s.priced_cost_usd > 0 ? `; $${s.priced_cost_usd.toFixed(4)} for the priced calls` : "";
+  return (
+    `unknown (${s.unpriced_calls} call(s) of a model without a price${part}; give --price-input/--price-output ` +
+    "(USD per 1M tokens) or --price-file)"
+  );
 }
 
 const EMPTY_TOTALS = {
@@ -220,4 +243,6 @@ const EMPTY_TOTALS = {
   prompt_tokens: 0,
   completion_tokens: 0,
   est_cost_usd: 0,
+  unpriced_calls: 0,
+  priced_cost_usd: 0,
 };

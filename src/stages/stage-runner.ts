@@ -34,8 +34,11 @@ export interface RunStageOptions<In extends PipelineRow, Out extends PipelineRow
   failFast?: boolean;
   /** Errors that must stop the run rather than reject one row (e.g. budget exhausted, bad configuration). */
   isFatal?: (err: unknown) => boolean;
-  /** Estimated cost in USD of one call's usage, for progress and the summary. */
-  costOf?: (usage: TokenUsage) => number;
+  /**
+   * Estimated cost in USD of one call's usage, for progress and the summary; undefined when the model has no known
+   * price (the summary then reports the cost as unknown, never as $0).
+   */
+  costOf?: (usage: TokenUsage) => number | undefined;
   /**
    * Re-asks after an unreadable reply (default 0, as in the paper): the bad reply is shown back to the model with
    * a request to answer again in the required format. Every attempt is journaled; the last one decides.
@@ -62,7 +65,12 @@ export interface StageSummary {
   cached: number;
   prompt_tokens: number;
   completion_tokens: number;
+  /** Estimated USD of the calls whose model has a known price. */
   est_cost_usd: number;
+  /** Calls whose model has no known price (their cost is unknown, so the stage's cost is too when this is > 0). */
+  unpriced_calls: number;
+  /** Stage-specific counts reported by the stage's parser (e.g. structure: unrecognised dimension tags). */
+  counters?: Record<string, number>;
   /** Rejections per reason. */
   reasons: Record<string, number>;
 }
@@ -180,6 +188,7 @@ function planRun<In extends PipelineRow, Out extends PipelineRow>(opts: RunStage
       prompt_tokens: 0,
       completion_tokens: 0,
       est_cost_usd: 0,
+      unpriced_calls: 0,
       reasons: {},
     },
   };
@@ -379,6 +388,10 @@ function assembleResults<In extends PipelineRow, Out extends PipelineRow>(
     if (outcome.kind === "ok") {
       kept.push({ ...outcome.row, provenance: { ...row.provenance, [stageName]: provenanceOf(run, list) } });
       summary.rows_out++;
+      for (const [k, v] of Object.entries(outcome.counters ?? {})) {
+        summary.counters ??= {};
+        summary.counters[k] = (summary.counters[k] ?? 0) + v;
+      }
     } else if (outcome.kind === "parse_failure") {
       summary.parse_failures++;
       const detail = list.length > 1 ? `${outcome.detail} (after ${list.length} attempts)` : outcome.detail;
@@ -407,10 +420,14 @@ function describeFailure(outcome: { kind: string; detail?: unknown }): string {
   return typeof outcome.detail === "string" ? outcome.detail : "unreadable reply";
 }
 
-function addUsage(summary: StageSummary, e: JournalEntry, costOf?: (u: TokenUsage) => number): number {
+function addUsage(summary: StageSummary, e: JournalEntry, costOf?: (u: TokenUsage) => number | undefined): number {
   summary.prompt_tokens += e.prompt_tokens;
   summary.completion_tokens += e.completion_tokens;
   const cost = costOf ? costOf({ prompt_tokens: e.prompt_tokens, completion_tokens: e.completion_tokens }) : 0;
+  if (cost === undefined) {
+    summary.unpriced_calls++;
+    return 0;
+  }
   summary.est_cost_usd += cost;
   return cost;
 }

@@ -22,7 +22,7 @@ import { readF32Tensors, writeF32Tensors } from "./tensor-file.js";
  * Checkpoints are laid out like Hugging Face `Trainer`'s: `output_dir/checkpoint-<step>/` IS a model folder
  * (config.json, model.safetensors or shards + index, tokenizer files, chat template, generation_config.json; with
  * LoRA PEFT's adapter_model.safetensors + adapter_config.json), so `from_pretrained("out/checkpoint-500")` and
- * `iopo generate --model out/checkpoint-500` load it directly. Beside the model files:
+ * `iopo generate --model-dir out/checkpoint-500` load it directly. Beside the model files:
  *   trainer_state.json     HF TrainerState fields + what our resume needs (data cursor, RNG, optimizer step)
  *   optimizer.safetensors  AdamW moments (exp_avg.<param>, exp_avg_sq.<param>, float32)
  *   checkpoint.sha256      SHA-256 of every file above (sha256sum's format), checked before --resume trusts it

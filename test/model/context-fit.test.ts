@@ -51,7 +51,7 @@ describe("fitGeneration (limit 10, max_new_tokens 4)", () => {
     expect(() => fitGeneration(rows, limit, 4, "error")).toThrow(DataError);
     expect(() => fitGeneration(rows, limit, 4, "error")).toThrow(
       "d.jsonl:3: prompt of 10 tokens leaves no room to generate, over max_length 10 (2 rows in all are over the " +
-        "limit); skip or truncate such rows with --on_overlong skip|truncate",
+        "limit); skip or truncate such rows with --on-overlong skip|truncate",
     );
     expect(fitGeneration(rows.slice(0, 2), limit, 4, "error").report.skipped).toBe(0);
   });

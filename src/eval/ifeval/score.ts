@@ -40,6 +40,11 @@ export interface IfevalMetrics {
   responses?: { file: string; sha256: string };
   /** When the responses were generated first: model, endpoint, settings and the LLM stack's counters. */
   generation?: Record<string, unknown>;
+  /**
+   * With --ids / --limit: which prompts were evaluated (`prompts` of `of`); responses to the other prompts were
+   * left out (`responses_outside`), neither scored nor reported as unmatched.
+   */
+  selection?: { ids: number[] | null; limit: number | null; prompts: number; of: number; responses_outside: number };
 }
 
 /** Score every matched response in strict and loose mode, in input order. */
