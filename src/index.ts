@@ -36,10 +36,13 @@ export {
   runComplexbench,
 } from "./eval/complexbench/run.js";
 export * as evaluation from "./eval/index.js";
+export { evalTrace, type TraceEvaluation, type TraceEvaluationOptions } from "./eval/trace/evaluate.js";
 export type { TraceJudgeKit } from "./eval/trace/judge-kit.js";
 export { computeTraceMetrics, type TraceMetrics } from "./eval/trace/metrics.js";
+export { type OfflineTraceJudge, type OfflineVerdict, rulesJudge } from "./eval/trace/offline-judge.js";
 export { readTraceData, readTraceResponses } from "./eval/trace/responses.js";
 export { formatTraceTable, runTrace, type TraceRunOptions, type TraceRunResult } from "./eval/trace/run.js";
+export { selectTraceRecords, stratifiedSample, type TraceSelection } from "./eval/trace/select.js";
 export * as experiment from "./experiment/index.js";
 export * as judge from "./judge/index.js";
 export * from "./judge/parse-trace-judge.js";

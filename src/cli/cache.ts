@@ -11,7 +11,10 @@ export function register(program: Command): void {
   cache
     .command("stats")
     .description("Show entries, size and token totals of the response cache, by model and stage")
-    .option("--cache <path>", "cache file (default: $IOPO_CACHE, else .iopo-cache/llm.sqlite in the working directory)")
+    .option(
+      "--cache <path>",
+      "cache file (default: $IOPO_CACHE, else $IOPO_CACHE_DIR/llm.sqlite, else .iopo-cache/llm.sqlite)",
+    )
     .option("--json", "print a JSON object instead of text")
     .action((opts: { cache?: string; json?: boolean }) => {
       process.stdout.write(cacheStatsText(opts.cache ?? defaultCachePath(), opts.json ?? false));
@@ -20,7 +23,10 @@ export function register(program: Command): void {
   cache
     .command("clear")
     .description("Delete cached responses (all, or one model's) and compact the file")
-    .option("--cache <path>", "cache file (default: $IOPO_CACHE, else .iopo-cache/llm.sqlite in the working directory)")
+    .option(
+      "--cache <path>",
+      "cache file (default: $IOPO_CACHE, else $IOPO_CACHE_DIR/llm.sqlite, else .iopo-cache/llm.sqlite)",
+    )
     .option("--model <name>", "only delete the entries of this model")
     .action((opts: { cache?: string; model?: string }) => {
       process.stdout.write(cacheClearText(opts.cache ?? defaultCachePath(), opts.model));

@@ -1,11 +1,14 @@
-import { mkdirSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { writeCfbenchOutputs } from "../eval/cfbench/outputs.js";
 import { readCfbenchData, readCfbenchResponses } from "../eval/cfbench/record.js";
 import { type CfbenchParseMode, formatCfbenchTable, runCfbench } from "../eval/cfbench/run.js";
+import { EngineChatModel } from "../model/engine-chat-model.js";
+import { ensureDir } from "../util/path-error.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
+  addOutputDirOption,
+  addProgressOption,
   createEvalModels,
   evalGroup,
   evalProgress,
@@ -26,7 +29,8 @@ interface CfbenchFlags extends ModelFlags, RunFolderFlags {
   overwrite?: boolean;
   data: string;
   responses?: string;
-  out: string;
+  outputDir: string;
+  progress: "auto" | "tty" | "json" | "none";
   parse: CfbenchParseMode;
   rounds: number;
   temperature?: number;
@@ -45,7 +49,6 @@ export function register(program: Command): void {
     .description("CFBench CSR/ISR/PSR: generate or load responses, judge them per checkpoint, score (easy/hard/all)")
     .requiredOption("--data <file>", "upstream data/cfbench_data.json (not shipped: no license upstream)")
     .option("--responses <file>", "existing responses: upstream <model>_infer.json or JSONL {idx, response}")
-    .requiredOption("--out <dir>", "output folder (results and metrics)")
     .addOption(
       new Option("--parse <mode>", "judge output parsing: upstream-exact (strict + upstream fallback) or tolerant")
         .choices(["upstream-exact", "tolerant"])
@@ -62,19 +65,24 @@ export function register(program: Command): void {
       "generation temperature (omitted when unset: upstream used model defaults)",
       floatOption({ min: 0 }),
     );
+  addOutputDirOption(cmd, "output folder (results and metrics)");
   addGeneratorOptions(cmd);
+  addProgressOption(cmd);
   addJudgeOptions(cmd, { temperature: 0.01 });
   addForceUnlockOption(addOverwriteOption(cmd));
   cmd.action(async (flags: CfbenchFlags) => {
     // held until the finally below, or (an early error) until the process exits
-    const lock = lockRunFolder(flags.out, flags);
+    const lock = lockRunFolder(flags.outputDir, flags);
     const records = readCfbenchData(flags.data);
     const responses = flags.responses ? readCfbenchResponses(flags.responses) : undefined;
-    refuseFinishedRun(flags.out, "cfbench_metrics.json", flags.overwrite);
-    mkdirSync(flags.out, { recursive: true });
-    const models = createEvalModels(flags);
-    const { judge, generator } = models;
-    const progress = evalProgress();
+    refuseFinishedRun(flags.outputDir, "cfbench_metrics.json", flags.overwrite);
+    ensureDir(flags.outputDir);
+    // A model folder runs in-process on the engine (chat template of the model, KV-cache decoding, batched).
+    const engine = flags.modelDir ? new EngineChatModel(flags.modelDir) : undefined;
+    const progress = evalProgress(flags.progress);
+    const models = createEvalModels(flags, { onEvent: progress.onEvent });
+    const judge = models.judge!;
+    const generator = engine ?? models.generator;
     try {
       const result = await runCfbench({
         records,
@@ -96,7 +104,7 @@ export function register(program: Command): void {
         onProgress: (stage, done, total) => progress.onProgress(stage, done, total),
       });
       progress.stop();
-      const metricsFile = writeCfbenchOutputs(flags.out, result, {
+      const metricsFile = writeCfbenchOutputs(flags.outputDir, result, {
         generator_model: generator?.model ?? null,
         data_file: flags.data,
         responses_file: flags.responses ?? null,
@@ -111,7 +119,7 @@ export function register(program: Command): void {
             : "") +
           `\nwritten: ${metricsFile}\n`,
       );
-      reportDryRun(models, flags.out);
+      reportDryRun(models, flags.outputDir);
     } finally {
       progress.stop();
       models.close();

@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { generateComplexbenchResponses } from "../eval/complexbench/generate.js";
@@ -6,9 +5,13 @@ import { writeComplexbenchOutputs } from "../eval/complexbench/outputs.js";
 import type { ComplexbenchParseMode } from "../eval/complexbench/parse-judge.js";
 import { type Pairing, readComplexbenchData, readComplexbenchResponses } from "../eval/complexbench/record.js";
 import { type ComplexbenchLanguage, formatComplexbenchTable, runComplexbench } from "../eval/complexbench/run.js";
+import { EngineChatModel } from "../model/engine-chat-model.js";
+import { ensureDir } from "../util/path-error.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
+  addOutputDirOption,
+  addProgressOption,
   createEvalModels,
   evalGroup,
   evalProgress,
@@ -29,7 +32,8 @@ interface ComplexbenchFlags extends ModelFlags, RunFolderFlags {
   overwrite?: boolean;
   data: string;
   responses?: string;
-  out: string;
+  outputDir: string;
+  progress: "auto" | "tty" | "json" | "none";
   pairBy: Pairing;
   parse: ComplexbenchParseMode;
   language: ComplexbenchLanguage;
@@ -50,7 +54,6 @@ export function register(program: Command): void {
     .description("ComplexBench DRFR: LLM judge + rule checks with dependency masking, breakdowns, coherent test")
     .requiredOption("--data <file>", "upstream data/data_final.json (not shipped; MIT upstream)")
     .option("--responses <file>", "generations JSONL {main_id, generated} in benchmark order (upstream format)")
-    .requiredOption("--out <dir>", "output folder (results and metrics)")
     .addOption(
       new Option("--pair-by <how>", "pair responses with records by line position (upstream) or main_id")
         .choices(["position", "main_id"])
@@ -73,18 +76,23 @@ export function register(program: Command): void {
       floatOption({ min: 0 }),
       0,
     );
+  addOutputDirOption(cmd, "output folder (results and metrics)");
   addGeneratorOptions(cmd);
+  addProgressOption(cmd);
   addJudgeOptions(cmd, { temperature: 0 });
   addForceUnlockOption(addOverwriteOption(cmd));
   cmd.action(async (flags: ComplexbenchFlags) => {
     // held until the finally below, or (an early error) until the process exits
-    const lock = lockRunFolder(flags.out, flags);
+    const lock = lockRunFolder(flags.outputDir, flags);
     const records = readComplexbenchData(flags.data);
-    refuseFinishedRun(flags.out, "complexbench_metrics.json", flags.overwrite);
-    mkdirSync(flags.out, { recursive: true });
-    const models = createEvalModels(flags);
-    const { judge, generator } = models;
-    const progress = evalProgress();
+    refuseFinishedRun(flags.outputDir, "complexbench_metrics.json", flags.overwrite);
+    ensureDir(flags.outputDir);
+    // A model folder runs in-process on the engine (chat template of the model, KV-cache decoding, batched).
+    const engine = flags.modelDir ? new EngineChatModel(flags.modelDir) : undefined;
+    const progress = evalProgress(flags.progress);
+    const models = createEvalModels(flags, { onEvent: progress.onEvent });
+    const judge = models.judge!;
+    const generator = engine ?? models.generator;
     try {
       let responses: (string | null)[];
       if (flags.responses) responses = readComplexbenchResponses(flags.responses, records, flags.pairBy);
@@ -100,7 +108,7 @@ export function register(program: Command): void {
             concurrency: flags.concurrency,
             onProgress: (done, total) => progress.onProgress("generate", done, total),
           },
-          join(flags.out, "generations.jsonl"),
+          join(flags.outputDir, "generations.jsonl"),
         );
       }
       const result = await runComplexbench({
@@ -117,7 +125,7 @@ export function register(program: Command): void {
         onProgress: (done, total) => progress.onProgress("judge", done, total),
       });
       progress.stop();
-      const metricsFile = writeComplexbenchOutputs(flags.out, result, {
+      const metricsFile = writeComplexbenchOutputs(flags.outputDir, result, {
         pair_by: flags.pairBy,
         data_file: flags.data,
         responses_file: flags.responses ?? null,
@@ -129,7 +137,7 @@ export function register(program: Command): void {
           `rule questions ${result.summary.rule_questions} (errors ${result.summary.rule_errors}, no span ${result.summary.rule_empty_extractions})\n` +
           `written: ${metricsFile}\n`,
       );
-      reportDryRun(models, flags.out);
+      reportDryRun(models, flags.outputDir);
     } finally {
       progress.stop();
       models.close();

@@ -2,23 +2,41 @@ import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { writeJsonl } from "../data/jsonl.js";
 import { createChatModel, type LlmStats, type ManagedChatModel } from "../llm/create-chat-model.js";
+import type { SchedulerEvent } from "../llm/scheduler.js";
+import { UsageLedger } from "../llm/usage.js";
 import { Progress } from "../util/progress.js";
-import { addLlmOptions, chatModelOptionsFromCli, type LlmCliValues } from "./llm-options.js";
-import { floatOption, intOption } from "./options.js";
+import { addHiddenAlias, addHiddenAliases } from "./aliases.js";
+import {
+  addLlmOptions,
+  announceEndpoint,
+  chatModelOptionsFromCli,
+  type LlmCliValues,
+  priceOptionsFromCli,
+  resolveEndpoint,
+} from "./llm-options.js";
+import { floatOption, intOption, UsageError } from "./options.js";
 
 /**
  * Model flags shared by the judge-based evaluators (`iopo eval trace|cfbench|complexbench`). The model under test
- * uses the shared LLM flags (`--base-url --model --concurrency --max-retries --cache --max-budget --dry-run ...`);
- * the judge has its own endpoint and sampling flags (`--judge-base-url --judge-model --judge-temperature ...`).
- * Both go through the shared stack (scheduler, retries, SQLite response cache, usage/budget), share one cache and
- * one usage ledger, and take API keys from environment variables only (named by `--api-key-env`/`--judge-api-key-env`).
+ * uses the shared LLM flags (`--base-url --model --api-key-env --concurrency --max-retries --cache --max-budget
+ * --dry-run ...`) or a local folder (`--model-dir`); the judge has its own endpoint and sampling flags
+ * (`--judge-base-url --judge-model --judge-temperature ...`). Both go through the shared stack (scheduler, retries,
+ * SQLite response cache, budget) and share one cache and one budget, with separate usage ledgers (metrics.json
+ * reports the judge's and the generator's usage apart); API keys come from environment variables only.
  */
 export function addGeneratorOptions(cmd: Command): Command {
-  addLlmOptions(cmd);
-  return cmd
-    .option("--api-key-env <VAR>", "environment variable holding the API key for --base-url", "OPENAI_API_KEY")
-    .option("--max-tokens <n>", "generation max_tokens", intOption({ min: 1 }))
+  addLlmOptions(cmd)
+    .option("--model-dir <dir>", "generate in-process on the engine from a local Hugging Face model folder")
+    .option("--max-tokens <n>", "generation length: max new tokens per response", intOption({ min: 1 }))
     .option("--top-p <p>", "generation top_p", floatOption({ min: 0, max: 1 }));
+  addHiddenAliases(cmd, "maxTokens", "--max-new-tokens <n>", "--max_new_tokens <n>");
+  return cmd;
+}
+
+/** The output folder of an evaluator: `--output-dir`, with the old `--out` kept as a hidden alias. */
+export function addOutputDirOption(cmd: Command, description: string): Command {
+  cmd.requiredOption("--output-dir <dir>", description);
+  return addHiddenAlias(cmd, "--out <dir>", "outputDir");
 }
 
 /** top_p / max_tokens of the model under test from its flags; unset flags are left out (the server's defaults apply). */
@@ -38,7 +56,7 @@ export function addJudgeOptions(cmd: Command, defaults: { temperature: number; t
       "--judge-base-url <url>",
       "OpenAI-compatible endpoint of the judge (default: --base-url, else $OPENAI_BASE_URL)",
     )
-    .requiredOption("--judge-model <name>", "judge model name (the benchmarks used GPT-4-class judges)")
+    .option("--judge-model <name>", "judge model name (the benchmarks used GPT-4-class judges)")
     .option("--judge-api-key-env <VAR>", "environment variable holding the judge API key", "OPENAI_API_KEY")
     .addOption(
       new Option("--judge-temperature <t>", "judge sampling temperature")
@@ -53,54 +71,90 @@ export function addJudgeOptions(cmd: Command, defaults: { temperature: number; t
     .option("--judge-max-tokens <n>", "judge max_tokens", intOption({ min: 1 }));
 }
 
+/** `--progress auto|tty|json|none`, as in `trace` and `pairs`. */
+export function addProgressOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option("--progress <mode>", "progress display: bars on a terminal, JSON lines on stderr, or none")
+      .choices(["auto", "tty", "json", "none"])
+      .default("auto"),
+  );
+}
+
 export interface ModelFlags extends LlmCliValues {
-  apiKeyEnv?: string;
+  modelDir?: string;
   judgeBaseUrl?: string;
-  judgeModel: string;
+  judgeModel?: string;
   judgeApiKeyEnv?: string;
 }
 
 export interface EvalModels {
-  judge: ManagedChatModel;
+  /** The LLM judge; undefined when the command judges offline. */
+  judge?: ManagedChatModel;
   /** The model under test, or undefined when no --model was given (scoring an existing responses file). */
   generator?: ManagedChatModel;
-  /** Counters of both models for the metrics file (never keys or URLs with credentials). */
-  stats(): { judge: LlmStats; generation: LlmStats | null };
+  /** Counters of each model for the metrics file, kept apart (never keys or URLs with credentials). */
+  stats(): { judge: LlmStats | null; generation: LlmStats | null };
   close(): void;
 }
 
-/** Build the judge and (with --model) the model under test on one shared cache and usage ledger. */
-export function createEvalModels(flags: ModelFlags): EvalModels {
-  const judge = createChatModel({
-    ...chatModelOptionsFromCli(flags, flags.judgeModel),
-    baseUrl: flags.judgeBaseUrl ?? flags.baseUrl,
-    apiKey: process.env[flags.judgeApiKeyEnv ?? "OPENAI_API_KEY"],
-  });
+/**
+ * Build the judge (unless `judge: false`, an offline judge) and (with --model) the model under test on one shared
+ * cache and budget. Each has its own usage ledger, so metrics.json reports their tokens and cost apart. `onEvent`
+ * sees both models' retries and failures (for the progress counters). Each model's endpoint is required (outside dry
+ * runs) and said at the start: the judge's is --judge-base-url, else --base-url, else $OPENAI_BASE_URL.
+ */
+export function createEvalModels(
+  flags: ModelFlags,
+  options: { judge?: boolean; onEvent?: (event: SchedulerEvent) => void } = {},
+): EvalModels {
+  const wantJudge = options.judge ?? true;
+  if (wantJudge && !flags.judgeModel) throw new UsageError("--judge-model is required for the LLM judge");
+  const judgeFlag = flags.judgeBaseUrl ? "--judge-base-url" : "--base-url";
+  const judgeEndpoint = { url: flags.judgeBaseUrl ?? flags.baseUrl, flag: judgeFlag };
+  const judgeOptions = wantJudge
+    ? chatModelOptionsFromCli(
+        { ...flags, apiKeyEnv: flags.judgeApiKeyEnv ?? flags.apiKeyEnv },
+        flags.judgeModel,
+        judgeEndpoint,
+      )
+    : undefined;
+  const generatorOptions = flags.model ? chatModelOptionsFromCli(flags, flags.model) : undefined;
+  if (!flags.dryRun) {
+    if (wantJudge) {
+      const j = resolveEndpoint(judgeEndpoint.url, judgeFlag);
+      announceEndpoint("judge", flags.judgeModel!, j, flags.maxPromptTokens);
+    }
+    if (flags.model) {
+      const g = resolveEndpoint(flags.baseUrl, "--base-url");
+      announceEndpoint("model", flags.model, g, flags.maxPromptTokens);
+    }
+  }
+  const judge = judgeOptions ? createChatModel({ ...judgeOptions, onEvent: options.onEvent }) : undefined;
   let generator: ManagedChatModel | undefined;
   try {
-    if (flags.model) {
+    if (flags.model && generatorOptions) {
       // --max-budget caps the judge; it also covers the model under test when that model has a known price (a
       // local vLLM model usually has none, and the budget guard refuses unpriced models).
-      const priced = judge.usage.priceOf(flags.model).known;
+      const priced = new UsageLedger(priceOptionsFromCli(flags)).priceOf(flags.model).known;
+      const budget = priced ? judge?.budget : undefined;
       generator = createChatModel({
-        ...chatModelOptionsFromCli(flags, flags.model),
-        apiKey: process.env[flags.apiKeyEnv ?? "OPENAI_API_KEY"],
-        ledger: judge.usage,
-        ...(judge.cache ? { cache: judge.cache } : {}),
-        ...(priced && judge.budget ? { budget: judge.budget } : { maxBudget: undefined }),
+        ...generatorOptions,
+        onEvent: options.onEvent,
+        ...(judge?.cache ? { cache: judge.cache } : {}),
+        ...(budget ? { budget } : priced ? {} : { maxBudget: undefined }),
       });
     }
   } catch (err) {
-    judge.close();
+    judge?.close();
     throw err;
   }
   return {
     judge,
     generator,
-    stats: () => ({ judge: judge.stats(), generation: generator?.stats() ?? null }),
+    stats: () => ({ judge: judge?.stats() ?? null, generation: generator?.stats() ?? null }),
     close: () => {
       generator?.close();
-      judge.close();
+      judge?.close();
     },
   };
 }
@@ -112,9 +166,9 @@ export function createEvalModels(flags: ModelFlags): EvalModels {
 export function reportDryRun(models: EvalModels, outDir: string): void {
   const recorded = [
     ...(models.generator?.dryRun?.requests ?? []).map((r) => ({ role: "generation", ...r })),
-    ...(models.judge.dryRun?.requests ?? []).map((r) => ({ role: "judge", ...r })),
+    ...(models.judge?.dryRun?.requests ?? []).map((r) => ({ role: "judge", ...r })),
   ];
-  if (!models.judge.dryRun && !models.generator?.dryRun) return;
+  if (!models.judge?.dryRun && !models.generator?.dryRun) return;
   const file = join(outDir, "dry_run_requests.jsonl");
   writeJsonl(file, recorded);
   process.stderr.write(
@@ -123,17 +177,53 @@ export function reportDryRun(models: EvalModels, outDir: string): void {
   );
 }
 
+export interface EvalProgress {
+  /** An evaluator's `(stage, done, total)` report: the first one starts the stage's task. */
+  onProgress(stage: string, done: number, total: number): void;
+  /** Start a stage before its first item is done (a line as soon as it starts, with its total). */
+  begin(stage: string, total: number): void;
+  /** The LLM stack's retries and 429s, counted on the stage whose call it was ("trace-judge" -> "judge"). */
+  onEvent(event: SchedulerEvent): void;
+  stop(): void;
+}
+
 /**
- * Progress of an evaluation's stages on the shared display (bars on a TTY, JSON lines on stderr otherwise); the
- * evaluators report `(stage, done, total)` and each stage becomes one task.
+ * Progress of an evaluation's stages on the shared display: bars on a TTY, otherwise JSON lines on stderr as work
+ * happens (a line when a stage starts, then at most one a second, and when it ends), each with the stage's retries
+ * and 429s from the LLM stack.
  */
-export function evalProgress(): { onProgress: (stage: string, done: number, total: number) => void; stop(): void } {
-  const progress = new Progress();
+export function evalProgress(mode: "auto" | "tty" | "json" | "none" = "auto"): EvalProgress {
+  const progress = new Progress({
+    tty: mode === "tty" ? true : mode === "json" ? false : undefined,
+    silent: mode === "none",
+    intervalMs: 1000,
+    barCounters: ["retries", "rate_limited"],
+    barLabels: { retries: "retry", rate_limited: "429s" },
+  });
+  const begin = (stage: string, total: number, done = 0) => {
+    const task = progress.start(stage, total, done);
+    // Shown from the first line on (0 until the LLM stack retries), so a silent {} never hides them.
+    task.count({ retries: 0, rate_limited: 0 });
+    task.emit();
+    return task;
+  };
+  let last: string | undefined;
   return {
+    begin: (stage, total) => {
+      last = stage;
+      begin(stage, total);
+    },
     onProgress: (stage, done, total) => {
-      const task = progress.task(stage) ?? progress.start(stage, total, done - 1);
+      last = stage;
+      const task = progress.task(stage) ?? begin(stage, total, done - 1);
       task.advance(1);
       if (done >= total) task.finish();
+    },
+    onEvent: (ev) => {
+      if (ev.type !== "retry") return;
+      const name = ev.stage?.replace(/^[a-z]+-/, "");
+      const task = (name && progress.task(name)) || (last ? progress.task(last) : undefined);
+      task?.count({ retries: 1, rate_limited: ev.kind === "rate_limit" ? 1 : 0 });
     },
     stop: () => progress.stop(),
   };

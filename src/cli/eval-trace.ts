@@ -1,15 +1,17 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Command } from "commander";
-import { defaultJudgeKit } from "../eval/trace/judge-kit.js";
-import { selectTraceRecords, writeTraceOutputs } from "../eval/trace/outputs.js";
-import { readTraceData, readTraceResponses } from "../eval/trace/responses.js";
-import { formatTraceTable, runTrace } from "../eval/trace/run.js";
+import { type Command, Option } from "commander";
+import { evalTrace } from "../eval/trace/evaluate.js";
+import { type OfflineTraceJudge, rulesJudge } from "../eval/trace/offline-judge.js";
+import { formatTraceTable } from "../eval/trace/run.js";
 import { EngineChatModel } from "../model/engine-chat-model.js";
-import { BUNDLED_TRACE_EVALUATION } from "../trace/stats.js";
+import { worldTraceJudge } from "../world/trace-judge.js";
+import { addContextOptions, type ContextFlags } from "./context-options.js";
 import {
   addGeneratorOptions,
   addJudgeOptions,
+  addOutputDirOption,
+  addProgressOption,
   createEvalModels,
   evalGroup,
   evalProgress,
@@ -17,7 +19,7 @@ import {
   type ModelFlags,
   reportDryRun,
 } from "./eval-models.js";
-import { floatOption, intOption } from "./options.js";
+import { floatOption, intOption, UsageError } from "./options.js";
 import {
   addForceUnlockOption,
   addOverwriteOption,
@@ -26,12 +28,12 @@ import {
   refuseFinishedRun,
 } from "./run-folder.js";
 
-interface TraceFlags extends ModelFlags, RunFolderFlags {
+interface TraceFlags extends ModelFlags, RunFolderFlags, ContextFlags {
   overwrite?: boolean;
   data?: string;
   responses?: string;
-  modelDir?: string;
-  out: string;
+  outputDir: string;
+  judge: "llm" | "rules" | "world";
   temperature: number;
   topP?: number;
   maxTokens?: number;
@@ -42,79 +44,132 @@ interface TraceFlags extends ModelFlags, RunFolderFlags {
   rules: boolean;
   limit?: number;
   ids?: string;
+  seed: number;
   concurrency: number;
+  progress: "auto" | "tty" | "json" | "none";
 }
 
-/** `iopo eval trace`: TRACE IF / IF-S / IF-M (IOPO paper eq. 3) with an LLM judge and rule checks beside it. */
+const OFFLINE_JUDGES: Record<"rules" | "world", OfflineTraceJudge> = { rules: rulesJudge, world: worldTraceJudge };
+
+const HELP_AFTER = `
+Judges (--judge):
+  llm    the B.5 judge prompt on --judge-model at --judge-base-url (default), with the rule checks beside it
+  rules  no endpoint: the hybrid judge's rule checks alone (src/judge/rules). A constraint with a full-coverage rule
+         scores 10 or 0; a failing partial rule 0; any other constraint has no verdict. Items with a constraint
+         without a verdict are left out of the rates and counted (metrics.json judge_coverage), never as followed.
+  world  no endpoint: the constraint world's checker, for world records (iopo demo's eval set); a constraint that is
+         not world language is an error naming the record and the constraint.
+
+--limit N evaluates a sample of N records stratified by number of constraints, so that IF-S and IF-M (and every
+constraint count) are represented: each count gets one record, the rest is shared in proportion to the counts' sizes;
+within a count records are ranked by a hash of (--seed, id), so the sample is deterministic and independent of the
+file's order; it is evaluated in data order. --ids picks exact records (with --limit: a sample of them).
+`;
+
+/** `iopo eval trace`: TRACE IF / IF-S / IF-M (IOPO paper eq. 3) with an LLM judge or an offline one. */
 export function register(program: Command): void {
   const cmd = evalGroup(program)
     .command("trace")
-    .description("TRACE IF-S/IF-M: generate or load responses, judge each constraint (0-10), rule checks beside")
-    .option("--data <file>", "TRACE evaluation JSONL (default: the bundled 1,042-record evaluation set)")
-    .option("--responses <file>", "existing responses: JSONL {id, response}")
-    .option(
-      "--model-dir <dir>",
-      "generate with the in-process engine from a Hugging Face model folder (also: --model DIR)",
+    .description("TRACE IF-S/IF-M: generate or load responses, judge each constraint (LLM 0-10, or offline rules)")
+    .option("--data <file>", "TRACE records JSONL (default: the bundled 1,042-record evaluation set)")
+    .option("--responses <file>", "existing responses: JSONL {id, response} (e.g. `iopo generate` output)");
+  addOutputDirOption(cmd, "output folder (results.jsonl, metrics.json, hybrid_disagreements.jsonl)");
+  cmd
+    .addOption(
+      new Option("--judge <judge>", "llm (B.5 prompt on --judge-model), rules or world (offline, no endpoint)")
+        .choices(["llm", "rules", "world"])
+        .default("llm"),
     )
-    .requiredOption("--out <dir>", "output folder (results.jsonl, metrics.json, hybrid_disagreements.jsonl)")
     .option("--temperature <t>", "generation temperature (paper: vLLM at 0.1)", floatOption({ min: 0 }), 0.1)
     .option("--reask <n>", "extra judge calls when the judge output does not parse", intOption({ min: 0 }), 0)
     .option("--no-rules", "do not run the rule checks of the hybrid judge")
-    .option("--limit <n>", "evaluate only the first n records", intOption({ min: 1 }))
-    .option("--ids <list>", "evaluate only these comma-separated record ids");
+    .option("--limit <n>", "evaluate a sample of n records stratified by number of constraints", intOption({ min: 1 }))
+    .option("--ids <list>", "evaluate only these comma-separated record ids")
+    .option("--seed <n>", "seed of the --limit sample", intOption({ min: 0 }), 0);
   addGeneratorOptions(cmd);
   addJudgeOptions(cmd, { temperature: 0, top_p: 0.8 });
+  addContextOptions(cmd, {
+    maxLength:
+      "with --model-dir: token limit per record, prompt + generated (default and upper bound: its " +
+      "max_position_embeddings)",
+    onOverlong:
+      "with --model-dir, a record whose prompt leaves no room to generate: skip (left out of the metrics, " +
+      "listed in metrics.json), truncate (keep_start, assistant header kept) or error",
+  });
   addForceUnlockOption(addOverwriteOption(cmd));
+  addProgressOption(cmd);
+  cmd.addHelpText("after", HELP_AFTER);
   cmd.action(async (flags: TraceFlags) => {
     // held until the finally below, or (an early error) until the process exits
-    const lock = lockRunFolder(flags.out, flags);
+    const lock = lockRunFolder(flags.outputDir, flags);
     // `--model DIR` (a Hugging Face folder) means the in-process engine, as in `eval ifeval`; a name means an endpoint.
     if (flags.model && !flags.modelDir && existsSync(join(flags.model, "config.json"))) {
       flags.modelDir = flags.model;
       flags.model = undefined;
     }
-    const dataFile = flags.data ?? BUNDLED_TRACE_EVALUATION;
-    const all = readTraceData(dataFile);
-    const records = selectTraceRecords(all, { ids: flags.ids, limit: flags.limit });
-    const responses = flags.responses ? readTraceResponses(flags.responses, new Set(all.map((r) => r.id))) : undefined;
-    refuseFinishedRun(flags.out, "metrics.json", flags.overwrite);
-    mkdirSync(flags.out, { recursive: true });
-    const models = createEvalModels(flags);
-    const { judge } = models;
-    // A model folder runs in-process on the engine (chat template of the model, KV-cache decoding, batched).
-    const generator = flags.modelDir ? new EngineChatModel(flags.modelDir) : models.generator;
-    const progress = evalProgress();
+    if (flags.modelDir && flags.model)
+      throw new UsageError("give --model NAME (endpoint) or --model-dir DIR, not both");
+    refuseFinishedRun(flags.outputDir, "metrics.json", flags.overwrite);
+    const offline = flags.judge === "llm" ? undefined : OFFLINE_JUDGES[flags.judge];
+    // A model folder runs in-process on the engine (chat template of the model, KV-cache decoding, batched); every
+    // record it answers is checked against its context first.
+    const engine = flags.modelDir
+      ? new EngineChatModel(flags.modelDir, {
+          maxLength: flags.maxLength,
+          onOverlong: flags.onOverlong === "error" ? "error" : "truncate",
+        })
+      : undefined;
+    const progress = evalProgress(flags.progress);
+    const models = createEvalModels(flags, { judge: offline === undefined, onEvent: progress.onEvent });
+    const generator = engine ?? models.generator;
     try {
-      const result = await runTrace({
-        records,
-        responses,
+      const { result, metricsFile } = await evalTrace({
+        dataFile: flags.data,
+        responsesFile: flags.responses,
+        ids: flags.ids,
+        limit: flags.limit,
+        seed: flags.seed,
         generator,
-        generation: {
-          temperature: flags.temperature,
-          ...generationParams(flags),
-        },
-        judge,
+        generation: { temperature: flags.temperature, ...generationParams(flags) },
+        ...(offline ? { offlineJudge: offline } : { judge: models.judge }),
         judgeTemperature: flags.judgeTemperature,
         judgeTopP: flags.judgeTopP,
         judgeMaxTokens: flags.judgeMaxTokens,
         reask: flags.reask,
-        kit: defaultJudgeKit,
         rules: flags.rules,
         concurrency: flags.concurrency,
+        ...(engine
+          ? {
+              contextCheck: {
+                engine,
+                maxTokens: flags.maxTokens ?? 512,
+                policy: flags.onOverlong,
+                onChecked: (check, summary) => {
+                  for (const w of check.warnings) process.stderr.write(`iopo eval trace: warning: ${w}\n`);
+                  if (summary) process.stderr.write(`iopo eval trace: ${summary}\n`);
+                },
+              },
+            }
+          : {}),
+        onStart: (stage, total) => progress.begin(stage, total),
         onProgress: (stage, done, total) => progress.onProgress(stage, done, total),
+        outputDir: flags.outputDir,
+        // Counters once the run is done: the judge's and the generator's usage in separate blocks.
+        provenance: () => ({
+          ...(flags.modelDir ? { generator_model_dir: flags.modelDir } : {}),
+          llm: models.stats(),
+        }),
       });
       progress.stop();
-      const metricsFile = writeTraceOutputs(flags.out, records, result, {
-        data_file: dataFile,
-        responses_file: flags.responses ?? null,
-        llm: models.stats(),
-      });
       process.stdout.write(`${formatTraceTable(result.metrics)}\n`);
+      const p = result.provenance;
       process.stdout.write(
-        `judge ${result.provenance.judge_model} (temperature ${result.provenance.judge_temperature}, top_p ${result.provenance.judge_top_p ?? "unset"}, ` +
-          `prompt ${result.provenance.judge_template_hash.zh}, kit ${result.provenance.judge_kit})\nwritten: ${metricsFile}\n`,
+        (offline
+          ? `judge ${p.judge} (offline)`
+          : `judge ${p.judge_model} (temperature ${p.judge_temperature}, top_p ${p.judge_top_p ?? "unset"}, ` +
+            `prompt ${p.judge_template_hash?.zh}, kit ${p.judge_kit})`) + `\nwritten: ${metricsFile}\n`,
       );
-      reportDryRun(models, flags.out);
+      reportDryRun(models, flags.outputDir);
     } finally {
       progress.stop();
       models.close();

@@ -5,6 +5,7 @@ import { exportLlamaFactory } from "../data/formats/export-llamafactory.js";
 import { loadDataset } from "../data/formats/load.js";
 import type { TrlStyle } from "../data/formats/trl.js";
 import { FORMATS, type Format } from "../data/formats/types.js";
+import { addHiddenAlias } from "./aliases.js";
 
 function group(program: Command): Command {
   return (
@@ -13,62 +14,81 @@ function group(program: Command): Command {
   );
 }
 
-const dataFormat = () => new Option("--data-format <format>", "input format (detected when absent)").choices(FORMATS);
+const fromFormat = () => new Option("--from <format>", "input format (detected when absent)").choices(FORMATS);
+
+const LLAMAFACTORY_HELP = `
+IOPO groups are written as the official IOPO stage's input (<name>.json: sharegpt ranking rows, conversations =
+[human x1, human x2], chosen = gpt y1, rejected = gpt y2, system column), their dataset_info.json entry, the paper's
+recipe as <name>_iopo.yaml, and iopo-fork.patch, what the official fork (AlibabaResearch/DAMO-ConvAI,
+IOPO/Method-IOPO) needs to run them. On the GPU machine:
+  git clone https://github.com/AlibabaResearch/DAMO-ConvAI && cd DAMO-ConvAI/IOPO/Method-IOPO
+  git apply OUT/iopo-fork.patch && pip install -e ".[torch,metrics,deepspeed]"
+  cd OUT && llamafactory-cli train trace_iopo_iopo.yaml      # torchrun over every visible GPU
+Preference pairs are written for stock LLaMA-Factory's DPO stage (<name>.json, default name trace_dpo, and
+<name>.yaml); --dpo adds the groups' DPO* pairs (<name>_dpo.json, <name>_dpo.yaml).`;
 
 export function register(program: Command): void {
   const exp = group(program);
-  exp
+  const lf = exp
     .command("llamafactory")
-    .description("write IOPO groups as the official IOPO stage's input + dataset_info.json + a paper-recipe YAML")
-    .requiredOption("--data <file>", "IOPO groups (any supported format; detected)")
+    .description("write IOPO groups (or DPO pairs) for LLaMA-Factory: dataset, dataset_info.json, YAML, fork patch")
+    .requiredOption("--input <file>", "IOPO groups or preference pairs (any supported format; detected)")
     .requiredOption("--output-dir <dir>", "folder to write the dataset, dataset_info.json and configs into")
-    .option("--name <name>", "dataset name in dataset_info.json", "trace_iopo")
-    .addOption(dataFormat())
-    .option("--model <path>", "model_name_or_path written into the configs")
+    .option("--name <name>", "dataset name in dataset_info.json (default: trace_iopo for groups, trace_dpo for pairs)")
+    .addOption(fromFormat())
+    .option("--model-name-or-path <path>", "model_name_or_path written into the configs (the SFT model to start from)")
     .option("--template <name>", "LLaMA-Factory chat template", "qwen")
     .option("--dpo", "also write the groups' DPO* pairs and a `stage: dpo` config")
     .addOption(
       new Option("--dpo-format <formatting>", "rows for the DPO stage")
         .choices(["alpaca", "sharegpt"])
         .default("sharegpt"),
-    )
-    .action(
-      (opts: {
-        data: string;
-        outputDir: string;
-        name: string;
-        dataFormat?: Format;
-        model?: string;
-        template: string;
-        dpo?: boolean;
-        dpoFormat: "alpaca" | "sharegpt";
-      }) => {
-        const { dataset } = loadDataset(opts.data, opts.dataFormat);
-        const result = exportLlamaFactory(dataset, {
-          outputDir: resolve(opts.outputDir),
-          name: opts.name,
-          model: opts.model,
-          dpo: Boolean(opts.dpo),
-          dpoFormatting: opts.dpoFormat,
-          template: opts.template,
-        });
-        const counts = `${result.rows} IOPO rows${result.dpoRows !== undefined ? `, ${result.dpoRows} DPO rows` : ""}`;
-        process.stdout.write(`wrote ${counts}:\n${result.files.map((f) => `  ${f}`).join("\n")}\n`);
-      },
     );
+  addHiddenAlias(lf, "--data <file>", "input");
+  addHiddenAlias(lf, "--data-format <format>", "from");
+  addHiddenAlias(lf, "--model <path>", "modelNameOrPath");
+  lf.addHelpText("after", LLAMAFACTORY_HELP).action(
+    (opts: {
+      input: string;
+      outputDir: string;
+      name?: string;
+      from?: Format;
+      modelNameOrPath?: string;
+      template: string;
+      dpo?: boolean;
+      dpoFormat: "alpaca" | "sharegpt";
+    }) => {
+      const { dataset } = loadDataset(opts.input, opts.from);
+      const result = exportLlamaFactory(dataset, {
+        outputDir: resolve(opts.outputDir),
+        name: opts.name,
+        model: opts.modelNameOrPath,
+        dpo: Boolean(opts.dpo),
+        dpoFormatting: opts.dpoFormat,
+        template: opts.template,
+      });
+      const counts = [
+        ...(dataset.kind === "group" ? [`${result.rows} IOPO rows`] : []),
+        ...(result.dpoRows !== undefined ? [`${result.dpoRows} DPO rows`] : []),
+      ].join(", ");
+      process.stdout.write(`wrote ${counts}:\n${result.files.map((f) => `  ${f}`).join("\n")}\n`);
+    },
+  );
 
-  exp
+  const trl = exp
     .command("trl")
     .description("write TRL preference rows (IOPO groups become their DPO* pairs) or TRL SFT rows")
-    .requiredOption("--data <file>", "IOPO groups, DPO pairs or SFT rows (any supported format; detected)")
-    .requiredOption("--output <file>", "output file (.jsonl, or .json for a JSON array)")
-    .addOption(dataFormat())
+    .requiredOption("--input <file>", "IOPO groups, DPO pairs, SFT rows or TRACE records (any supported format)")
+    .requiredOption("-o, --output <file>", "output file (.jsonl, or .json for a JSON array)")
+    .addOption(fromFormat())
     .addOption(
       new Option("--style <style>", "TRL rows").choices(["conversational", "standard"]).default("conversational"),
     )
-    .option("--sft", "write SFT rows (messages) instead: SFT* from groups, chosen responses from pairs")
-    .action((opts: { data: string; output: string; dataFormat?: Format; style: TrlStyle; sft?: boolean }) => {
-      const n = exportTrlFile(opts.data, opts.output, { from: opts.dataFormat, style: opts.style, sft: opts.sft });
-      process.stdout.write(`wrote ${n} rows to ${opts.output}\n`);
-    });
+    .option("--sft", "write SFT rows (messages) instead: SFT* from groups, chosen responses from pairs");
+  addHiddenAlias(trl, "--data <file>", "input");
+  addHiddenAlias(trl, "--data-format <format>", "from");
+  trl.action((opts: { input: string; output: string; from?: Format; style: TrlStyle; sft?: boolean }) => {
+    const n = exportTrlFile(opts.input, opts.output, { from: opts.from, style: opts.style, sft: opts.sft });
+    process.stdout.write(`wrote ${n} rows to ${opts.output}\n`);
+  });
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { DataError } from "../data/errors.js";
+import { PathError } from "../util/path-error.js";
 import { packageVersion } from "../util/paths.js";
 import { RunLockedError } from "../util/run-lock.js";
 import { registerCommands } from "./commands.js";
@@ -24,8 +25,9 @@ export function buildProgram(): Command {
 /**
  * Run `iopo` on `argv` and end the process with the code of the EXIT table (src/cli/options.ts) for the ways a
  * command can stop early: commander's own parse errors and --help/--version, a UsageError (a line naming the
- * command, then its help, as commander does for its own errors), a DataError (`iopo: file:line: field: message`),
- * a RunLockedError (the output folder is another run's: EXIT.locked, naming the holder). Any other error is a runtime failure
+ * command, then its help, as commander does for its own errors), a DataError (`iopo: file:line: field: message`) or a
+ * PathError (`iopo: path: what was expected`), both without the help text, a RunLockedError (the output folder is
+ * another run's: EXIT.locked, naming the holder). Any other error is a runtime failure
  * and is rethrown: runCli() (the `iopo` binary) reports it and exits with EXIT.failure, and tests can await it.
  */
 export async function main(argv: string[]): Promise<void> {
@@ -50,7 +52,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(EXIT.usage);
     }
     if (err instanceof CommanderError) process.exit(err.exitCode === EXIT.ok ? EXIT.ok : EXIT.usage);
-    if (err instanceof DataError) {
+    if (err instanceof DataError || err instanceof PathError) {
+      // Bad input data or an unusable path: one line naming the file (and line, field), never the usage text.
       process.stderr.write(`iopo: ${err.message}\n`);
       process.exit(EXIT.usage);
     }

@@ -11,38 +11,40 @@ import { formatSummary } from "../stages/pipeline.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { detectLang } from "../trace/lang.js";
 import { Progress } from "../util/progress.js";
-import { addLlmOptions, type LlmCliValues } from "./llm-options.js";
+import { addJudgeEndpointOptions, addLlmOptions } from "./llm-options.js";
 import { intOption, UsageError } from "./options.js";
 import { addForceUnlockOption, lockRunFolder, type RunFolderFlags, sayResumingJournals } from "./run-folder.js";
-import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
+import { addCallFailureOption, createTraceModels, failIfRunFailed, type TraceModelValues } from "./trace-models.js";
 
 /**
  * `iopo pairs dpo|iopo`: preference data from TRACE records with full-score responses (paper appendices C and D),
  * through the same LLM layer, stage runner, journals and summaries as `iopo trace`.
  */
 
-interface PairsCliOptions extends LlmCliValues, RunFolderFlags {
+interface PairsCliOptions extends TraceModelValues, RunFolderFlags {
   input: string;
   outputDir: string;
-  judgeModel?: string;
   lang: PromptLang | "auto";
   seed: number;
   equaliseTokens?: boolean;
   rationality?: RationalityMode;
   filterWorse?: boolean;
   progress: "auto" | "tty" | "json" | "none";
+  maxCallFailures: number;
 }
 
 function withOptions(cmd: Command): Command {
-  return addLlmOptions(
-    addForceUnlockOption(cmd)
-      .requiredOption(
-        "--input <file>",
-        "TRACE records with a full-score `response` (e.g. trace.jsonl of `trace build`)",
-      )
-      .requiredOption("--output-dir <dir>", "run folder (outputs, rejects.jsonl, stages/, summary.json, journal/)"),
-  )
-    .option("--judge-model <name>", "model for the B.5 judge (default: --model)")
+  const withLlm = addCallFailureOption(
+    addLlmOptions(
+      addForceUnlockOption(cmd)
+        .requiredOption(
+          "--input <file>",
+          "TRACE records with a full-score `response` (e.g. trace.jsonl of `trace build`)",
+        )
+        .requiredOption("--output-dir <dir>", "run folder (outputs, rejects.jsonl, stages/, summary.json, journal/)"),
+    ),
+  );
+  return addJudgeEndpointOptions(withLlm, "model for the B.5 judge (default: --model)")
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
     .option("--seed <n>", "seed for the ADD/DELETE/REVISE draw and the request seed", intOption({ min: 0 }), 42)
     .addOption(
@@ -117,6 +119,7 @@ async function pairsCommand(job: PairsJob, opts: PairsCliOptions, input: Prepare
       concurrency: opts.concurrency,
       progress,
       failFast: opts.failFast,
+      maxCallFailures: opts.maxCallFailures,
       isFatal: isFatalLlmError,
       costOf: (m, usage) => models.costOf(m as ManagedChatModel, usage),
       extraCounters: () => models.counters(),
@@ -137,5 +140,5 @@ async function pairsCommand(job: PairsJob, opts: PairsCliOptions, input: Prepare
     process.stdout.write(`${input.notFullScore.length} input record(s) without a full score were set aside\n`);
   }
   process.stdout.write(`wrote ${result.outFile}, ${result.rejectsFile}\n`);
-  failIfCallsKeptNothing(result.summary, result.rejectsFile);
+  failIfRunFailed(result.summary);
 }

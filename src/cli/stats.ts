@@ -6,7 +6,7 @@ import {
   formatCountComparison,
   loadCountDistribution,
 } from "../trace/constraint-counts.js";
-import { BUNDLED_TRACE_EVALUATION, formatStats, statsOfFile } from "../trace/stats.js";
+import { BUNDLED_TRACE_EVALUATION, formatStats, statsOfFile, unlabelledWarnings } from "../trace/stats.js";
 import { UsageError } from "./options.js";
 
 /** `iopo stats [FILE] [--json] [--compare SPEC]`: the paper's Table 1/2 figures for any TRACE file. */
@@ -36,6 +36,8 @@ export function register(program: Command): void {
       const comparison = reference && compareCounts(countsOf("this file", stats.by_constraints_num), reference);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(comparison ? { ...stats, compare: comparison } : stats, null, 2)}\n`);
+        // The table shows them too; with --json (stdout is data) stderr is where a reader sees them.
+        for (const w of unlabelledWarnings(stats)) process.stderr.write(`iopo stats: ${w}\n`);
       } else {
         process.stdout.write(formatStats(stats));
         if (comparison) process.stdout.write(`\n${formatCountComparison(comparison).join("\n")}\n`);

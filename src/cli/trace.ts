@@ -10,21 +10,20 @@ import { jobOutputDir, readJobInput, runTraceJob, type TraceJob, traceDryRun } f
 import { detectLang } from "../trace/lang.js";
 import { runFiles } from "../trace/pipeline.js";
 import { Progress } from "../util/progress.js";
-import { addLlmOptions, type LlmCliValues, priceOptionsFromCli } from "./llm-options.js";
+import { addJudgeEndpointOptions, addLlmOptions, priceOptionsFromCli } from "./llm-options.js";
 import { intOption, UsageError } from "./options.js";
 import { addForceUnlockOption, lockRunFolder, type RunFolderFlags, sayResumingJournals } from "./run-folder.js";
-import { createTraceModels, failIfCallsKeptNothing } from "./trace-models.js";
+import { addCallFailureOption, createTraceModels, failIfRunFailed, type TraceModelValues } from "./trace-models.js";
 
 /**
  * `iopo trace build|expand|structure|filter|respond|judge`: the TRACE construction workflow (paper section 4.1,
  * appendix B) against any OpenAI-compatible endpoint. The API key comes from OPENAI_API_KEY only.
  */
 
-interface TraceCliOptions extends LlmCliValues, RunFolderFlags {
+interface TraceCliOptions extends TraceModelValues, RunFolderFlags {
   input: string;
   outputDir?: string;
   output?: string;
-  judgeModel?: string;
   concurrency: number;
   lang: PromptLang | "auto";
   seed: number;
@@ -35,12 +34,15 @@ interface TraceCliOptions extends LlmCliValues, RunFolderFlags {
   minConstraints?: number;
   maxConstraints?: number;
   progress: "auto" | "tty" | "json" | "none";
+  maxCallFailures: number;
 }
 
 /** The shared LLM flags (src/cli/llm-options.ts) plus the data engine's own. */
 function withCommonOptions(cmd: Command): Command {
-  return addForceUnlockOption(addLlmOptions(cmd))
-    .option("--judge-model <name>", "model for the quality-control and response judges (default: --model)")
+  return addJudgeEndpointOptions(
+    addForceUnlockOption(addCallFailureOption(addLlmOptions(cmd))),
+    "model for the quality-control and response judges (default: --model)",
+  )
     .addOption(new Option("--lang <lang>", "prompt language").choices(["en", "zh", "auto"]).default("auto"))
     .option("--seed <n>", "seed for sampling (suggested dimensions) and the request seed", intOption({ min: 0 }), 42)
     .option(
@@ -138,7 +140,7 @@ export function register(program: Command): void {
       .command(name)
       .description(description)
       .requiredOption("--input <file>", input)
-      .requiredOption("--output <file>", "kept rows (JSONL); rejects go to <output>.rejects.jsonl");
+      .requiredOption("-o, --output <file>", "kept rows (JSONL); rejects go to <output>.rejects.jsonl");
     if (name === "expand") withCountOptions(cmd);
     if (name === "filter") withFilterOptions(cmd);
     withCommonOptions(cmd).action(async (opts: TraceCliOptions) => {
@@ -207,6 +209,7 @@ async function traceCommand(job: TraceJob, opts: TraceCliOptions, rows: Pipeline
       concurrency: opts.concurrency,
       progress,
       failFast: opts.failFast,
+      maxCallFailures: opts.maxCallFailures,
       parseRetries: opts.parseRetries,
       isFatal: isFatalLlmError,
       costOf: (m, usage) => models.costOf(m as ManagedChatModel, usage),
@@ -219,5 +222,5 @@ async function traceCommand(job: TraceJob, opts: TraceCliOptions, rows: Pipeline
   const { summary, files } = result;
   process.stdout.write(formatSummary(summary));
   process.stdout.write(`wrote ${files.final}, ${files.rejects}, ${files.summary}\n`);
-  failIfCallsKeptNothing(summary, files.rejects);
+  failIfRunFailed(summary);
 }

@@ -2,10 +2,12 @@ import type { Command } from "commander";
 import { stringify } from "yaml";
 import { loadTrainConfig } from "../train/config.js";
 import { loadTrainingData } from "../train/dataset.js";
+import { formatLengthReport, trainLengthReport } from "../train/length-report.js";
 import { DataPlan } from "../train/plan.js";
 import { TrainingProgress } from "../train/progress.js";
 import { trainFromConfig } from "../train/run.js";
 import { warmupSteps } from "../train/schedule.js";
+import { identicalPromptWarning } from "../train/sequences.js";
 import { addForceUnlockOption, lockRunFolder, type RunFolderFlags } from "./run-folder.js";
 
 interface TrainCliFlags extends RunFolderFlags {
@@ -22,7 +24,11 @@ export function register(program: Command): void {
     .option("-c, --config <file>", "YAML config (LLaMA-Factory-style sections; see examples/)")
     .option("--method <method>", "sft | dpo | iopo | iopo_star | iopo_input_only | iopo_output_only | simpo | orpo")
     .option("--resume", "continue from the newest intact checkpoint in output_dir (to a larger max_steps too)")
-    .option("--dry-run", "validate the config and the dataset, print the plan, do not train");
+    .option(
+      "--dry-run",
+      "validate the config, the dataset and the model folder (config + tokenizer, no weights loaded), print the " +
+        "plan and the examples' token lengths against max_length and max_position_embeddings; do not train",
+    );
   addForceUnlockOption(cmd)
     .allowUnknownOption()
     .allowExcessArguments()
@@ -34,7 +40,7 @@ export function register(program: Command): void {
         "output_dir holds trainer_log.jsonl, the final model and checkpoint-<save_steps x k>/ folders laid out like\n" +
         "Hugging Face Trainer's: each is a model folder (config.json + model.safetensors, or with LoRA PEFT's\n" +
         "adapter_model.safetensors + adapter_config.json) with tokenizer and chat template, so\n" +
-        "`iopo generate --model OUT/checkpoint-N` loads it, plus trainer_state.json and optimizer.safetensors for\n" +
+        "`iopo generate --model-dir OUT/checkpoint-N` loads it, plus trainer_state.json and optimizer.safetensors for\n" +
         "--resume. LoRA runs also write the merged model to OUT/merged/.\n\n" +
         "One run per output_dir: a run holds OUT/.iopo.lock while it trains (a second one exits with code 75, naming\n" +
         "the holder). An output_dir holding a previous run is refused unless --resume (continue it from its newest\n" +
@@ -66,6 +72,9 @@ export function register(program: Command): void {
           `${cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps}), ${warm} warmup\n`,
       );
       if (opts.dryRun) {
+        // The model folder's config and tokenizer (no weights): a missing or broken folder fails here, and every
+        // example's token length is compared with max_length and max_position_embeddings.
+        process.stdout.write(formatLengthReport(trainLengthReport(cfg, data)));
         process.stdout.write(stringify(cfg));
         return;
       }
@@ -82,6 +91,8 @@ export function register(program: Command): void {
           `finished ${result.globalStep}/${result.totalSteps} steps; model, checkpoints and trainer_log.jsonl in ${cfg.output_dir}` +
             `; ${result.truncation.truncated} of ${result.truncation.examples} examples truncated to max_length ${cfg.max_length}\n`,
         );
+        const identical = identicalPromptWarning(result.identicalPrompts, cfg.max_length);
+        if (identical) process.stdout.write(`${identical}\n`);
       } catch (err) {
         progress.stop();
         throw err;

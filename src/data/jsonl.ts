@@ -1,21 +1,101 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { z } from "zod";
 import { writeFileAtomic } from "../util/atomic.js";
+import { ensureDir } from "../util/path-error.js";
 import { DataError } from "./errors.js";
 
-/** Read a UTF-8 text file, rejecting bytes that are not valid UTF-8 with the line they are on. */
-export function readUtf8(file: string): string {
-  if (!existsSync(file)) throw new DataError(file, undefined, undefined, "file not found");
-  const bytes = readFileSync(file);
+/**
+ * The longest JSONL line (in bytes) the readers accept: 32 MiB, or `$IOPO_MAX_LINE_BYTES`. No row of the formats read
+ * here comes near it; a longer line is a broken file (a missing newline, a binary blob) and is refused with its line
+ * number before it is parsed. JSON array files (LLaMA-Factory datasets, often written on one line) are not limited
+ * per line, only as whole files.
+ */
+export const DEFAULT_MAX_LINE_BYTES = 32 * 1024 * 1024;
+
+export function maxLineBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.IOPO_MAX_LINE_BYTES;
+  if (v === undefined || v.trim() === "") return DEFAULT_MAX_LINE_BYTES;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`IOPO_MAX_LINE_BYTES must be a positive integer (got ${v})`);
+  return n;
+}
+
+/** Node's longest string (about 512 MiB of UTF-16 code units): a text file must decode into one. */
+const MAX_TEXT_BYTES = 0x1fffffe8;
+
+/**
+ * Read a UTF-8 text file. Every way it can fail names the path and what was expected (`what`, e.g. "a JSONL file"):
+ * not found, a directory, unreadable (permissions), too large, bytes that are not valid UTF-8 (with their line).
+ * A UTF-8 byte-order mark (written by Windows editors and Excel) is accepted and dropped; CRLF line ends are kept
+ * here and accepted by the line readers.
+ */
+export function readUtf8(file: string, what = "a text file"): string {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (!st) throw new DataError(file, undefined, undefined, `file not found (expected ${what})`);
+  if (st.isDirectory()) throw new DataError(file, undefined, undefined, `is a directory, expected ${what}`);
+  if (!st.isFile() && !st.isFIFO() && !st.isCharacterDevice())
+    throw new DataError(file, undefined, undefined, `is not a regular file, expected ${what}`);
+  if (st.size > MAX_TEXT_BYTES)
+    throw new DataError(
+      file,
+      undefined,
+      undefined,
+      `file is too large to read (${st.size} bytes; at most ${MAX_TEXT_BYTES})`,
+    );
+  let bytes: Buffer;
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    bytes = readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "EISDIR"
+          ? "is a directory"
+          : (err as Error).message;
+    throw new DataError(file, undefined, undefined, `cannot read (${reason}); expected ${what}`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     // Locate the first invalid sequence to name its line.
     const lossy = new TextDecoder("utf-8").decode(bytes);
     const bad = lossy.indexOf("\uFFFD");
     const line = bad < 0 ? undefined : lossy.slice(0, bad).split("\n").length;
-    throw new DataError(file, line, undefined, "invalid UTF-8 bytes");
+    const utf16 =
+      bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
+    throw new DataError(
+      file,
+      line,
+      undefined,
+      utf16 ? "the file is UTF-16 (byte-order mark); save it as UTF-8" : "invalid UTF-8 bytes (save the file as UTF-8)",
+    );
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Refuse a line longer than maxLineBytes(), naming it: checked on the raw text before any JSON parsing. */
+function checkLineLengths(file: string, text: string): void {
+  const limit = maxLineBytes();
+  // A UTF-8 line has at least as many bytes as UTF-16 code units, so lines shorter than limit/3 units are fine.
+  if (text.length <= limit / 3) return;
+  let start = 0;
+  for (let line = 1; start <= text.length; line++) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    if (end - start > limit / 3) {
+      const bytes = Buffer.byteLength(text.slice(start, end), "utf8");
+      if (bytes > limit)
+        throw new DataError(
+          file,
+          line,
+          undefined,
+          `line is too long (${bytes} bytes; at most ${limit}, set IOPO_MAX_LINE_BYTES to allow longer lines)`,
+        );
+    }
+    start = end + 1;
   }
 }
 
@@ -35,7 +115,16 @@ export function readJsonl<S extends z.ZodType>(
   schema?: S,
   options: { allowEmpty?: boolean } = {},
 ): JsonlRow<z.infer<S>>[] {
-  const text = readUtf8(file);
+  return parseJsonl(file, readUtf8(file, "a JSONL file"), schema, options);
+}
+
+function parseJsonl<S extends z.ZodType>(
+  file: string,
+  text: string,
+  schema: S | undefined,
+  options: { allowEmpty?: boolean },
+): JsonlRow<z.infer<S>>[] {
+  checkLineLengths(file, text);
   const rows: JsonlRow<z.infer<S>>[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -55,14 +144,17 @@ export function readJsonl<S extends z.ZodType>(
 
 /** Read either a JSONL file or a JSON array file (LLaMA-Factory datasets are JSON arrays). */
 export function readJsonOrJsonl<S extends z.ZodType>(file: string, schema?: S): JsonlRow<z.infer<S>>[] {
-  const text = readUtf8(file);
+  const text = readUtf8(file, "a JSONL file or a JSON array");
   const first = text.trimStart()[0];
-  if (first !== "[") return readJsonl(file, schema);
+  if (first !== "[") return parseJsonl(file, text, schema, {});
   let arr: unknown;
   try {
     arr = JSON.parse(text);
   } catch (err) {
-    throw new DataError(file, undefined, undefined, `not valid JSON (${(err as Error).message})`);
+    // Name the line of the error when the parser gives its offset ("... at position 1234 ...").
+    const at = /position (\d+)/.exec((err as Error).message);
+    const line = at ? text.slice(0, Number(at[1])).split("\n").length : undefined;
+    throw new DataError(file, line, undefined, `not valid JSON (${(err as Error).message})`);
   }
   if (!Array.isArray(arr)) throw new DataError(file, undefined, undefined, "expected a JSON array");
   if (arr.length === 0) throw new DataError(file, undefined, undefined, "file has no rows");
@@ -114,7 +206,7 @@ export class JsonlJournal {
     readonly file: string,
     private readonly options: { syncEveryMs?: number } = {},
   ) {
-    mkdirSync(dirname(file), { recursive: true });
+    ensureDir(dirname(file));
     this.fd = openSync(file, "a");
   }
   append(row: unknown): void {

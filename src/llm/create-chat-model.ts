@@ -2,6 +2,7 @@ import { Budget, BudgetedChatModel } from "./budget.js";
 import { DryRunChatModel } from "./dry-run-chat-model.js";
 import { OpenAIChatModel } from "./openai-chat-model.js";
 import { loadPriceFile, type PriceOptions } from "./prices.js";
+import { type PromptLimit, PromptLimitChatModel, resolvePromptLimit } from "./prompt-limit.js";
 import { type CacheCounters, CachedChatModel, defaultCachePath, ResponseCache } from "./response-cache.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import { ScheduledChatModel, type SchedulerEvent, type SchedulerStats } from "./scheduler.js";
@@ -11,7 +12,7 @@ import { type StageUsage, UsageLedger, UsageTrackingChatModel } from "./usage.js
 /** Everything a command needs to talk to one model, as plain values (CLI flags map onto these one to one). */
 export interface CreateChatModelOptions {
   model: string;
-  /** Default `OPENAI_BASE_URL`, else https://api.openai.com/v1. */
+  /** Default `OPENAI_BASE_URL`; with neither, createChatModel throws (there is no built-in endpoint). */
   baseUrl?: string;
   /** Default `OPENAI_API_KEY`. Never logged, cached or written. */
   apiKey?: string;
@@ -39,6 +40,11 @@ export interface CreateChatModelOptions {
   transport?: "node-http" | "fetch";
   /** Record requests instead of calling (--dry-run). */
   dryRun?: boolean;
+  /**
+   * Refuse requests whose estimated prompt exceeds this many tokens (--max-prompt-tokens; 0 = no limit). Default: the
+   * model's published context window, else DEFAULT_MAX_PROMPT_TOKENS (src/llm/prompt-limit.ts).
+   */
+  maxPromptTokens?: number;
   /** Fine control of backoff (base/max delay, largest honoured Retry-After). */
   retry?: Partial<Omit<RetryPolicy, "maxAttempts">>;
   /** Share one ledger / budget / cache between several models of a run (generator + judge). */
@@ -70,6 +76,10 @@ export interface ManagedChatModel extends ChatModel {
   readonly cache?: ResponseCache;
   /** Set for dry runs: the recorded requests. */
   readonly dryRun?: DryRunChatModel;
+  /** The endpoint called, without credentials (undefined for dry runs). */
+  readonly endpoint?: string;
+  /** The prompt-size limit in force (undefined for dry runs). */
+  readonly promptLimit?: PromptLimit;
   stats(): LlmStats;
   close(): void;
 }
@@ -158,11 +168,15 @@ export function createChatModel(options: CreateChatModelOptions): ManagedChatMod
     ? undefined
     : (options.cache ?? new ResponseCache(options.cachePath ?? defaultCachePath(options.env)));
   const cached = new CachedChatModel(live, cache);
-  const top = new UsageTrackingChatModel(cached, ledger);
+  // The size guard is outermost: a refusal does not depend on what happens to be cached.
+  const guard = new PromptLimitChatModel(cached, resolvePromptLimit(options.model, options.maxPromptTokens));
+  const top = new UsageTrackingChatModel(guard, ledger);
   return managed(top, {
     usage: ledger,
     budget,
     cache,
+    endpoint: http.publicBaseUrl,
+    promptLimit: guard.limit,
     stats: () => ({
       model: options.model,
       scheduler: scheduler.stats(),

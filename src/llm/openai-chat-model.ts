@@ -6,7 +6,10 @@ import { parseRetryAfter } from "./retry-policy.js";
 import type { ChatCallOptions, ChatModel, ChatRequest, ChatResponse } from "./types.js";
 
 export interface OpenAIChatModelOptions {
-  /** e.g. http://127.0.0.1:8000/v1. Default: `OPENAI_BASE_URL`, else https://api.openai.com/v1. */
+  /**
+   * e.g. http://127.0.0.1:8000/v1. Default: `OPENAI_BASE_URL`. There is no built-in endpoint: with neither, the
+   * constructor throws, so requests (and the key) never go to a public API nobody named.
+   */
   baseUrl?: string;
   model: string;
   /** Default: `OPENAI_API_KEY`. Local servers (vLLM, Ollama, llama.cpp) usually need none. */
@@ -22,7 +25,6 @@ export interface OpenAIChatModelOptions {
   transport?: "node-http" | "fetch";
 }
 
-export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 export const DEFAULT_TIMEOUT_MS = 300_000;
 /** Sent when no key is configured: local OpenAI-compatible servers accept anything (vLLM's own convention). */
 const NO_KEY = "EMPTY";
@@ -46,7 +48,8 @@ export class OpenAIChatModel implements ChatModel {
 
   constructor(options: OpenAIChatModelOptions) {
     const env = options.env ?? process.env;
-    const baseUrl = options.baseUrl ?? env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
+    const baseUrl = options.baseUrl || env.OPENAI_BASE_URL;
+    if (!baseUrl) throw new Error(NO_ENDPOINT);
     const parsed = safeUrl(baseUrl);
     if (parsed.username || parsed.password) {
       // fetch() refuses such URLs, and printing them would leak the password.
@@ -184,7 +187,8 @@ export class OpenAIChatModel implements ChatModel {
         });
       }
       if (status === 401 || status === 403 || status === 404) {
-        return new LlmCallError(`${where}: HTTP ${status}: ${detail}. ${configHint(status, this.apiKey)}`, {
+        const what = status === 404 ? "not found" : "authentication failed";
+        return new LlmCallError(`${where}: ${what} (HTTP ${status}): ${detail}. ${configHint(status, this.apiKey)}`, {
           kind: "config",
           status,
         });
@@ -217,12 +221,18 @@ export class OpenAIChatModel implements ChatModel {
   }
 }
 
+/** Why a model cannot be built without an endpoint (also the CLI's wording). */
+export const NO_ENDPOINT =
+  "no endpoint given: pass --base-url URL (e.g. http://127.0.0.1:8000/v1, or https://api.openai.com/v1 for OpenAI) " +
+  "or set OPENAI_BASE_URL; requests and the API key go only to an endpoint you name";
+
 function configHint(status: number, apiKey: string | undefined): string {
+  const stop = " Every call would fail the same way, so the run stops at once (no retries).";
   if (status === 401) {
-    return apiKey ? "Check OPENAI_API_KEY (the key was rejected)." : "OPENAI_API_KEY is not set.";
+    return (apiKey ? "Check the API key (it was rejected)." : "No API key is set (OPENAI_API_KEY).") + stop;
   }
-  if (status === 403) return "The key has no access to this model or endpoint.";
-  return "Check --model and --base-url (the base URL usually ends in /v1).";
+  if (status === 403) return `The key has no access to this model or endpoint.${stop}`;
+  return `Check --model and --base-url (the base URL usually ends in /v1).${stop}`;
 }
 
 const NETWORK_CODES = new Set([

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { DataError } from "../data/errors.js";
+import { readUtf8 } from "../data/jsonl.js";
 import type { TokenUsage } from "./types.js";
 
 /** USD per 1 million tokens. */
@@ -92,12 +92,7 @@ export function costUsd(usage: TokenUsage, price: Price): number {
  * Errors name the file and the offending field.
  */
 export function loadPriceFile(path: string): Record<string, Price> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new DataError(path, undefined, undefined, `cannot read price file: ${(err as Error).message}`);
-  }
+  const text = readUtf8(path, 'a JSON price file {"<model>": {"input": n, "output": n}}');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

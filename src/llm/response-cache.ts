@@ -17,14 +17,18 @@ import type { ChatCallOptions, ChatModel, ChatRequest, ChatResponse } from "./ty
  * dry-run replies. Replies cut by `max_tokens` (finish_reason "length") ARE stored: they are the endpoint's real
  * answer to that exact request, the pipeline has consumed them, and a rerun must not pay for them again.
  *
- * Default location: `$IOPO_CACHE` if set, else `.iopo-cache/llm.sqlite` in the working directory.
+ * Default location: `$IOPO_CACHE` if set, else `llm.sqlite` in `$IOPO_CACHE_DIR` (the folder of all of iopo's caches,
+ * shared with the log-prob cache), else `.iopo-cache/llm.sqlite` in the working directory.
  * WAL mode with synchronous=NORMAL: a commit survives a killed process (not necessarily a power cut) and costs no
  * fsync, so thousands of writes per second are cheap; several processes may share the file (busy timeout 5 s).
  */
 export const DEFAULT_CACHE_FILE = join(".iopo-cache", "llm.sqlite");
 
 export function defaultCachePath(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
-  return resolve(cwd, env.IOPO_CACHE || DEFAULT_CACHE_FILE);
+  return resolve(
+    cwd,
+    env.IOPO_CACHE || (env.IOPO_CACHE_DIR ? join(env.IOPO_CACHE_DIR, "llm.sqlite") : DEFAULT_CACHE_FILE),
+  );
 }
 
 /** What identifies one call in the cache. */

@@ -16,7 +16,16 @@ export interface SchedulerOptions {
   random?: () => number;
   /** Called on each retry and final failure (for logs). Never receives secrets. */
   onEvent?: (event: SchedulerEvent) => void;
+  /**
+   * Stop every call after this many calls in a row failed for good (after their retries) on the transport - no
+   * connection, timeouts, 5xx, 429 - with no success in between: the endpoint is down, and every other call would
+   * spend its retries failing the same way. Default max(16, 2 x concurrency); 0 = never.
+   */
+  stopAfterConsecutiveFailures?: number;
 }
+
+/** Failures that say the endpoint itself is unwell, not that a request is wrong. */
+const TRANSPORT_KINDS: ReadonlySet<LlmErrorKind> = new Set(["connection", "timeout", "server", "rate_limit"]);
 
 export type SchedulerEvent =
   | {
@@ -74,6 +83,8 @@ export function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
  * - Non-retryable failures (400, 422, ...) fail the call at once. Configuration failures (401, 403, 404: wrong key,
  *   model or URL) fail every call from then on without contacting the server, since all of them would fail the same.
  * - `failFast`: a single attempt per call, and the first failure cancels every call in flight or queued.
+ * - A dead endpoint (stopAfterConsecutiveFailures calls in a row failing on the transport after their retries) stops
+ *   every remaining call at once instead of letting each spend its retries and backoff on the same failure.
  */
 export class ScheduledChatModel implements ChatModel {
   readonly id: string;
@@ -87,6 +98,8 @@ export class ScheduledChatModel implements ChatModel {
   /** Aborted when a fatal error (or any error under fail-fast) stops the run. */
   private readonly stopAll = new AbortController();
   private fatal: LlmCallError | undefined;
+  private readonly stopAfter: number;
+  private consecutiveFailures = 0;
   private readonly counters: SchedulerStats = {
     calls: 0,
     succeeded: 0,
@@ -116,6 +129,7 @@ export class ScheduledChatModel implements ChatModel {
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
     this.onEvent = options.onEvent;
+    this.stopAfter = options.stopAfterConsecutiveFailures ?? Math.max(16, 2 * options.concurrency);
     // Every queued call listens on the run-wide stop signal; thousands of listeners are expected, not a leak.
     setMaxListeners(0, this.stopAll.signal);
   }
@@ -153,6 +167,7 @@ export class ScheduledChatModel implements ChatModel {
         this.counters.max_in_flight = Math.max(this.counters.max_in_flight, this.semaphore.inUse);
         const response = await this.inner.chat(request, { ...options, signal });
         this.counters.succeeded++;
+        this.consecutiveFailures = 0;
         return response;
       } catch (err) {
         error = toLlmCallError(err);
@@ -214,7 +229,11 @@ export class ScheduledChatModel implements ChatModel {
   private throwIfStopped(callerSignal?: AbortSignal): void {
     if (callerSignal?.aborted) throw new LlmCallError("cancelled", { kind: "aborted", cause: callerSignal.reason });
     if (this.fatal) {
-      const reason = this.failFast ? "fail-fast" : "configuration error";
+      const reason = this.failFast
+        ? "fail-fast"
+        : this.fatal.kind === "config"
+          ? "configuration error"
+          : "the endpoint looks down";
       throw new LlmCallError(`not sent: stopped by an earlier failure (${reason}): ${this.fatal.message}`, {
         kind: this.fatal.kind,
         status: this.fatal.status,
@@ -226,6 +245,17 @@ export class ScheduledChatModel implements ChatModel {
 
   private fail(error: LlmCallError, attempts: number, stage?: string): never {
     this.counters.failed++;
+    if (TRANSPORT_KINDS.has(error.kind) && !this.fatal) {
+      this.consecutiveFailures++;
+      if (this.stopAfter > 0 && this.consecutiveFailures >= this.stopAfter)
+        this.stop(
+          new LlmCallError(
+            `${this.consecutiveFailures} calls in a row failed after their retries, none succeeded in between ` +
+              `(last: ${error.message}); the remaining calls are not sent`,
+            { kind: error.kind, status: error.status, retryable: false, cause: error },
+          ),
+        );
+    }
     const final =
       attempts > 1
         ? new LlmCallError(`${error.message} (gave up after ${attempts} attempts)`, {

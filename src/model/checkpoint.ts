@@ -45,7 +45,7 @@ export function readCheckpoint(dir: string): Checkpoint {
 function readSharded(dir: string, indexPath: string): Checkpoint {
   let index: { weight_map?: unknown };
   try {
-    index = JSON.parse(readUtf8(indexPath));
+    index = JSON.parse(readUtf8(indexPath, "a JSON file"));
   } catch (err) {
     if (err instanceof DataError) throw err;
     throw new DataError(indexPath, undefined, undefined, `not valid JSON (${(err as Error).message})`);

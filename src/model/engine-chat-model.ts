@@ -1,7 +1,16 @@
 import type { ChatCallOptions, ChatModel, ChatRequest, ChatResponse } from "../llm/types.js";
 import { checkVocabulary, encodePrompt } from "./chat-encoding.js";
+import {
+  type ContextLimit,
+  contextLimit,
+  fitGeneration,
+  type GenerationFit,
+  type OverlongPolicy,
+  type RowPlace,
+} from "./context-fit.js";
 import { createTextGenerator, type TextGenerator } from "./engine-loader.js";
 import { loadModelFolder, type ModelFolder } from "./model-folder.js";
+import { promptSuffixLength } from "./prompt-suffix.js";
 
 /**
  * The in-process engine as a `ChatModel` (docs/design.md, section 3: the second implementation beside the
@@ -18,12 +27,21 @@ export interface EngineChatModelOptions {
   maxNewTokens?: number;
   /** Use the float64 reference decoder (slow; for checking the engine). */
   reference?: boolean;
+  /** Token limit per call (prompt + generated); default and upper bound: the model's max_position_embeddings. */
+  maxLength?: number;
+  /**
+   * A prompt over the limit: "truncate" (default; keep_start, the template's assistant header kept) or "error" (the
+   * call fails with a DataError). Callers that can leave rows out check them first with `checkPrompts`.
+   */
+  onOverlong?: Exclude<OverlongPolicy, "skip">;
   /** Injected generator (tests). */
   generator?: TextGenerator;
 }
 
 interface Pending {
   ids: Int32Array;
+  /** Most new tokens for this call (max_tokens, or less where the model's context ends first). */
+  maxNew: number;
   request: ChatRequest;
   resolve: (r: ChatResponse) => void;
   reject: (e: unknown) => void;
@@ -46,11 +64,51 @@ export class EngineChatModel implements ChatModel {
     this.id = `engine:${dir}`;
   }
 
+  /** The token limit of this model's calls. */
+  get limit(): ContextLimit {
+    return contextLimit(this.folder.config, this.options.maxLength);
+  }
+
+  /**
+   * Check conversations against the model's context before generating (the same rule as each call applies), so a
+   * caller can name, skip or refuse over-long rows up front. Throws a DataError with policy "error".
+   */
+  checkPrompts(
+    rows: readonly { messages: ChatRequest["messages"]; place: RowPlace }[],
+    maxNewTokens: number,
+    policy: OverlongPolicy,
+  ): GenerationFit {
+    return fitGeneration(
+      rows.map((r) => ({ ...this.encode(r.messages), place: r.place })),
+      this.limit,
+      maxNewTokens,
+      policy,
+    );
+  }
+
+  private encode(messages: ChatRequest["messages"]): { ids: Int32Array; suffix: () => number } {
+    const prompt = encodePrompt(this.folder, messages);
+    checkVocabulary(prompt.ids, this.folder.config.vocab_size, this.dir, undefined);
+    return { ids: prompt.ids, suffix: () => promptSuffixLength(this.folder, messages, prompt.text, prompt.ids) };
+  }
+
   chat(request: ChatRequest, _options?: ChatCallOptions): Promise<ChatResponse> {
-    const ids = encodePrompt(this.folder, request.messages).ids;
-    checkVocabulary(ids, this.folder.config.vocab_size, this.dir, undefined);
+    let fit: GenerationFit;
+    try {
+      const maxNew = request.max_tokens ?? this.options.maxNewTokens ?? 512;
+      const place = { file: this.dir, line: undefined };
+      fit = fitGeneration(
+        [{ ...this.encode(request.messages), place }],
+        this.limit,
+        maxNew,
+        this.options.onOverlong ?? "truncate",
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const ids = fit.prompts[0]!;
     return new Promise((resolve, reject) => {
-      this.queue.push({ ids, request, resolve, reject });
+      this.queue.push({ ids, maxNew: fit.maxNewTokens[0], request, resolve, reject });
       // Let the other calls issued in the same turn join the batch before decoding starts.
       if (!this.running) setImmediate(() => void this.drain());
     });
@@ -74,7 +132,7 @@ export class EngineChatModel implements ChatModel {
 
   private async decode(batch: Pending[]): Promise<void> {
     const r = batch[0].request;
-    const maxNew = r.max_tokens ?? this.options.maxNewTokens ?? 512;
+    const maxNew = Math.max(...batch.map((p) => p.maxNew));
     try {
       this.generator ??= this.options.generator
         ? Promise.resolve(this.options.generator)
@@ -90,11 +148,13 @@ export class EngineChatModel implements ChatModel {
         },
       );
       batch.forEach((p, k) => {
+        // A call whose context ends before max_tokens stops there (rows do not depend on their batch companions).
+        const tokens = out[k].subarray(0, p.maxNew);
         p.resolve({
-          text: this.folder.tokenizer.decode(out[k], true),
-          usage: { prompt_tokens: p.ids.length, completion_tokens: out[k].length },
+          text: this.folder.tokenizer.decode(tokens, true),
+          usage: { prompt_tokens: p.ids.length, completion_tokens: tokens.length },
           model: this.model,
-          finish_reason: out[k].length >= maxNew ? "length" : "stop",
+          finish_reason: tokens.length >= p.maxNew ? "length" : "stop",
         });
       });
     } catch (err) {

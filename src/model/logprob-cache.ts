@@ -19,12 +19,12 @@ import type { Weights } from "./weights.js";
  *                of the same bf16 values share entries, which is correct since they compute the same log-probs.
  *
  * Batches are appended as they finish (fsync'd), so an interrupted run resumes where it stopped and a complete
- * journal is a full hit. Location: `--cache_dir`, else $IOPO_CACHE_DIR/logprobs, else .iopo-cache/logprobs in the
- * working directory (next to the LLM response cache, .iopo-cache/llm.sqlite).
+ * journal is a full hit. Location: `--cache-dir`, else $IOPO_CACHE_DIR/logprobs, else .iopo-cache/logprobs in the
+ * working directory (next to the LLM response cache, llm.sqlite).
  */
 
 export function defaultCacheDir(): string {
-  return join(process.env.IOPO_CACHE_DIR ?? ".iopo-cache", "logprobs");
+  return join(process.env.IOPO_CACHE_DIR || ".iopo-cache", "logprobs");
 }
 
 const weightsHashes = new WeakMap<Weights, string>();

@@ -42,7 +42,7 @@ function readJsonObject(file: string, required: boolean): Record<string, unknown
   }
   let value: unknown;
   try {
-    value = JSON.parse(readUtf8(file));
+    value = JSON.parse(readUtf8(file, "a JSON file"));
   } catch (err) {
     if (err instanceof DataError) throw err;
     throw new DataError(file, undefined, undefined, `not valid JSON (${(err as Error).message})`);

@@ -41,7 +41,7 @@ export function readPeftAdapter(dir: string): PeftAdapter {
   const file = join(dir, ADAPTER_CONFIG_FILE);
   let cfg: Record<string, unknown>;
   try {
-    cfg = JSON.parse(readUtf8(file)) as Record<string, unknown>;
+    cfg = JSON.parse(readUtf8(file, "a JSON file")) as Record<string, unknown>;
   } catch (err) {
     if (err instanceof DataError) throw err;
     throw new DataError(file, undefined, undefined, `not valid JSON (${(err as Error).message})`);

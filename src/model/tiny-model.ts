@@ -1,6 +1,6 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
+import { ensureDir } from "../util/path-error.js";
 import { mulberry32, standardNormal } from "../util/random.js";
 import { writeCheckpoint } from "./checkpoint.js";
 import { parseModelConfig } from "./config.js";
@@ -109,7 +109,7 @@ export function writeTinyModel(dir: string, options: TinyModelOptions = {}) {
   };
   const config = parseModelConfig(configJson);
   const weights = randomWeights(config, options.seed ?? 0, options.initStd ?? 0.02);
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   writeFileAtomic(join(dir, "config.json"), `${JSON.stringify(configJson, null, 2)}\n`);
   writeCheckpoint(dir, weights, { dtype: options.dtype ?? "F32", maxShardBytes: options.maxShardBytes });
   writeFileAtomic(join(dir, "tokenizer.json"), JSON.stringify(tokenizer.json));

@@ -1,5 +1,6 @@
 import { dirname, join } from "node:path";
 import { costUsd, type PriceOptions, resolvePrice } from "../llm/prices.js";
+import { estimateTextTokens } from "../llm/prompt-limit.js";
 import { templateHash } from "../llm/prompt-template.js";
 import type { ChatRequest } from "../llm/types.js";
 import type { PromptLang } from "../taxonomy/render.js";
@@ -13,11 +14,12 @@ import type { PipelineRow, Stage, StageContext } from "./stage.js";
  * the chain is estimated from template sizes and assumed reply lengths, and says so.
  */
 
-/** Rough token count: one per CJK character, one per 4 other characters (no tokenizer is assumed). */
+/**
+ * Rough token count without a tokenizer: the same estimate as the size guard in front of live calls
+ * (src/llm/prompt-limit.ts: about one token per 4 ASCII characters, one per CJK character).
+ */
 export function estimateTokens(text: string): number {
-  let cjk = 0;
-  for (const ch of text) if (/[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]/u.test(ch)) cjk++;
-  return cjk + Math.ceil((text.length - cjk) / 4);
+  return estimateTextTokens(text);
 }
 
 export function renderRequest(req: ChatRequest): string {

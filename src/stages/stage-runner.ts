@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { JsonlJournal, readJournal } from "../data/jsonl.js";
 import type { StageProvenance } from "../data/schemas.js";
+import { isPromptTooLong } from "../llm/prompt-limit.js";
 import { templateHash } from "../llm/prompt-template.js";
 import type { ChatModel, ChatRequest, ChatResponse, TokenUsage } from "../llm/types.js";
 import { canonicalJson, shortHash } from "../util/hash.js";
@@ -33,8 +34,11 @@ export interface RunStageOptions<In extends PipelineRow, Out extends PipelineRow
   failFast?: boolean;
   /** Errors that must stop the run rather than reject one row (e.g. budget exhausted, bad configuration). */
   isFatal?: (err: unknown) => boolean;
-  /** Estimated cost in USD of one call's usage, for progress and the summary. */
-  costOf?: (usage: TokenUsage) => number;
+  /**
+   * Estimated cost in USD of one call's usage, for progress and the summary; undefined when the model has no known
+   * price (the summary then reports the cost as unknown, never as $0).
+   */
+  costOf?: (usage: TokenUsage) => number | undefined;
   /**
    * Re-asks after an unreadable reply (default 0, as in the paper): the bad reply is shown back to the model with
    * a request to answer again in the required format. Every attempt is journaled; the last one decides.
@@ -52,6 +56,8 @@ export interface StageSummary {
   rejected: number;
   parse_failures: number;
   call_failures: number;
+  /** Rows whose request the size guard refused (--max-prompt-tokens): nothing was sent for them. */
+  prompt_too_long: number;
   /** Rows answered from this stage's journal (finished before an interruption). */
   resumed: number;
   /** Calls made in this invocation (including ones the response cache answered). */
@@ -59,7 +65,12 @@ export interface StageSummary {
   cached: number;
   prompt_tokens: number;
   completion_tokens: number;
+  /** Estimated USD of the calls whose model has a known price. */
   est_cost_usd: number;
+  /** Calls whose model has no known price (their cost is unknown, so the stage's cost is too when this is > 0). */
+  unpriced_calls: number;
+  /** Stage-specific counts reported by the stage's parser (e.g. structure: unrecognised dimension tags). */
+  counters?: Record<string, number>;
   /** Rejections per reason. */
   reasons: Record<string, number>;
 }
@@ -120,8 +131,8 @@ export async function runStage<In extends PipelineRow, Out extends PipelineRow>(
   const run = planRun(opts);
   resumeFromJournal(run);
   const task = startProgress(run);
-  const failures = await callUnfinishedRows(run, task);
-  return assembleResults(run, failures);
+  const unanswered = await callUnfinishedRows(run, task);
+  return assembleResults(run, unanswered);
 }
 
 /** One invocation of a stage: what identifies it, each row's request, and every reply so far (journaled or new). */
@@ -170,12 +181,14 @@ function planRun<In extends PipelineRow, Out extends PipelineRow>(opts: RunStage
       rejected: 0,
       parse_failures: 0,
       call_failures: 0,
+      prompt_too_long: 0,
       resumed: 0,
       calls: 0,
       cached: 0,
       prompt_tokens: 0,
       completion_tokens: 0,
       est_cost_usd: 0,
+      unpriced_calls: 0,
       reasons: {},
     },
   };
@@ -237,13 +250,14 @@ function isFinished(run: StageRun<PipelineRow, PipelineRow>, i: number): boolean
  * each row is finished. Returns the rows whose call failed (with the error); a fatal error (or any failure under
  * `failFast`) aborts the calls in flight and is thrown once the workers have stopped.
  */
-async function callUnfinishedRows(run: StageRun<PipelineRow, PipelineRow>, task?: Task): Promise<Map<number, string>> {
+async function callUnfinishedRows(run: StageRun<PipelineRow, PipelineRow>, task?: Task): Promise<Unanswered> {
   const { opts } = run;
   const todo = opts.rows.map((_, i) => i).filter((i) => !isFinished(run, i));
   const journal = todo.length > 0 ? new JsonlJournal(run.journalFile, { syncEveryMs: 200 }) : undefined;
   // One controller per call (not one run-wide signal: layers below add a listener per call and never remove it).
   const inFlight = new Set<AbortController>();
   const failures = new Map<number, string>();
+  const tooLong = new Map<number, string>();
   let fatal: unknown;
   let next = 0;
   const worker = async () => {
@@ -254,6 +268,12 @@ async function callUnfinishedRows(run: StageRun<PipelineRow, PipelineRow>, task?
         while (!isFinished(run, i) && fatal === undefined);
         task?.advance(1);
       } catch (err) {
+        if (isPromptTooLong(err)) {
+          // Refused before sending (a rerun refuses it again): a reject on its own, not a failed call.
+          tooLong.set(i, err.message);
+          task?.advance(1, { prompt_too_long: 1 });
+          continue;
+        }
         if (opts.failFast || opts.isFatal?.(err)) {
           fatal ??= err;
           for (const c of inFlight) c.abort();
@@ -271,7 +291,13 @@ async function callUnfinishedRows(run: StageRun<PipelineRow, PipelineRow>, task?
     task?.finish();
   }
   if (fatal !== undefined) throw fatal;
-  return failures;
+  return { failures, tooLong };
+}
+
+/** Rows left without a deciding reply: their call failed, or the size guard refused it (each with the message). */
+interface Unanswered {
+  failures: Map<number, string>;
+  tooLong: Map<number, string>;
 }
 
 /** One call for row `i`: its request, or a re-ask showing its last unreadable reply. The reply is then recorded. */
@@ -334,7 +360,7 @@ function recordReply(
 /** In input order: each row's last reply decides whether it is kept (with its provenance) or rejected, and why. */
 function assembleResults<In extends PipelineRow, Out extends PipelineRow>(
   run: StageRun<In, Out>,
-  failures: Map<number, string>,
+  { failures, tooLong }: Unanswered,
 ): StageResult<Out> {
   const { summary } = run;
   const stageName = run.opts.stage.name;
@@ -348,6 +374,11 @@ function assembleResults<In extends PipelineRow, Out extends PipelineRow>(
   run.opts.rows.forEach((row, i) => {
     const list = run.attempts[i];
     const e = list[list.length - 1];
+    if (!isFinished(run, i) && tooLong.has(i)) {
+      summary.prompt_too_long++;
+      reject({ id: row.id, reason: "prompt_too_long", detail: tooLong.get(i), row });
+      return;
+    }
     if (!e || (!isFinished(run, i) && failures.has(i))) {
       summary.call_failures++;
       reject({ id: row.id, reason: "call_failed", detail: failures.get(i), row });
@@ -357,6 +388,10 @@ function assembleResults<In extends PipelineRow, Out extends PipelineRow>(
     if (outcome.kind === "ok") {
       kept.push({ ...outcome.row, provenance: { ...row.provenance, [stageName]: provenanceOf(run, list) } });
       summary.rows_out++;
+      for (const [k, v] of Object.entries(outcome.counters ?? {})) {
+        summary.counters ??= {};
+        summary.counters[k] = (summary.counters[k] ?? 0) + v;
+      }
     } else if (outcome.kind === "parse_failure") {
       summary.parse_failures++;
       const detail = list.length > 1 ? `${outcome.detail} (after ${list.length} attempts)` : outcome.detail;
@@ -385,10 +420,14 @@ function describeFailure(outcome: { kind: string; detail?: unknown }): string {
   return typeof outcome.detail === "string" ? outcome.detail : "unreadable reply";
 }
 
-function addUsage(summary: StageSummary, e: JournalEntry, costOf?: (u: TokenUsage) => number): number {
+function addUsage(summary: StageSummary, e: JournalEntry, costOf?: (u: TokenUsage) => number | undefined): number {
   summary.prompt_tokens += e.prompt_tokens;
   summary.completion_tokens += e.completion_tokens;
   const cost = costOf ? costOf({ prompt_tokens: e.prompt_tokens, completion_tokens: e.completion_tokens }) : 0;
+  if (cost === undefined) {
+    summary.unpriced_calls++;
+    return 0;
+  }
   summary.est_cost_usd += cost;
   return cost;
 }

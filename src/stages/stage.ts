@@ -17,7 +17,8 @@ export interface PipelineRow {
 }
 
 export type StageOutcome<Out extends PipelineRow> =
-  | { kind: "ok"; row: Out }
+  /** `counters`: things worth counting in the stage summary that do not reject the row (e.g. unrecognised tags). */
+  | { kind: "ok"; row: Out; counters?: Record<string, number> }
   | { kind: "reject"; reason: string; detail?: unknown }
   | { kind: "parse_failure"; detail: string };
 

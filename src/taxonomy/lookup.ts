@@ -53,6 +53,24 @@ export function findDimension(labelOrName: string): Dimension | undefined {
   return dimensionByLabel(labelOrName) ?? dimensionByName(labelOrName);
 }
 
+/**
+ * The dimension a structurer's tag names, in any of the spellings a model writes: the `levels2` label (数值约束), the
+ * English name (Numerical), and the paper's Table 6 names with the "Constraint" suffix ("Numerical Constraint",
+ * "Numerical Constraints", "numerical-constraint"), Chinese without the suffix (数值) and with the variant 模板 for 模版.
+ */
+export function findDimensionTag(tag: string): Dimension | undefined {
+  const t = tag.trim();
+  const direct = findDimension(t);
+  if (direct) return direct;
+  const english = t.replace(/[\s_-]*constraints?$/i, "");
+  if (english !== t && english !== "") {
+    const d = dimensionByName(english);
+    if (d) return d;
+  }
+  const zh = t.replaceAll("模板", "模版");
+  return dimensionByLabel(zh) ?? dimensionByLabel(zh.endsWith("约束") ? zh : `${zh}约束`);
+}
+
 export function constraintType(name: string): ConstraintType | undefined {
   return CONSTRAINT_TYPES.find((t) => t.name.toLowerCase() === name.trim().toLowerCase());
 }

@@ -47,6 +47,17 @@ export interface TraceStats {
   by_type_share: Record<string, number>;
   /** Constraints that carry a levels2 label (the denominator of the shares). */
   labelled_constraints: number;
+  /**
+   * What has no dimension label: constraints without a (non-empty) `levels2` entry, the rows they are in, rows with
+   * no `levels2` at all, and rows whose `levels2` has more entries than the row has constraints. The per-dimension
+   * counts sum to `labelled_constraints`; these say how far that is from `constraints_total`.
+   */
+  unlabelled: {
+    constraints: number;
+    rows: number;
+    rows_without_levels2: number;
+    rows_with_extra_labels: number;
+  };
   /** Labels outside the 26 dimensions -> occurrences. */
   unknown_labels: Record<string, number>;
   /** IF-S: single-constraint instructions; IF-M: two or more. */
@@ -66,6 +77,7 @@ export function computeStats(rows: readonly StatsRow[]): TraceStats {
   let max = 0;
   let labelled = 0;
   let single = 0;
+  const unlabelled = { constraints: 0, rows: 0, rows_without_levels2: 0, rows_with_extra_labels: 0 };
   for (const row of rows) {
     const k = row.constraints_num ?? row.constraints_splits?.length ?? 0;
     total += k;
@@ -73,7 +85,17 @@ export function computeStats(rows: readonly StatsRow[]): TraceStats {
     max = Math.max(max, k);
     byNum.set(k, (byNum.get(k) ?? 0) + 1);
     if (k === 1) single++;
-    for (const label of row.levels2 ?? []) {
+    const labels = row.levels2 ?? [];
+    // An empty label ("") is no label: a structurer tag that was not recognised leaves one behind.
+    const named = labels.filter((l) => l.trim() !== "").length;
+    if (labels.length === 0 && k > 0) unlabelled.rows_without_levels2++;
+    if (labels.length > k) unlabelled.rows_with_extra_labels++;
+    if (named < k) {
+      unlabelled.rows++;
+      unlabelled.constraints += k - named;
+    }
+    for (const label of labels) {
+      if (label.trim() === "") continue;
       labelled++;
       byLabel.set(label, (byLabel.get(label) ?? 0) + 1);
       const d = resolver.resolve(label);
@@ -102,6 +124,7 @@ export function computeStats(rows: readonly StatsRow[]): TraceStats {
     by_type: Object.fromEntries(typeNames.map((t) => [t, byType.get(t) ?? 0])),
     by_type_share: Object.fromEntries(typeNames.map((t) => [t, pct(byType.get(t) ?? 0, labelled)])),
     labelled_constraints: labelled,
+    unlabelled,
     unknown_labels: Object.fromEntries(resolver.unknown),
     splits: { "IF-S": single, "IF-M": n - single },
   };
@@ -111,6 +134,24 @@ export function computeStats(rows: readonly StatsRow[]): TraceStats {
 export function statsOfFile(file: string): TraceStats {
   const rows = readJsonl(file, StatsRowSchema).map((r) => r.value);
   return { file, ...computeStats(rows) };
+}
+
+/**
+ * Warnings about constraints without a dimension label (the shares below are then over the labelled ones only), for
+ * the report and for stderr.
+ */
+export function unlabelledWarnings(s: TraceStats): string[] {
+  const u = s.unlabelled;
+  const lines: string[] = [];
+  if (u.constraints > 0)
+    lines.push(
+      `warning: ${u.constraints} of ${s.constraints_total} constraints (in ${u.rows} rows) have no levels2 label ` +
+        `(${u.rows_without_levels2} rows have no levels2 at all); the dimension shares are over the ` +
+        `${s.labelled_constraints} labelled constraints`,
+    );
+  if (u.rows_with_extra_labels > 0)
+    lines.push(`warning: ${u.rows_with_extra_labels} rows have more levels2 labels than constraints`);
+  return lines;
 }
 
 /** Human-readable tables (Table 1: size and constraints; Table 2: by number; then by type and dimension). */
@@ -130,10 +171,12 @@ export function formatStats(s: TraceStats): string {
   const nums = Object.keys(s.by_constraints_num);
   out.push(`  #constraints  ${nums.map((k) => k.padStart(5)).join("")}`);
   out.push(`  #instructions ${nums.map((k) => String(s.by_constraints_num[k]).padStart(5)).join("")}`);
+  const u = s.unlabelled;
   if (s.labelled_constraints === 0) {
     out.push("", "no `levels2` labels in this file: no breakdown by constraint type or dimension");
     return `${out.join("\n")}\n`;
   }
+  if (u.constraints > 0 || u.rows_with_extra_labels > 0) out.push("", ...unlabelledWarnings(s));
   out.push("", `constraints by type (${s.labelled_constraints} labelled)`);
   for (const [t, c] of Object.entries(s.by_type)) {
     out.push(`  ${t.padEnd(12)} ${String(c).padStart(6)}  ${s.by_type_share[t].toFixed(1).padStart(5)}%`);

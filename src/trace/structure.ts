@@ -2,7 +2,7 @@ import { NULL_INPUT } from "../data/instruction.js";
 import { fillTemplate } from "../llm/prompt-template.js";
 import type { PipelineRow, Stage, StageOutcome } from "../stages/stage.js";
 import { DIMENSIONS } from "../taxonomy/dimensions.js";
-import { findDimension } from "../taxonomy/lookup.js";
+import { findDimensionTag } from "../taxonomy/lookup.js";
 import type { PromptLang } from "../taxonomy/render.js";
 import { STRUCTURE_EN } from "./prompts/structure.en.js";
 import { STRUCTURE_ZH } from "./prompts/structure.zh.js";
@@ -87,11 +87,30 @@ export function parseSkip(text: string): string | undefined {
   return m[1].replace(/\*+$/, "").trim();
 }
 
-/** A trailing `[Dimension]` / `【维度】` tag: removed from the text, resolved to the dimension's `levels2` label. */
+/**
+ * What the structurer's tags came to, for the stage summary: tags that name no dimension (kept in the constraint
+ * text, `levels2` ""), and untagged constraint lines of a reply that tags others. Zero counts are left out.
+ */
+export function tagCounters(fields: StructuredFields): Record<string, number> {
+  if (!fields.levels2) return {};
+  const unrecognised = fields.levels2.filter((l, k) => l === "" && hasTag(fields.constraints_splits[k])).length;
+  const untagged = fields.levels2.filter((l, k) => l === "" && !hasTag(fields.constraints_splits[k])).length;
+  return {
+    ...(unrecognised > 0 ? { unrecognised_dimension_tags: unrecognised } : {}),
+    ...(untagged > 0 ? { untagged_constraints: untagged } : {}),
+  };
+}
+
+const hasTag = (line: string | undefined) => line !== undefined && splitDimensionTag(line).tag !== undefined;
+
+/**
+ * A trailing `[Dimension]` / `【维度】` tag: removed from the text, resolved to the dimension's `levels2` label. Any of
+ * the spellings of findDimensionTag is read (the paper's Table 6 "[Numerical Constraint]", "[数值]", ...).
+ */
 export function splitDimensionTag(line: string): { text: string; tag?: string; label: string } {
   const m = /\s*[[【]\s*([^\]】]{1,60}?)\s*[\]】]\s*$/.exec(line);
   if (!m) return { text: line, label: "" };
-  const dim = findDimension(m[1]);
+  const dim = findDimensionTag(m[1]);
   // An unknown bracketed tail may be part of the constraint itself ("use the [title] format"): keep the text.
   if (!dim) return { text: line, tag: m[1], label: "" };
   return { text: line.slice(0, m.index).trimEnd(), tag: m[1], label: dim.label };
@@ -124,7 +143,7 @@ export function structureStage(): Stage<PipelineRow, StructuredRow> {
       if (skip !== undefined) return { kind: "reject", reason: "skipped", detail: { why: skip } };
       const parsed = parseStructured(text);
       if (typeof parsed === "string") return { kind: "parse_failure", detail: parsed };
-      return { kind: "ok", row: { ...row, ...parsed } };
+      return { kind: "ok", row: { ...row, ...parsed }, counters: tagCounters(parsed) };
     },
   };
 }

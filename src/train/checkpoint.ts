@@ -22,7 +22,7 @@ import { readF32Tensors, writeF32Tensors } from "./tensor-file.js";
  * Checkpoints are laid out like Hugging Face `Trainer`'s: `output_dir/checkpoint-<step>/` IS a model folder
  * (config.json, model.safetensors or shards + index, tokenizer files, chat template, generation_config.json; with
  * LoRA PEFT's adapter_model.safetensors + adapter_config.json), so `from_pretrained("out/checkpoint-500")` and
- * `iopo generate --model out/checkpoint-500` load it directly. Beside the model files:
+ * `iopo generate --model-dir out/checkpoint-500` load it directly. Beside the model files:
  *   trainer_state.json     HF TrainerState fields + what our resume needs (data cursor, RNG, optimizer step)
  *   optimizer.safetensors  AdamW moments (exp_avg.<param>, exp_avg_sq.<param>, float32)
  *   checkpoint.sha256      SHA-256 of every file above (sha256sum's format), checked before --resume trusts it
@@ -90,20 +90,26 @@ export function saveCheckpoint(
   const final = join(outputDir, `${PREFIX}${state.global_step}`);
   const tmp = join(outputDir, `.${PREFIX}${state.global_step}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  saveModel(tmp);
-  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [name, s] of optimizer.state) {
-    if (!params.has(name)) continue;
-    tensors.set(`exp_avg.${name}`, { shape: [s.expAvg.length], data: s.expAvg });
-    tensors.set(`exp_avg_sq.${name}`, { shape: [s.expAvgSq.length], data: s.expAvgSq });
+  try {
+    mkdirSync(tmp, { recursive: true });
+    saveModel(tmp);
+    const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [name, s] of optimizer.state) {
+      if (!params.has(name)) continue;
+      tensors.set(`exp_avg.${name}`, { shape: [s.expAvg.length], data: s.expAvg });
+      tensors.set(`exp_avg_sq.${name}`, { shape: [s.expAvgSq.length], data: s.expAvgSq });
+    }
+    writeF32Tensors(join(tmp, "optimizer.safetensors"), tensors);
+    writeFileAtomic(join(tmp, "trainer_state.json"), `${JSON.stringify(state, null, 2)}\n`);
+    // the checksums of every file, last (`sha256sum -c checkpoint.sha256` checks them by hand too)
+    writeFileAtomic(join(tmp, MANIFEST), manifestOf(tmp));
+    rmSync(final, { recursive: true, force: true });
+    renameSync(tmp, final);
+  } catch (err) {
+    // A failed save leaves no temporary folder behind (the previous checkpoints are untouched).
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
   }
-  writeF32Tensors(join(tmp, "optimizer.safetensors"), tensors);
-  writeFileAtomic(join(tmp, "trainer_state.json"), `${JSON.stringify(state, null, 2)}\n`);
-  // the checksums of every file, last (`sha256sum -c checkpoint.sha256` checks them by hand too)
-  writeFileAtomic(join(tmp, MANIFEST), manifestOf(tmp));
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
   return final;
 }
 

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { isMap, isScalar, LineCounter, parseDocument, parse as parseYamlValue } from "yaml";
 import { z } from "zod";
 import { DataError } from "../data/errors.js";
@@ -195,8 +194,7 @@ function normaliseLayer(layer: ConfigLayer): ConfigLayer {
 
 /** Read a YAML config file into a layer, with the line of every top-level key. */
 export function readConfigFile(file: string): ConfigLayer {
-  if (!existsSync(file)) throw new DataError(file, undefined, undefined, "config file not found");
-  const text = readUtf8(file);
+  const text = readUtf8(file, "a YAML config file");
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter });
   if (doc.errors.length) {

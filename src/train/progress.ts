@@ -6,10 +6,18 @@ export function formatLogRow(row: Record<string, unknown>): string {
   const parts = [`step ${row.step}/${row.total_steps}`];
   if ("eval_loss" in row) parts.push(`eval_loss ${n("eval_loss")}`);
   if ("loss" in row) parts.push(`loss ${n("loss")}`);
-  const acc = row["rewards/accuracies"] ?? row["rewards/accuracies_v1"];
-  if (typeof acc === "number") parts.push(`acc ${acc.toFixed(3)}`);
-  const margin = row["rewards/margins"] ?? row["rewards/margins_v1"];
-  if (typeof margin === "number") parts.push(`margin ${margin.toFixed(4)}`);
+  // IOPO logs both halves (official _v1 = x1: y1 > y2, _v2 = x2: y2 > y1); show both, since one can go wrong unseen.
+  const both = (key: string, name: string, digits: number) => {
+    const v = row[key];
+    const v1 = row[`${key}_v1`];
+    const v2 = row[`${key}_v2`];
+    if (typeof v === "number") parts.push(`${name} ${v.toFixed(digits)}`);
+    else if (typeof v1 === "number" && typeof v2 === "number")
+      parts.push(`${name} v1 ${v1.toFixed(digits)} v2 ${v2.toFixed(digits)}`);
+    else if (typeof v1 === "number") parts.push(`${name} ${v1.toFixed(digits)}`);
+  };
+  both("rewards/accuracies", "acc", 3);
+  both("rewards/margins", "margin", 4);
   if (typeof row.learning_rate === "number") parts.push(`lr ${(row.learning_rate as number).toExponential(2)}`);
   if (typeof row.tokens_per_second === "number") parts.push(`${Math.round(row.tokens_per_second as number)} tok/s`);
   if (typeof row.remaining_time === "number") parts.push(`eta ${Math.round(row.remaining_time as number)}s`);

@@ -10,7 +10,15 @@ import { trainingLoss } from "./graph-losses.js";
 import { initLora, LORA_ALL_MODULES, type LoraSpec, loraTargets, mergeLora, saveLoraAdapter } from "./lora.js";
 import { type LossOptions, type Method, usesReference } from "./losses/index.js";
 import { prepareOutputDir } from "./output-dir.js";
-import { type SequenceEncoder, type TrainRow, type TruncationStats, truncationStats } from "./sequences.js";
+import {
+  type IdenticalPromptStats,
+  identicalPromptStats,
+  identicalPromptWarning,
+  type SequenceEncoder,
+  type TrainRow,
+  type TruncationStats,
+  truncationStats,
+} from "./sequences.js";
 import { readF32Tensors } from "./tensor-file.js";
 import { runTraining, type TrainRunResult } from "./trainer.js";
 
@@ -50,6 +58,8 @@ export interface TrainFromConfigOptions {
 export interface TrainFromConfigResult extends TrainRunResult {
   /** Examples (training + validation) that max_length cut. */
   truncation: TruncationStats;
+  /** IOPO groups (training + validation) whose x1 and x2 are the same tokens after truncation (they train nothing). */
+  identicalPrompts: IdenticalPromptStats;
 }
 
 /** `iopo train`: data, model folder, reference log-probs (cached), engine step, training loop, saving. */
@@ -168,6 +178,13 @@ export async function trainFromConfig(
         `${truncation.responses} responses cut)`,
     );
 
+  const identicalPrompts = identicalPromptStats(sequencesByRow, method, (i) => {
+    const id = (rows[i] as { id?: string }).id;
+    return id !== undefined ? `id ${id}` : `row ${i}`;
+  });
+  const identicalWarning = identicalPromptWarning(identicalPrompts, cfg.max_length);
+  if (identicalWarning) status(identicalWarning);
+
   // Reference log-probs: once for every sequence of the data, cached on disk by (data hash, weights hash).
   if (usesReference(method)) {
     const seqs = sequencesByRow.flat();
@@ -193,5 +210,5 @@ export async function trainFromConfig(
   const mergedMissing = !existsSync(join(cfg.output_dir, "merged", "config.json"));
   if (lora && result.finished && (mergedMissing || result.startStep < result.globalStep))
     M.saveModelFolder(folder, join(cfg.output_dir, "merged"), merged(weights));
-  return { ...result, truncation };
+  return { ...result, truncation, identicalPrompts };
 }

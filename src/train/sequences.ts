@@ -100,3 +100,64 @@ export function truncationStats(sequencesByRow: Iterable<readonly TokenSequence[
   }
   return s;
 }
+
+/**
+ * IOPO groups whose two prompts x1 and x2 are the same tokens once encoded and truncated. Such a group trains
+ * nothing on the input side: log p(y|x1) = log p(y|x2) exactly, so the x-preference terms cancel (with max_length
+ * too small, truncation cuts away the constraints that made x2 differ from x1). Counted when the data is prepared,
+ * reported at the start of training, in its summary and by `train --dry-run`.
+ */
+export interface IdenticalPromptStats {
+  /** IOPO groups examined (0 for methods that do not read x2). */
+  groups: number;
+  /** Groups whose x1 and x2 prompt tokens are identical as the model sees them. */
+  identical: number;
+  /** Of those, groups where max_length made them identical (a prompt was cut); the others are identical in the data. */
+  by_truncation: number;
+  /** The first identical groups (at most 10), by `label` (default: the 0-based row index). */
+  examples: string[];
+}
+
+const X1 = new Set<SeqName>(["chosen_v1", "rejected_v1"]);
+const X2 = new Set<SeqName>(["chosen_v2", "rejected_v2"]);
+
+/** Compare the x1 and x2 prompt tokens of each row's sequences (as `rowSequences` returns them for `method`). */
+export function identicalPromptStats(
+  sequencesByRow: readonly (readonly TokenSequence[])[],
+  method: Method,
+  label: (row: number) => string = (row) => `row ${row}`,
+): IdenticalPromptStats {
+  const names = METHOD_SEQUENCES[method];
+  const i1 = names.findIndex((n) => X1.has(n));
+  const i2 = names.findIndex((n) => X2.has(n));
+  const stats: IdenticalPromptStats = { groups: 0, identical: 0, by_truncation: 0, examples: [] };
+  if (i1 < 0 || i2 < 0) return stats;
+  sequencesByRow.forEach((seqs, row) => {
+    stats.groups++;
+    const a = seqs[i1];
+    const b = seqs[i2];
+    const p1 = a.ids.subarray(0, a.responseStart);
+    const p2 = b.ids.subarray(0, b.responseStart);
+    if (p1.length !== p2.length || p1.some((t, k) => t !== p2[k])) return;
+    stats.identical++;
+    if (a.truncated?.prompt || b.truncated?.prompt) stats.by_truncation++;
+    if (stats.examples.length < 10) stats.examples.push(label(row));
+  });
+  return stats;
+}
+
+/** One warning line for identical x1/x2 prompts, or undefined when there are none. */
+export function identicalPromptWarning(s: IdenticalPromptStats, maxLength: number): string | undefined {
+  if (s.identical === 0) return undefined;
+  const cause =
+    s.by_truncation === s.identical
+      ? `max_length ${maxLength} cut away what made x2 differ from x1`
+      : s.by_truncation > 0
+        ? `${s.by_truncation} of them because max_length ${maxLength} cut away what made x2 differ from x1, the others are identical in the data`
+        : "they are identical in the data";
+  return (
+    `warning: ${s.identical} of ${s.groups} IOPO groups have identical x1 and x2 prompt tokens (${cause}); ` +
+    `their input-preference terms cancel exactly and train nothing (${s.examples.join(", ")}` +
+    `${s.identical > s.examples.length ? ", ..." : ""}); raise max_length or check the data`
+  );
+}

@@ -91,14 +91,14 @@ export class Progress {
   }
 
   /** @internal */
-  render(task: Task, final: boolean): void {
+  render(task: Task, final: boolean, force = false): void {
     if (this.silent) return;
     if (this.tty) {
       task.bar?.update(task.done, { counters: this.formatCounters(task.counters) });
       return;
     }
     const t = this.now();
-    if (!final && t - task.lastEmit < this.intervalMs) return;
+    if (!final && !force && t - task.lastEmit < this.intervalMs) return;
     task.lastEmit = t;
     const s = task.snapshot();
     this.stream.write(
@@ -146,6 +146,11 @@ export class Task {
 
   finish(): void {
     this.owner.render(this, true);
+  }
+
+  /** Report the task now (a JSON line even within `intervalMs` of the last one), e.g. as soon as it starts. */
+  emit(): void {
+    this.owner.render(this, false, true);
   }
 
   snapshot(): TaskSnapshot {

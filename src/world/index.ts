@@ -34,4 +34,5 @@ export { DEFAULT_WORLD_OPTIONS, type WorldOptions } from "./programs/program.js"
 export * from "./responder.js";
 export * from "./response-analysis.js";
 export * from "./task.js";
+export * from "./trace-judge.js";
 export * from "./world-chat-model.js";

@@ -171,15 +171,21 @@ describe("iopo eval ifeval --responses", () => {
     cmd.outputHelp();
     for (const s of [
       "--responses",
-      "--input-data",
+      "--data <file>",
       "--output-dir",
       "--json",
-      "--endpoint",
-      "--model",
+      "--base-url",
+      "--model <name>",
+      "--model-dir",
+      "--max-tokens",
+      "--limit",
+      "--ids",
       "eval_results_strict.jsonl",
       "metrics.json",
     ])
       expect(text).toContain(s);
+    // Old spellings still parse (tests below use them) but are not shown.
+    for (const s of ["--input-data", "--endpoint", "--max_new_tokens", "--batch_size"]) expect(text).not.toContain(s);
     expect(text).toMatch(/Deliberate deviations[\s\S]*letter_frequency[\s\S]*literal[\s\S]*random letter/);
   });
 
@@ -192,6 +198,48 @@ describe("iopo eval ifeval --responses", () => {
     expect(err.message).toContain(tmp);
     const missing = await evalIfeval({ model: join(tmp, "nope"), inputData, env: {} }, capture()).catch((e) => e);
     expect(missing.message).toMatch(/no model folder there, and no endpoint/);
+  });
+});
+
+describe("iopo eval ifeval --limit / --ids, and iopo generate's rows", () => {
+  // Rows as `iopo generate` writes them: the input fields (key, prompt, instruction_id_list, kwargs) + the answer.
+  const generated = PROMPTS.map((p, i) => ({ ...p, [i % 2 ? "text" : "response"]: "hi there", token_ids: [1, 2] }));
+  const responses = write("generated.jsonl", jsonl(generated));
+
+  it("reads `response` and `text`; --ids / --limit score only those prompts, others are left out (not unmatched)", async () => {
+    const all = await evalIfeval({ responses, inputData, outputDir: join(tmp, "gen-all") }, capture());
+    expect(all!.metrics.num_responses).toBe(4);
+    const io = capture();
+    const some = await evalIfeval({ responses, inputData, outputDir: join(tmp, "gen-ids"), ids: [3, 1] }, io);
+    expect(some!.strict.map((r) => r.prompt)).toEqual(["Say hi without commas.", "Mention cats and dogs."]);
+    expect(some!.metrics.unmatched_responses).toEqual([]);
+    expect(some!.metrics.missing_responses).toEqual([]);
+    expect(some!.metrics.selection).toEqual({ ids: [3, 1], limit: null, prompts: 2, of: 4, responses_outside: 2 });
+    expect(io.stderr).not.toMatch(/match no prompt/);
+    const first = await evalIfeval({ responses, inputData, outputDir: join(tmp, "gen-limit"), limit: 1 }, capture());
+    expect(first!.metrics.num_responses).toBe(1);
+    expect(first!.strict[0].prompt).toBe("Say hi without commas.");
+    await expect(evalIfeval({ responses, inputData, outputDir: tmp, ids: [9] }, capture())).rejects.toThrow(
+      /--ids: no prompt with key 9/,
+    );
+  });
+
+  it("the CLI takes --data, --limit and --ids (and the old --input-data)", async () => {
+    const { main } = await import("../../src/cli/main.js");
+    const out = join(tmp, "gen-cli");
+    const stdout = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      // biome-ignore format: one flag per pair
+      await main(["node", "iopo", "eval", "ifeval", "--responses", responses, "--data", inputData, "--ids", "2,4",
+        "--output-dir", out, "--json"]);
+    } finally {
+      process.stdout.write = stdout;
+    }
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
+    expect(metrics.num_responses).toBe(2);
+    expect(metrics.selection.prompts).toBe(2);
+    expect(metrics.input_data.file).toBe(inputData);
   });
 });
 

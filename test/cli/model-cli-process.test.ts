@@ -41,7 +41,7 @@ describe("model commands as a process", () => {
     expect(gen.code, gen.stderr).toBe(0);
     const g = JSON.parse(readFileSync(out, "utf8").trim());
     expect(g.token_ids.length).toBeLessThanOrEqual(3);
-    expect(typeof g.text).toBe("string");
+    expect(typeof g.response).toBe("string");
     const bad = iopo(["logprobs", "--model", model, "--data", join(work, "missing.jsonl"), "--reference"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/missing\.jsonl: file not found/);

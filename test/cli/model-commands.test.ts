@@ -99,7 +99,7 @@ describe("iopo logprobs / generate / inspect (reference decoder path)", () => {
       const prompt = encodePrompt(m, rowToExample(rows[i], "d", i + 1, false).conversation).ids;
       const expected = referenceGreedy(m.config, weights, prompt, 6, m.eosTokenIds);
       expect(r.token_ids).toEqual(expected);
-      expect(r.text).toBe(m.tokenizer.decode(expected, true));
+      expect(r.response).toBe(m.tokenizer.decode(expected, true));
     });
     // Sampling is reproducible for a seed and differs across seeds.
     const s1 = await runGenerate({

@@ -85,7 +85,7 @@ describe("usage errors and exit codes", () => {
     expect(unknown.stderr).toMatch(/unknown option '--no-such-flag'/);
     const combo = runCli(["eval", "ifeval", "--endpoint", "http://127.0.0.1:9/v1"]);
     expect(combo.status).toBe(EXIT.usage);
-    expect(combo.stderr).toMatch(/^error: iopo eval ifeval: --endpoint needs --model NAME/);
+    expect(combo.stderr).toMatch(/^error: iopo eval ifeval: --base-url needs --model NAME/);
   });
 
   it("through the real CLI: --help exits 0, bad input data 2, a job whose calls all failed 1", () => {
@@ -113,6 +113,8 @@ describe("usage errors and exit codes", () => {
     ]);
     expect(failed.status).toBe(EXIT.failure);
     expect(failed.stdout).toMatch(/call failures 8/);
-    expect(failed.stderr).toMatch(/iopo: no row kept: 8 call\(s\) failed/);
+    expect(failed.stderr).toMatch(/iopo: model m -> http:\/\/127\.0\.0\.1:9\/v1 \(from --base-url\)/);
+    expect(failed.stderr).toMatch(/iopo: stage expand kept no row: 8 of its 8 row\(s\) failed their call/);
+    expect(failed.stdout).toMatch(/FAILED: stage expand kept no row/);
   });
 });

@@ -72,6 +72,11 @@ describe("cache key", () => {
     expect(defaultCachePath({}, "/work/x")).toBe(resolve("/work/x/.iopo-cache/llm.sqlite"));
     expect(defaultCachePath({ IOPO_CACHE: "/tmp/c.sqlite" }, "/work/x")).toBe("/tmp/c.sqlite");
     expect(defaultCachePath({ IOPO_CACHE: "rel/c.sqlite" }, "/work/x")).toBe(resolve("/work/x/rel/c.sqlite"));
+    // The folder of all caches (shared with the log-prob cache); IOPO_CACHE (the file) still wins.
+    expect(defaultCachePath({ IOPO_CACHE_DIR: "/var/c" }, "/work/x")).toBe("/var/c/llm.sqlite");
+    expect(defaultCachePath({ IOPO_CACHE_DIR: "/var/c", IOPO_CACHE: "/tmp/c.sqlite" }, "/work/x")).toBe(
+      "/tmp/c.sqlite",
+    );
   });
 });
 

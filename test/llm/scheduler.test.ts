@@ -117,6 +117,34 @@ describe("ScheduledChatModel", () => {
     expect(s.stoppedBy?.kind).toBe("config");
   });
 
+  it("a dead endpoint: after N calls in a row fail for good, the rest are not sent; a success resets the count", async () => {
+    const inner = new ScriptedModel((c) => (c.startsWith("up") ? "ok" : "connection"));
+    const s = new ScheduledChatModel(inner, {
+      concurrency: 1,
+      retry: { maxAttempts: 2 },
+      sleep: async () => {},
+      stopAfterConsecutiveFailures: 3,
+    });
+    for (const c of ["down1", "down2", "up", "down3", "down4"]) await s.chat(req(c)).catch(() => undefined);
+    expect(s.stoppedBy).toBeUndefined();
+    const third = await s.chat(req("down5")).catch((e) => e);
+    expect(third.message).toMatch(/^scripted connection \(gave up after 2 attempts\)$/);
+    expect(s.stoppedBy?.message).toMatch(/^3 calls in a row failed after their retries, none succeeded in between/);
+    const before = inner.attempts;
+    const next = await s.chat(req("up-again")).catch((e) => e);
+    expect(next.message).toMatch(
+      /not sent: stopped by an earlier failure \(the endpoint looks down\): 3 calls in a row/,
+    );
+    expect(inner.attempts).toBe(before);
+    // A bad request is about the request, not the endpoint: it does not count.
+    const bad = new ScheduledChatModel(new ScriptedModel(() => "bad_request"), {
+      concurrency: 1,
+      stopAfterConsecutiveFailures: 2,
+    });
+    for (let i = 0; i < 4; i++) await bad.chat(req(`b${i}`)).catch(() => undefined);
+    expect(bad.stoppedBy).toBeUndefined();
+  });
+
   it("fail-fast: no retries, and the first failure cancels calls in flight and queued", async () => {
     const inner = new ScriptedModel(
       (c) => (c === "x3" ? "server" : "ok"),

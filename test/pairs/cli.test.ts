@@ -101,6 +101,42 @@ describe("iopo pairs (CLI)", () => {
     expect(JSON.parse(readFileSync(join(dir, "dpo-f", "summary.json"), "utf8")).worse_filter).toBe(1);
   });
 
+  it("builder and judge on different endpoints (--judge-base-url); an unpriced model costs 'unknown', not $0", async () => {
+    const builder = await startFakeOpenAIServer({ reply });
+    const judge = await startFakeOpenAIServer({ reply });
+    try {
+      const out = join(dir, "two-endpoints");
+      // biome-ignore format: one flag per pair
+      const r = await runCliAsync([
+        "pairs", "dpo", "--input", input, "--output-dir", out, "--base-url", builder.baseUrl, "--model", "builder-x",
+        "--judge-base-url", judge.baseUrl, "--judge-model", "judge-y", "--lang", "en", "--progress", "none", "--no-cache",
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(builder.counts.total).toBeGreaterThan(0);
+      expect(judge.counts.total).toBeGreaterThan(0);
+      expect(new Set(builder.requests.map((q) => q.body.model))).toEqual(new Set(["builder-x"]));
+      expect(new Set(judge.requests.map((q) => q.body.model))).toEqual(new Set(["judge-y"]));
+      expect(r.stdout).toMatch(/est\. cost unknown \(\d+ call\(s\) of a model without a price/);
+      expect(r.stdout).not.toContain("$0.0000");
+      const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+      expect(summary.est_cost_usd).toBeNull();
+      expect(summary.unpriced_calls).toBe(builder.counts.total + judge.counts.total);
+      // With prices the same run (served from the journals) has a cost.
+      // biome-ignore format: one flag per pair
+      const priced = await runCliAsync([
+        "pairs", "dpo", "--input", input, "--output-dir", out, "--base-url", builder.baseUrl, "--model", "builder-x",
+        "--judge-base-url", judge.baseUrl, "--judge-model", "judge-y", "--lang", "en", "--progress", "none", "--no-cache",
+        "--price-input", "1", "--price-output", "2",
+      ]);
+      expect(priced.status, priced.stderr).toBe(0);
+      expect(priced.stdout).toMatch(/est\. cost \$\d+\.\d{4}/);
+      expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).est_cost_usd).toBeGreaterThan(0);
+    } finally {
+      await builder.close();
+      await judge.close();
+    }
+  });
+
   it("names file, line and field of a bad input", async () => {
     const bad = join(dir, "bad.jsonl");
     writeFileSync(

@@ -207,6 +207,7 @@ export function writeExperimentFixture(dir: string, o: FixtureOptions): Experime
           items,
           metrics,
           provenance: {
+            judge: "llm",
             judge_model: "fixture",
             judge_temperature: 0,
             judge_top_p: null,

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { runInProcess } from "../helpers/main-in-process.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "iopo-cli-"));
 
@@ -66,14 +67,15 @@ describe("iopo CLI (child process)", () => {
       /bad\.jsonl:2: invalid UTF-8/,
     ],
   ];
+  // In this process (main(), as the binary runs it): the full table over every command is test/cli/malformed-inputs.
   it.each(BAD)(
-    "rejects a seed file with a %s: file:line:field error, exit != 0, nothing written",
-    (_name, content, message) => {
+    "rejects a seed file with a %s: file:line:field error, exit 2, nothing written",
+    async (_name, content, message) => {
       const dir = tmp();
       const input = join(dir, "bad.jsonl");
       writeFileSync(input, content);
       const out = join(dir, "run");
-      const r = runCli([
+      const r = await runInProcess([
         "trace",
         "build",
         "--input",
@@ -85,7 +87,7 @@ describe("iopo CLI (child process)", () => {
         "--model",
         "m",
       ]);
-      expect(r.status).not.toBe(0);
+      expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(existsSync(out)).toBe(false);
       expect(readdirSync(dir)).toEqual(["bad.jsonl"]);

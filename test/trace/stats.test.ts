@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { computeStats, formatStats, statsOfFile } from "../../src/trace/stats.js";
+import { computeStats, formatStats, statsOfFile, unlabelledWarnings } from "../../src/trace/stats.js";
 import { bundledDataPath, packageRoot } from "../../src/util/paths.js";
+import { runInProcess } from "../helpers/main-in-process.js";
 
 /** Hand-compiled counts of the evaluation set (the oracle), see its header. */
 const COUNTS = readFileSync(join(packageRoot, "test", "fixtures", "trace", "counts.md"), "utf8");
@@ -57,5 +59,41 @@ describe("stats", () => {
     const unlabelled = computeStats([{ constraints_num: 2 }]);
     expect(unlabelled.labelled_constraints).toBe(0);
     expect(formatStats(unlabelled)).toContain("no `levels2` labels");
+  });
+
+  it("counts rows and constraints without a dimension label instead of dropping them silently", () => {
+    const t = computeStats([
+      { constraints_num: 2, levels2: ["主题约束", "数值约束"] }, // fully labelled
+      { constraints_num: 3 }, // no levels2 at all
+      { constraints_splits: ["a", "b", "c"], levels2: ["数值约束", ""] }, // one short, one empty label
+      { constraints_num: 1, levels2: ["主题约束", "数值约束"] }, // more labels than constraints
+    ]);
+    expect(t.constraints_total).toBe(9);
+    expect(t.labelled_constraints).toBe(5);
+    expect(t.unlabelled).toEqual({ constraints: 5, rows: 2, rows_without_levels2: 1, rows_with_extra_labels: 1 });
+    // The per-dimension counts sum to the labelled constraints; the unlabelled ones make up the rest of the total.
+    expect(Object.values(t.by_dimension).reduce((a, b) => a + b, 0)).toBe(5);
+    expect(unlabelledWarnings(t)).toEqual([
+      "warning: 5 of 9 constraints (in 2 rows) have no levels2 label (1 rows have no levels2 at all); the dimension " +
+        "shares are over the 5 labelled constraints",
+      "warning: 1 rows have more levels2 labels than constraints",
+    ]);
+    expect(formatStats(t)).toContain("warning: 5 of 9 constraints (in 2 rows) have no levels2 label");
+    expect(s.unlabelled).toEqual({ constraints: 0, rows: 0, rows_without_levels2: 0, rows_with_extra_labels: 0 });
+  });
+
+  it("through the CLI: --json carries the counts and stderr the warning", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "iopo-stats-"));
+    const f = join(dir, "partly.jsonl");
+    writeFileSync(f, '{"constraints_num": 2, "levels2": ["主题约束"]}\n{"constraints_num": 1}\n');
+    const r = await runInProcess(["stats", f, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).unlabelled).toEqual({
+      constraints: 2,
+      rows: 2,
+      rows_without_levels2: 1,
+      rows_with_extra_labels: 0,
+    });
+    expect(r.stderr).toContain("iopo stats: warning: 2 of 3 constraints (in 2 rows) have no levels2 label");
   });
 });

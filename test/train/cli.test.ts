@@ -1,10 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { bundledDataPath } from "../../src/util/paths.js";
+import { runInProcess } from "../helpers/main-in-process.js";
+import { tinyModelDir } from "../helpers/tiny-model.js";
 
 const repo = join(import.meta.dirname, "..", "..");
 const OFFICIAL = bundledDataPath("trace", "iopo_example.json");
@@ -90,17 +92,66 @@ describe("iopo export llamafactory", () => {
   });
 });
 
+/** `iopo <args>` in this process (faster than a child process; the same exit codes and output). */
+async function inProcess(...args: string[]) {
+  const r = await runInProcess(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
+}
+
 describe("iopo train (CLI parsing and validation)", () => {
-  it("--dry-run validates config + dataset and prints the plan", () => {
+  it("--dry-run validates config + dataset + model folder and prints the plan and the token lengths", async () => {
+    const model = tinyModelDir();
     const cfg = join(dir, "t.yaml");
-    writeFileSync(cfg, `model_name_or_path: m\ndataset: ${OFFICIAL}\noutput_dir: ${join(dir, "run")}\n`);
-    const r = iopo("train", "-c", cfg, "--method", "iopo", "--dry-run", "--val_size", "0", "--max_steps", "5");
+    writeFileSync(cfg, `model_name_or_path: ${model}\ndataset: ${OFFICIAL}\noutput_dir: ${join(dir, "run")}\n`);
+    const r = await inProcess(
+      "train",
+      "-c",
+      cfg,
+      "--method",
+      "iopo",
+      "--dry-run",
+      "--val_size",
+      "0",
+      "--max_steps",
+      "5",
+    );
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toContain("iopo: 1 training + 0 validation group examples");
     expect(r.out).toContain("5 optimizer steps");
-    const d = iopo("train", "-c", cfg, "--method", "dpo", "--dry-run", "--val_size", "0");
+    // The tiny model has 512 positions; the official example's sequences are longer under its character tokenizer
+    // (max_length defaults to the paper's 6000).
+    expect(r.out).toContain(`model ${model}: max_position_embeddings 512; max_length 6000`);
+    expect(r.out).toMatch(/token lengths of 1 examples \(4 sequences, .*\): min (\d+), median \1, .* max \1/);
+    expect(r.out).toMatch(/1 longer than max_position_embeddings 512/);
+    expect(r.out).toMatch(/warning: max_length 6000 is larger than the model's max_position_embeddings 512: 1 example/);
+    const d = await inProcess(
+      "train",
+      "-c",
+      cfg,
+      "--method",
+      "dpo",
+      "--dry-run",
+      "--val_size",
+      "0",
+      "--max_length",
+      "64",
+    );
     expect(d.out).toContain("2 training + 0 validation pair examples");
+    expect(d.out).toMatch(/2 example\(s\) longer than max_length 64 \(truncated in training: /);
+    expect(d.out).not.toContain("warning:");
+  });
+  it("--dry-run fails with a clear message when the model folder is missing or invalid", async () => {
+    const cfg = join(dir, "t-missing.yaml");
+    const missing = join(dir, "no-such-model");
+    writeFileSync(cfg, `model_name_or_path: ${missing}\ndataset: ${OFFICIAL}\noutput_dir: ${join(dir, "run")}\n`);
+    const r = await inProcess("train", "-c", cfg, "--method", "iopo", "--dry-run");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`iopo: ${missing}: model folder not found (a local directory is required)\n`);
+    mkdirSync(missing);
+    const empty = await inProcess("train", "-c", cfg, "--method", "iopo", "--dry-run");
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain(`${join(missing, "config.json")}: missing from the model folder`);
   });
   it("unknown keys fail with a suggestion", () => {
     const cfg = join(dir, "t2.yaml");

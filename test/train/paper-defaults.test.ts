@@ -61,15 +61,15 @@ describe("training defaults are the paper's (section 6.1, Implementation Details
     expect(c.beta).toBe(0.1);
   });
 
-  it("section 6.1: the example configs use the paper's values (SFT 1e-4, preference 5e-6, max length 6,000)", () => {
+  it("section 6.1: the example configs use the paper's values (SFT 1e-4, preference 5e-6, max length 6,000 in the recipe)", () => {
     const sft = loadTrainConfig(join(examples, "train-sft.yaml"));
     expect(sft.learning_rate).toBe(1e-4);
     for (const f of ["train-dpo.yaml", "train-iopo.yaml", "iopo-paper-recipe.yaml"]) {
       expect(loadTrainConfig(join(examples, f)).learning_rate, f).toBe(5e-6);
     }
-    for (const f of ["train-sft.yaml", "train-dpo.yaml", "train-iopo.yaml", "iopo-paper-recipe.yaml"]) {
-      expect(loadTrainConfig(join(examples, f)).max_length, f).toBe(6000);
-    }
+    // The three train-*.yaml run as shipped on the demo's tiny model, whose context is 512 positions (checked in
+    // test/examples); the paper's recipe keeps the paper's maximum length.
+    expect(loadTrainConfig(join(examples, "iopo-paper-recipe.yaml")).max_length).toBe(6000);
   });
 });
 

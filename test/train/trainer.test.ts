@@ -343,4 +343,18 @@ describe("progress line", () => {
       }),
     ).toBe("step 3/10  loss 0.5000  acc 0.750  margin 0.1000  lr 5.00e-6  123 tok/s  eta 42s");
   });
+  it("shows both IOPO halves (_v1 and _v2), so the x2 side going the wrong way is seen", async () => {
+    const { formatLogRow } = await import("../../src/train/progress.js");
+    expect(
+      formatLogRow({
+        step: 1,
+        total_steps: 2,
+        loss: 0.69,
+        "rewards/accuracies_v1": 1,
+        "rewards/accuracies_v2": 0,
+        "rewards/margins_v1": 0.25,
+        "rewards/margins_v2": -0.125,
+      }),
+    ).toBe("step 1/2  loss 0.6900  acc v1 1.000 v2 0.000  margin v1 0.2500 v2 -0.1250");
+  });
 });

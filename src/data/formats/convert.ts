@@ -1,3 +1,4 @@
+import { basename, extname } from "node:path";
 import { writeFileAtomic } from "../../util/atomic.js";
 import { DataError } from "../errors.js";
 import { datasetInfoEntry } from "./llamafactory.js";
@@ -13,8 +14,12 @@ export interface ConvertResult {
   dataset: Dataset;
   /** The rows written. */
   rows: Record<string, unknown>[];
-  /** For alpaca and sharegpt outputs: the LLaMA-Factory `dataset_info.json` entry of the output file. */
-  datasetInfo?: Record<string, unknown>;
+  /**
+   * For alpaca and sharegpt outputs: the LLaMA-Factory `dataset_info.json` entry of the output file, keyed by the
+   * dataset name, with `file_name` relative to the folder of the output (where dataset_info.json goes), so it can be
+   * pasted into that file as it is.
+   */
+  datasetInfo?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -26,10 +31,10 @@ export function convertFile(
   input: string,
   output: string,
   to: Format,
-  options: { from?: Format; style?: TrlStyle } = {},
+  options: { from?: Format; style?: TrlStyle; name?: string } = {},
 ): ConvertResult {
   const { format, dataset } = loadDataset(input, options.from);
-  const ds = to === "sft" ? toKind(dataset, "sft") : dataset;
+  const ds = to === "sft" || to === "trace" ? toKind(dataset, "sft") : dataset;
   if (to === "iopo" && ds.kind !== "group")
     throw new DataError(
       input,
@@ -39,9 +44,17 @@ export function convertFile(
     );
   const rows = exportRows(ds, to, { style: options.style, source: input });
   writeFileAtomic(output, serializeRows(output, rows));
+  const file = basename(output);
   const datasetInfo =
     to === "alpaca" || to === "sharegpt"
-      ? datasetInfoEntry(output, to, ds.kind === "group" && to === "alpaca" ? "pair" : ds.kind, rows)
+      ? {
+          [options.name ?? datasetName(output)]: datasetInfoEntry(
+            file,
+            to,
+            ds.kind === "group" && to === "alpaca" ? "pair" : ds.kind,
+            rows,
+          ),
+        }
       : undefined;
   return { format, dataset, rows, datasetInfo };
 }
@@ -63,4 +76,10 @@ export function exportTrlFile(
       : exportRows(toKind(dataset, "pair"), "trl", { style: options.style, source: input });
   writeFileAtomic(output, serializeRows(output, rows));
   return rows.length;
+}
+
+/** The dataset name LLaMA-Factory would know a file by: its name without the extension (`runs/x/dpo.json` -> `dpo`). */
+export function datasetName(file: string): string {
+  const base = basename(file);
+  return base.slice(0, base.length - extname(base).length) || base;
 }

@@ -2,6 +2,7 @@ export * from "./convert.js";
 export * from "./detect.js";
 export * from "./expand.js";
 export * from "./export-llamafactory.js";
+export * from "./iopo-fork-patch.js";
 export * from "./llamafactory.js";
 export * from "./load.js";
 export * from "./messages.js";

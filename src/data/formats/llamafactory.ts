@@ -16,7 +16,7 @@ import type { PreferencePair, RowSource, SftExample } from "./types.js";
  * sharegpt {conversations: [{from, value}], chosen?: {from: "gpt", value}, rejected?: {...}, system?}
  * The official IOPO stage reads sharegpt ranking rows whose conversations hold x1's turns then x2's turns
  * (split in half), chosen = y1 (the answer to x1) and rejected = y2 (the answer to x2; not a bad answer).
- * A system prompt equal to the template default is omitted on export (the chat template adds it back).
+ * A row's system prompt is written to the `system` column (the template's default is only used when it is empty).
  */
 
 type Row = Record<string, unknown>;

@@ -4,7 +4,7 @@ import type { IopoGroup } from "../schemas.js";
 import { detectFormat } from "./detect.js";
 import { groupToDpoPairs, groupToSftExamples, pairToSftExample } from "./expand.js";
 import { importAlpaca, importShareGpt } from "./llamafactory.js";
-import { importIopoGroup, importSftRow } from "./project.js";
+import { importIopoGroup, importSftRow, importTraceRecord } from "./project.js";
 import { importTrlPreference } from "./trl.js";
 import type { Dataset, DatasetKind, Format, PreferencePair, RowSource, SftExample } from "./types.js";
 
@@ -22,6 +22,8 @@ export function importRow(
       return { kind: "pair", row: importTrlPreference(value, src) };
     case "sft":
       return { kind: "sft", row: importSftRow(value, src) };
+    case "trace":
+      return { kind: "sft", row: importTraceRecord(value, src) };
     case "alpaca":
       return importAlpaca(value, src);
     case "sharegpt":

@@ -1,6 +1,6 @@
 import { DataError } from "../errors.js";
 import type { ChatMessage } from "../schemas.js";
-import { DEFAULT_SYSTEM, type RowSource } from "./types.js";
+import type { RowSource } from "./types.js";
 
 export function fail(src: RowSource, field: string | undefined, detail: string): never {
   throw new DataError(src.file, src.line, field, detail);
@@ -12,9 +12,13 @@ export function splitSystem(prompt: readonly ChatMessage[]): { system: string | 
   return { system: undefined, turns: [...prompt] };
 }
 
-/** A system prompt worth writing out: absent or the default one is left to the chat template. */
+/**
+ * The system prompt to write into a row's `system` column: every non-empty one, TRACE's default included. LLaMA-Factory
+ * templates add their own default only when the column is empty, and that default is not the data's (it differs
+ * between templates and template versions), so leaving it out would train on another system prompt than the data has.
+ */
 export function explicitSystem(system: string | undefined): string | undefined {
-  return system === undefined || system === DEFAULT_SYSTEM ? undefined : system;
+  return system === undefined || system === "" ? undefined : system;
 }
 
 export function withSystem(system: string | undefined, turns: ChatMessage[]): ChatMessage[] {

@@ -35,12 +35,14 @@ export type DatasetKind = Dataset["kind"];
  * - `iopo`: project IOPO groups (x1, y1, x2, y2), docs/design.md, section 4
  * - `dpo`:  project DPO pairs = TRL explicit-prompt conversational preference rows
  * - `sft`:  project SFT rows = TRL conversational language modelling (`messages`) or prompt/completion
+ * - `trace`: TRACE records (`messages` ending with the user turn + the `response`, as `trace build` writes them);
+ *            SFT examples: the paper's first training step is SFT on them
  * - `trl`:  TRL preference rows, standard (strings) or conversational, explicit or implicit prompt
  * - `alpaca`:   LLaMA-Factory alpaca (instruction/input + chosen/rejected, or output)
  * - `sharegpt`: LLaMA-Factory sharegpt (conversations + chosen/rejected from/value; IOPO groups as the official
  *               ranking rows conversations = [human x1, human x2], chosen = gpt y1, rejected = gpt y2)
  */
-export const FORMATS = ["iopo", "dpo", "sft", "trl", "alpaca", "sharegpt"] as const;
+export const FORMATS = ["iopo", "dpo", "sft", "trace", "trl", "alpaca", "sharegpt"] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Where a row came from, for DataError messages. */
@@ -49,5 +51,5 @@ export interface RowSource {
   line: number | undefined;
 }
 
-/** TRACE's (and Qwen's default template's) system prompt; omitted from LLaMA-Factory rows, which add it back. */
+/** TRACE's (and Qwen's default template's) system prompt. */
 export const DEFAULT_SYSTEM = "You are a helpful assistant.";

@@ -7,7 +7,7 @@ import {
   exportShareGptPair,
   exportShareGptSft,
 } from "./llamafactory.js";
-import { exportSftRow } from "./project.js";
+import { exportSftRow, exportTraceRow } from "./project.js";
 import { exportTrlPreference, type TrlStyle } from "./trl.js";
 import type { Dataset, Format } from "./types.js";
 
@@ -28,7 +28,8 @@ export function exportRows(ds: Dataset, format: Format, options: ExportOptions =
   if (ds.kind === "group") {
     if (format === "iopo") return ds.rows.map((g) => ({ ...g }));
     if (format === "sharegpt") return ds.rows.map((g, i) => exportShareGptGroup(g, src(i)));
-    if (format === "sft") throw new Error("IOPO groups -> sft: convert with SFT* expansion first (toKind)");
+    if (format === "sft" || format === "trace")
+      throw new Error(`IOPO groups -> ${format}: convert with SFT* expansion first (toKind)`);
     return exportRows({ kind: "pair", rows: ds.rows.flatMap(groupToDpoPairs) }, format, options);
   }
   if (ds.kind === "pair") {
@@ -48,6 +49,8 @@ export function exportRows(ds: Dataset, format: Format, options: ExportOptions =
   switch (format) {
     case "sft":
       return ds.rows.map(exportSftRow);
+    case "trace":
+      return ds.rows.map(exportTraceRow);
     case "alpaca":
       return ds.rows.map((r, i) => exportAlpacaSft(r, src(i)));
     case "sharegpt":

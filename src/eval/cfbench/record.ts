@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DataError } from "../../data/errors.js";
-import { readJsonOrJsonl, readUtf8 } from "../../data/jsonl.js";
+import { readJsonOrJsonl, readUtf8, validate } from "../../data/jsonl.js";
+import { withResponseField } from "../response-field.js";
 
 /**
  * One record of the upstream `data/cfbench_data.json` (PKU-Baichuan-MLSystemLab/CFBench). The file cannot be
@@ -39,12 +40,14 @@ const ResponseRowSchema = z.looseObject({ idx: z.number().int(), response: z.str
 
 /**
  * Read a responses file: upstream's `<model>_infer.json` (the data records with a `response` field) or JSONL
- * rows `{idx, response}`. Responses are paired with the data by `idx`. A null response becomes "" (scored).
+ * rows `{idx, response}` (or `text`, see ../response-field.ts). Responses are paired with the data by `idx`. A null
+ * response becomes "" (scored).
  */
 export function readCfbenchResponses(file: string): Map<number, string> {
-  readUtf8(file);
+  readUtf8(file, "a JSONL file or a JSON array");
   const out = new Map<number, string>();
-  for (const row of readJsonOrJsonl(file, ResponseRowSchema)) {
+  for (const raw of readJsonOrJsonl(file)) {
+    const row = { line: raw.line, value: validate(ResponseRowSchema, withResponseField(raw.value), file, raw.line) };
     if (out.has(row.value.idx)) throw new DataError(file, row.line, "idx", `duplicate idx ${row.value.idx}`);
     out.set(row.value.idx, row.value.response ?? "");
   }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DataError } from "../../data/errors.js";
-import { readJsonl, readJsonOrJsonl } from "../../data/jsonl.js";
+import { readJsonl, readJsonOrJsonl, validate } from "../../data/jsonl.js";
+import { withResponseField } from "../response-field.js";
 
 /**
  * A record of upstream `data/data_final.json` (thu-coai/ComplexBench, MIT). Field names are upstream's.
@@ -54,14 +55,18 @@ export type Pairing = "position" | "main_id";
  * Read an upstream generations file (JSONL `{main_id, model, instruction, generated}`) and pair it with the data:
  * by line position as upstream does (`zip(data, outputs)`, extra lines ignored, missing lines leave the record
  * unscored... upstream would silently drop them; we refuse), or by `main_id`. `generated: null` is kept as null
- * and sent to the judge as "None", as upstream.
+ * and sent to the judge as "None", as upstream. `response` or `text` is read as `generated` (the names of
+ * `iopo generate`, see ../response-field.ts).
  */
 export function readComplexbenchResponses(
   file: string,
   data: readonly ComplexbenchRecord[],
   pairing: Pairing,
 ): (string | null)[] {
-  const rows = readJsonl(file, GenerationSchema);
+  const rows = readJsonl(file).map(({ line, value }) => ({
+    line,
+    value: validate(GenerationSchema, withResponseField(value, "generated"), file, line),
+  }));
   if (pairing === "position") {
     if (rows.length < data.length)
       throw new DataError(

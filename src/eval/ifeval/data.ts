@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DataError } from "../../data/errors.js";
 import { readJsonl, validate } from "../../data/jsonl.js";
 import { bundledDataPath } from "../../util/paths.js";
+import { withResponseField } from "../response-field.js";
 import type { IfevalPrompt } from "./evaluate.js";
 import { KwargsError } from "./kwargs.js";
 import { buildInstruction, INSTRUCTION_REGISTRY } from "./registry.js";
@@ -88,12 +89,13 @@ function fromHarnessSample(row: unknown): unknown {
 }
 
 /**
- * Read a responses file: `{prompt, response}` or `{key, response}` per line, optionally with its own instructions;
- * lm-evaluation-harness sample logs (`{doc, filtered_resps}`) are read too.
+ * Read a responses file: `{prompt, response}` or `{key, response}` per line (`text` is read as `response`, see
+ * ../response-field.ts), optionally with its own instructions; lm-evaluation-harness sample logs
+ * (`{doc, filtered_resps}`) are read too.
  */
 export function readResponses(file: string): ResponseRow[] {
   return readJsonl(file).map(({ line, value: raw }) => {
-    const value = validate(ResponseRowSchema, fromHarnessSample(raw), file, line);
+    const value = validate(ResponseRowSchema, withResponseField(fromHarnessSample(raw)), file, line);
     if (value.prompt === undefined && value.key === undefined)
       throw new DataError(file, line, "prompt", "each response needs a prompt or a key to match it to its prompt");
     if ((value.instruction_id_list === undefined) !== (value.kwargs === undefined))

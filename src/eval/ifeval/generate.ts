@@ -55,10 +55,13 @@ export async function saveResponses(
   } finally {
     journal.close();
   }
-  writeJsonl(
-    file,
-    prompts.map((p) => done.get(p.prompt)!),
-  );
+  // One row per prompt in prompt order; prompts without a response (left out by the length check) are not written
+  // (scoring reports them as missing); rows of prompts outside this run (another --limit/--ids) are kept after them.
+  const asked = new Set(prompts.map((p) => p.prompt));
+  writeJsonl(file, [
+    ...prompts.flatMap((p) => (done.has(p.prompt) ? [done.get(p.prompt)!] : [])),
+    ...[...done.values()].filter((r) => !asked.has(r.prompt)),
+  ]);
 }
 
 /**

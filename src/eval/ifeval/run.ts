@@ -2,8 +2,16 @@ import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DataError } from "../../data/errors.js";
 import { type CreateChatModelOptions, createChatModel } from "../../llm/create-chat-model.js";
+import type { OverlongPolicy } from "../../model/context-fit.js";
 import { sha256 } from "../../util/hash.js";
-import { BUNDLED_INPUT_DATA, matchResponses, readPrompts, readResponses } from "./data.js";
+import {
+  BUNDLED_INPUT_DATA,
+  type LocatedPrompt,
+  matchResponses,
+  type ResponseRow,
+  readPrompts,
+  readResponses,
+} from "./data.js";
 import { generateResponses, pendingPrompts } from "./generate.js";
 import { generateLocally } from "./generate-local.js";
 import { buildMetrics, type IfevalScores, scoreResponses, writeOutputs } from "./score.js";
@@ -26,6 +34,14 @@ export interface IfevalRunOptions {
   maxNewTokens?: number;
   /** In-process generation: prompts decoded together. */
   batchSize?: number;
+  /** In-process generation: token limit per prompt + response (default: the model's max_position_embeddings). */
+  maxLength?: number;
+  /** In-process generation: a prompt over the limit is skipped (default; reported missing), truncated or an error. */
+  onOverlong?: OverlongPolicy;
+  /** Only the prompts with these keys (in data order); unknown keys are an error. */
+  ids?: readonly number[];
+  /** Only the first `limit` prompts (of the data, or of `ids`), in data order. */
+  limit?: number;
   /** Endpoint generation: the client stack's settings (concurrency, retries, cache, budget, dry run...). */
   llm?: Omit<CreateChatModelOptions, "model" | "baseUrl" | "env">;
   /** Environment for defaults such as OPENAI_BASE_URL and OPENAI_API_KEY (tests). */
@@ -91,14 +107,20 @@ function report(scores: IfevalScores, files: string[], io: Output): void {
 async function generate(
   options: IfevalRunOptions & { model: string },
   baseUrl: string,
-  inputData: string,
+  prompts: readonly LocatedPrompt[],
   responsesFile: string,
   io: Output,
 ): Promise<Record<string, unknown> | undefined> {
-  const prompts = readPrompts(inputData);
   const maxTokens = options.maxNewTokens ?? 1280;
   const env = options.env ?? process.env;
   const llm = createChatModel({ ...options.llm, model: options.model, baseUrl, env });
+  if (!options.llm?.dryRun) {
+    const source = options.baseUrl !== undefined ? "--base-url" : "$OPENAI_BASE_URL";
+    const limit = llm.promptLimit;
+    const guard =
+      limit && limit.tokens > 0 ? `; prompts over ${limit.tokens} tokens are not sent (${limit.source})` : "";
+    io.err(`iopo: model ${options.model} -> ${llm.endpoint} (from ${source})${guard}\n`);
+  }
   try {
     if (options.llm?.dryRun) {
       const todo = pendingPrompts(prompts, responsesFile);
@@ -139,6 +161,29 @@ async function generate(
   }
 }
 
+/** The prompts an evaluation covers: those with one of `ids` (keys), then the first `limit`; in data order. */
+export function selectPrompts(
+  prompts: readonly LocatedPrompt[],
+  select: { ids?: readonly number[]; limit?: number },
+): LocatedPrompt[] {
+  let out = [...prompts];
+  if (select.ids !== undefined) {
+    const want = new Set(select.ids);
+    const known = new Set(prompts.map((p) => p.key));
+    const missing = [...want].filter((k) => !known.has(k));
+    if (missing.length > 0)
+      throw new DataError(
+        prompts[0]?.file ?? "<prompts>",
+        undefined,
+        "key",
+        `--ids: no prompt with key ${missing.slice(0, 5).join(", ")}`,
+      );
+    out = out.filter((p) => p.key !== undefined && want.has(p.key));
+  }
+  if (select.limit !== undefined) out = out.slice(0, select.limit);
+  return out;
+}
+
 /**
  * Why these options cannot run, in the command's words (an endpoint without a model name, a model name that is
  * neither a model folder nor servable for lack of an endpoint, nothing to score), or undefined when they can.
@@ -146,13 +191,13 @@ async function generate(
 export function ifevalOptionsProblem(options: IfevalRunOptions): string | undefined {
   const env = options.env ?? process.env;
   if (options.model === undefined) {
-    if (options.baseUrl !== undefined) return "--endpoint needs --model NAME (the served model's name)";
+    if (options.baseUrl !== undefined) return "--base-url needs --model NAME (the served model's name)";
     if (options.responses === undefined)
-      return "give --responses FILE, or --endpoint URL --model NAME to generate the responses first";
+      return "give --responses FILE, or --base-url URL --model NAME (or --model-dir DIR) to generate the responses first";
     return undefined;
   }
   if (!isModelFolder(options.model) && (options.baseUrl ?? env.OPENAI_BASE_URL) === undefined)
-    return `--model ${options.model}: no model folder there, and no endpoint (--endpoint URL or $OPENAI_BASE_URL)`;
+    return `--model ${options.model}: no model folder there, and no endpoint (--base-url URL or $OPENAI_BASE_URL)`;
   return undefined;
 }
 
@@ -174,15 +219,21 @@ export async function evalIfeval(options: IfevalRunOptions, io: Output = stdio):
   const env = options.env ?? process.env;
   let responsesFile = options.responses;
   let generation: Record<string, unknown> | undefined;
+  const allPrompts = readPrompts(inputData);
+  const selecting = options.ids !== undefined || options.limit !== undefined;
+  const prompts = selecting ? selectPrompts(allPrompts, options) : allPrompts;
 
   if (options.model !== undefined) {
     responsesFile ??= join(outputDir, "responses.jsonl");
     // A model folder without an explicit endpoint means in-process generation (even if $OPENAI_BASE_URL is set).
     if (isModelFolder(options.model) && options.baseUrl === undefined) {
       const maxNewTokens = options.maxNewTokens ?? 1280;
-      const { generated, reused } = await generateLocally(readPrompts(inputData), options.model, responsesFile, {
+      const { generated, reused, skipped } = await generateLocally(prompts, options.model, responsesFile, {
         maxNewTokens,
         batchSize: options.batchSize ?? 16,
+        maxLength: options.maxLength,
+        onOverlong: options.onOverlong,
+        onWarning: (line) => io.err(`iopo eval ifeval: ${line}\n`),
         onResponse: (done, total) => {
           if (done % 25 === 0 || done === total) io.err(`generated ${done}/${total}\n`);
         },
@@ -195,17 +246,28 @@ export async function evalIfeval(options: IfevalRunOptions, io: Output = stdio):
         max_new_tokens: maxNewTokens,
         generated,
         reused,
+        skipped_overlong: skipped,
       };
     } else {
       const baseUrl = (options.baseUrl ?? env.OPENAI_BASE_URL)!;
-      generation = await generate({ ...options, model: options.model }, baseUrl, inputData, responsesFile, io);
+      generation = await generate({ ...options, model: options.model }, baseUrl, prompts, responsesFile, io);
       if (generation === undefined) return undefined;
     }
   }
   if (responsesFile === undefined) throw new Error("no responses file");
 
-  const prompts = readPrompts(inputData);
-  const responses = readResponses(responsesFile);
+  // With a selection, responses to the other prompts of the data are left out (not "unmatched").
+  const selected = new Set<LocatedPrompt>(prompts);
+  const outside = selecting ? allPrompts.filter((p) => !selected.has(p)) : [];
+  const outsideText = new Set(outside.map((p) => p.prompt));
+  const outsideKey = new Set(outside.map((p) => p.key));
+  const selectedText = new Set(prompts.map((p) => p.prompt));
+  const isOutside = (r: ResponseRow) =>
+    r.prompt !== undefined && selectedText.has(r.prompt)
+      ? false
+      : (r.prompt !== undefined && outsideText.has(r.prompt)) || (r.key !== undefined && outsideKey.has(r.key));
+  const allResponses = readResponses(responsesFile);
+  const responses = allResponses.filter((r) => !isOutside(r));
   const matching = matchResponses(prompts, responses);
   if (matching.matched.length === 0)
     throw new DataError(
@@ -220,6 +282,14 @@ export async function evalIfeval(options: IfevalRunOptions, io: Output = stdio):
   metrics.input_data = { file: resolve(inputData), sha256: sha256(readFileSync(inputData)) };
   metrics.responses = { file: resolve(responsesFile), sha256: sha256(readFileSync(responsesFile)) };
   if (generation) metrics.generation = generation;
+  if (selecting)
+    metrics.selection = {
+      ids: options.ids ? [...options.ids] : null,
+      limit: options.limit ?? null,
+      prompts: prompts.length,
+      of: allPrompts.length,
+      responses_outside: allResponses.length - responses.length,
+    };
   const scores: IfevalScores = { strict, loose, metrics };
   const files = writeOutputs(resolve(outputDir), scores);
   if (options.json) io.out(`${JSON.stringify(scores.metrics, null, 2)}\n`);

@@ -1,6 +1,6 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../util/atomic.js";
+import { ensureDir } from "../../util/path-error.js";
 import type { MatchedResponse, Matching } from "./data.js";
 import { type Accuracy, evaluateResponse, type PromptResult, summarize } from "./evaluate.js";
 import { type BuildContext, DEFAULT_BUILD_CONTEXT } from "./instruction.js";
@@ -40,6 +40,11 @@ export interface IfevalMetrics {
   responses?: { file: string; sha256: string };
   /** When the responses were generated first: model, endpoint, settings and the LLM stack's counters. */
   generation?: Record<string, unknown>;
+  /**
+   * With --ids / --limit: which prompts were evaluated (`prompts` of `of`); responses to the other prompts were
+   * left out (`responses_outside`), neither scored nor reported as unmatched.
+   */
+  selection?: { ids: number[] | null; limit: number | null; prompts: number; of: number; responses_outside: number };
 }
 
 /** Score every matched response in strict and loose mode, in input order. */
@@ -92,7 +97,7 @@ export function resultLines(results: readonly PromptResult[]): string {
 
 /** Write eval_results_strict.jsonl, eval_results_loose.jsonl and metrics.json into `dir`, each atomically. */
 export function writeOutputs(dir: string, scores: IfevalScores): string[] {
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const files = [
     [join(dir, "eval_results_strict.jsonl"), resultLines(scores.strict)],
     [join(dir, "eval_results_loose.jsonl"), resultLines(scores.loose)],

@@ -25,7 +25,12 @@
  * });
  * console.log(formatTraceTable(result.metrics)); // IF-S, IF-M, IF over all items
  * judge.close();
+ *
+ * // Or the whole `iopo eval trace` in one call (select, generate, judge, write metrics.json), here offline:
+ * // await evalTrace({ responsesFile: "responses.jsonl", offlineJudge: rulesJudge, outputDir: "runs/eval" });
  */
+export { checkTraceContext, type TraceContextCheck } from "./context-check.js";
+export { evalTrace, type TraceEvaluation, type TraceEvaluationOptions } from "./evaluate.js";
 export {
   type DimensionInfo,
   defaultJudgeKit,
@@ -46,7 +51,8 @@ export {
   type TraceItemForMetrics,
   type TraceMetrics,
 } from "./metrics.js";
-export { selectTraceRecords, writeTraceOutputs } from "./outputs.js";
+export { type OfflineTraceJudge, type OfflineVerdict, rulesJudge } from "./offline-judge.js";
+export { writeTraceOutputs } from "./outputs.js";
 export { readTraceData, readTraceResponses } from "./responses.js";
 export {
   formatTraceTable,
@@ -56,3 +62,4 @@ export {
   type TraceRunOptions,
   type TraceRunResult,
 } from "./run.js";
+export { selectTraceRecords, stratifiedSample, type TraceSelection } from "./select.js";

@@ -18,8 +18,12 @@ export interface TraceJudgeInput {
 }
 
 export interface TraceJudgeParse {
-  /** Per-constraint scores in the judge's order, or null when none could be read. */
-  scores: number[] | null;
+  /**
+   * Per-constraint scores in the judge's order, or null when none could be read. An offline judge (rules) may have
+   * no verdict on a constraint: its entry is null, and the item is left out of the IF rates (counted in
+   * `judge_coverage`), never counted as followed.
+   */
+  scores: (number | null)[] | null;
   /** `Constraints Overall Score: [[x]]` read with the released regex, or null. */
   overall: number | null;
   raw: string;

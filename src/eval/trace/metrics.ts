@@ -7,7 +7,9 @@ import type { DimensionInfo, TraceJudgeParse } from "./judge-kit.js";
  * - IF_overall: the released code's reading, followed iff `Constraints Overall Score: [[10]]`;
  * - IF_hybrid: IF, additionally vetoed when a rule check fails on one of the constraints (a rule failure is
  *   evidence of violation at any coverage); never a silent override: each metric names its source.
- * Items whose judge output does not parse count as not followed and are counted.
+ * Items whose judge output does not parse count as not followed and are counted. Items on which an offline judge has
+ * no verdict for some constraint (a score entry is null: no rule reads it) are not judged: they are left out of every
+ * rate and counted in `judge_coverage`, so a rate is over the items whose every constraint was judged.
  * IF-S are items with constraints_num == 1, IF-M those with >= 2. Breakdowns: by constraints_num, by
  * dimension and type (constraint level: share of constraints scored 10), unknown labels listed.
  */
@@ -31,6 +33,11 @@ const rate = (followed: number, n: number): Rate => ({
   pct: n === 0 ? null : Math.round((10000 * followed) / n) / 100,
 });
 
+/** Whether the judge gave a verdict on every constraint (always, for the LLM judge). */
+export function fullyJudged(item: TraceItemForMetrics): boolean {
+  return !(item.judge.scores ?? []).some((x) => x === null);
+}
+
 export function followedAllTen(item: TraceItemForMetrics): boolean {
   const s = item.judge.scores;
   return !item.judge.parse_error && s !== null && s.length === item.constraints_num && s.every((x) => x === 10);
@@ -50,7 +57,23 @@ function constraintScore(item: TraceItemForMetrics, k: number): number | null {
   return item.judge.scores[k] ?? null;
 }
 
+/** How much of the set the judge could judge (all of it for the LLM judge; offline rule judges may cover less). */
+export interface JudgeCoverage {
+  items: number;
+  /** Items whose every constraint got a verdict: the denominator of every rate. */
+  judged_items: number;
+  /** Items left out of the rates because some constraint has no verdict. */
+  unjudged_items: number;
+  constraints: number;
+  judged_constraints: number;
+  /** Constraints without a verdict (counted separately, never as followed). */
+  unjudged_constraints: number;
+  /** judged_constraints / constraints, in percent. */
+  constraint_coverage_pct: number | null;
+}
+
 export interface TraceMetrics {
+  /** Records evaluated (judged or not; the rates are over `judge_coverage.judged_items`). */
   n: number;
   IF: Rate;
   IF_overall: Rate;
@@ -64,6 +87,7 @@ export interface TraceMetrics {
   by_dimension: Record<string, { type: string; label: string; constraints: Rate }>;
   by_type: Record<string, { constraints: Rate }>;
   unknown_labels: Record<string, number>;
+  judge_coverage: JudgeCoverage;
   hybrid: HybridReport;
 }
 
@@ -134,10 +158,36 @@ export function hybridDisagreements(
   return out;
 }
 
+/** What IF / IF_overall mean for the LLM judge (B.5 prompt); offline judges give their own. */
+export const LLM_METRIC_SOURCES: TraceMetrics["metric_sources"] = {
+  IF: "judge Fine Grained Score: every constraint scored 10 and one score per constraint (paper eq. 3)",
+  IF_overall: "judge `Constraints Overall Score: [[10]]` (the released TRACE judge code's only reading)",
+  IF_hybrid: "IF, vetoed for items where a rule check fails on any constraint (rule verdicts never raise a score)",
+};
+
 export function computeTraceMetrics(
-  items: readonly TraceItemForMetrics[],
+  allItems: readonly TraceItemForMetrics[],
   dimension: (label: string) => DimensionInfo | undefined,
+  sources: TraceMetrics["metric_sources"] = LLM_METRIC_SOURCES,
 ): TraceMetrics {
+  // Items with a constraint the judge could not judge are not judged at all (their other verdicts would make the
+  // rate depend on which constraints happen to have a rule).
+  const items = allItems.filter(fullyJudged);
+  const constraintsOf = (xs: readonly TraceItemForMetrics[]) => xs.reduce((a, i) => a + i.constraints_num, 0);
+  const unjudgedConstraints = allItems.reduce((a, i) => a + (i.judge.scores ?? []).filter((x) => x === null).length, 0);
+  const totalConstraints = constraintsOf(allItems);
+  const coverage: JudgeCoverage = {
+    items: allItems.length,
+    judged_items: items.length,
+    unjudged_items: allItems.length - items.length,
+    constraints: totalConstraints,
+    judged_constraints: totalConstraints - unjudgedConstraints,
+    unjudged_constraints: unjudgedConstraints,
+    constraint_coverage_pct:
+      totalConstraints === 0
+        ? null
+        : Math.round((10000 * (totalConstraints - unjudgedConstraints)) / totalConstraints) / 100,
+  };
   const count = (xs: readonly TraceItemForMetrics[], f: (i: TraceItemForMetrics) => boolean) => xs.filter(f).length;
   const three = (xs: readonly TraceItemForMetrics[]) => ({
     IF: rate(count(xs, followedAllTen), xs.length),
@@ -207,13 +257,9 @@ export function computeTraceMetrics(
   const overallOnly = count(items, (i) => !followedAllTen(i) && followedOverall(i));
   const fgFail = (i: TraceItemForMetrics) => Boolean(i.judge.parse_error) || i.judge.scores === null;
   return {
-    n: items.length,
+    n: allItems.length,
     ...all,
-    metric_sources: {
-      IF: "judge Fine Grained Score: every constraint scored 10 and one score per constraint (paper eq. 3)",
-      IF_overall: "judge `Constraints Overall Score: [[10]]` (the released TRACE judge code's only reading)",
-      IF_hybrid: "IF, vetoed for items where a rule check fails on any constraint (rule verdicts never raise a score)",
-    },
+    metric_sources: sources,
     readings_disagree: { total: allTenOnly + overallOnly, all_ten_only: allTenOnly, overall_only: overallOnly },
     parse_failures: {
       fine_grained: count(items, fgFail),
@@ -228,6 +274,7 @@ export function computeTraceMetrics(
     ),
     by_type: Object.fromEntries([...typeAcc].map(([t, a]) => [t, { constraints: rate(a.ok, a.n) }])),
     unknown_labels: unknown,
+    judge_coverage: coverage,
     hybrid,
   };
 }

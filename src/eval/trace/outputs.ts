@@ -5,17 +5,6 @@ import { writeFileAtomic } from "../../util/atomic.js";
 import { hybridDisagreements } from "./metrics.js";
 import type { TraceRunResult } from "./run.js";
 
-/** The records an evaluation covers: those with one of `ids` (comma-separated), then the first `limit`. */
-export function selectTraceRecords(records: TraceRecord[], select: { ids?: string; limit?: number }): TraceRecord[] {
-  let out = records;
-  if (select.ids) {
-    const want = new Set(select.ids.split(",").map((s) => s.trim()));
-    out = out.filter((r) => want.has(r.id));
-  }
-  if (select.limit !== undefined) out = out.slice(0, select.limit);
-  return out;
-}
-
 /**
  * Write a TRACE evaluation into `outDir`: results.jsonl (per record), hybrid_disagreements.jsonl (constraints where
  * a rule check and the judge disagree) and metrics.json (IF / IF-S / IF-M, then the run's provenance extended with

@@ -5,28 +5,38 @@ import { detectRules } from "../../judge/rules/detect.js";
 import type { ConstraintCheck } from "../../judge/rules/types.js";
 import type { ChatModel } from "../../llm/types.js";
 import { mapPool } from "../../util/map-pool.js";
-import type { JudgeLang, TraceJudgeKit, TraceJudgeParse } from "./judge-kit.js";
+import { defaultJudgeKit, type JudgeLang, type TraceJudgeKit, type TraceJudgeParse } from "./judge-kit.js";
 import { computeTraceMetrics, followedAllTen, followedHybrid, followedOverall, type TraceMetrics } from "./metrics.js";
+import type { OfflineTraceJudge } from "./offline-judge.js";
 
 export interface TraceRunOptions {
   records: readonly TraceRecord[];
   /** Existing responses by record id; the others are generated with `generator`. */
   responses?: ReadonlyMap<string, string>;
+  /** The model under test: an endpoint (src/llm), the in-process engine (EngineChatModel), the world... */
   generator?: ChatModel;
   /** Paper: vLLM at temperature 0.1. */
   generation: { temperature: number; top_p?: number; max_tokens?: number };
-  judge: ChatModel;
-  /** Paper's evaluator config: GPT-4o, temperature 0.0, top_p 0.8. */
-  judgeTemperature: number;
+  /** The LLM judge (B.5 prompt and parser of `kit`). Give this or `offlineJudge`. */
+  judge?: ChatModel;
+  /** A judge that needs no endpoint (offline-judge.ts: the rule checks, the constraint world's checker). */
+  offlineJudge?: OfflineTraceJudge;
+  /** Paper's evaluator config: GPT-4o, temperature 0.0, top_p 0.8. Default 0. */
+  judgeTemperature?: number;
   judgeTopP?: number;
   judgeMaxTokens?: number;
-  /** Extra judge calls when the output does not parse (fine-grained scores or overall missing). */
-  reask: number;
-  kit: TraceJudgeKit;
-  /** Run the rule checks of the hybrid judge beside the LLM judge. */
-  rules: boolean;
-  concurrency: number;
+  /** Extra judge calls when the output does not parse (fine-grained scores or overall missing). Default 0. */
+  reask?: number;
+  /** Prompt, parser and taxonomy of the LLM judge; the taxonomy serves every judge. Default: defaultJudgeKit. */
+  kit?: TraceJudgeKit;
+  /** Run the rule checks of the hybrid judge beside the judge (default true; off for the rules judge itself). */
+  rules?: boolean;
+  /** Calls in flight (default 8). */
+  concurrency?: number;
+  /** Called as each record is generated, resp. judged (so progress is reported as work happens). */
   onProgress?: (stage: "generate" | "judge", done: number, total: number) => void;
+  /** Called when a stage starts, with its number of records (before its first record is done). */
+  onStart?: (stage: "generate" | "judge", total: number) => void;
 }
 
 export interface TraceItemResult {
@@ -43,11 +53,15 @@ export interface TraceRunResult {
   items: TraceItemResult[];
   metrics: TraceMetrics;
   provenance: {
+    /** "llm" (the B.5 LLM judge) or the offline judge's name ("rules", "world"). */
+    judge: string;
+    /** The LLM judge's model, or the offline judge's name. */
     judge_model: string;
-    judge_temperature: number;
+    judge_temperature: number | null;
     judge_top_p: number | null;
     judge_kit: string;
-    judge_template_hash: Record<JudgeLang, string>;
+    /** Hashes of the LLM judge's prompt templates; null for an offline judge (no prompt). */
+    judge_template_hash: Record<JudgeLang, string> | null;
     generator_model: string | null;
     generation: TraceRunOptions["generation"];
     reask: number;
@@ -70,18 +84,42 @@ function needsReask(p: TraceJudgeParse): boolean {
   return Boolean(p.parse_error) || p.scores === null || p.overall === null;
 }
 
+type ResolvedOptions = TraceRunOptions & {
+  kit: TraceJudgeKit;
+  judgeTemperature: number;
+  reask: number;
+  rules: boolean;
+  concurrency: number;
+};
+
+/** An offline judge's verdicts in the LLM judge's result shape (overall = 10 iff every constraint is met). */
+function judgeOffline(judge: OfflineTraceJudge, record: TraceRecord, response: string): TraceItemResult["judge"] {
+  const v = judge.judge(record, response);
+  const judged = v.scores.every((x) => x !== null);
+  const raw = v.evidence.map((e, k) => `${k + 1}. ${v.scores[k] ?? "-"}: ${e}`).join("\n");
+  return {
+    scores: v.scores,
+    overall: judged ? (v.scores.every((x) => x === 10) ? 10 : 0) : null,
+    raw,
+    lang: judgeLang(userPrompt(record)),
+    rounds: 0,
+    raw_rounds: [],
+  };
+}
+
 async function judgeOne(
   record: TraceRecord,
   response: string,
-  options: TraceRunOptions,
+  options: ResolvedOptions,
 ): Promise<TraceItemResult["judge"]> {
+  if (options.offlineJudge) return judgeOffline(options.offlineJudge, record, response);
   const query = userPrompt(record);
   const lang = judgeLang(query);
   const prompt = options.kit.buildPrompt({ query, constraints: record.constraints_splits, response }, lang);
   const raws: string[] = [];
   let best: TraceJudgeParse | undefined;
   for (let round = 0; round <= options.reask; round++) {
-    const res = await options.judge.chat(
+    const res = await options.judge!.chat(
       {
         messages: [{ role: "user", content: prompt }],
         temperature: options.judgeTemperature,
@@ -100,13 +138,29 @@ async function judgeOne(
   return { ...best!, lang, rounds: raws.length, raw_rounds: raws };
 }
 
-/** Generate (if needed), judge every record, run the rule checks, and compute the metrics. */
-export async function runTrace(options: TraceRunOptions): Promise<TraceRunResult> {
+/**
+ * Generate (if needed), judge every record, run the rule checks, and compute the metrics. A library call (the CLI
+ * and the demo's experiment use it alike): errors are thrown, nothing exits.
+ */
+export async function runTrace(given: TraceRunOptions): Promise<TraceRunResult> {
+  if ((given.judge === undefined) === (given.offlineJudge === undefined))
+    throw new Error("runTrace: give exactly one judge (`judge`, an LLM, or `offlineJudge`)");
+  const options: ResolvedOptions = {
+    ...given,
+    kit: given.kit ?? defaultJudgeKit,
+    judgeTemperature: given.judgeTemperature ?? 0,
+    reask: given.reask ?? 0,
+    // The rule judge is the rule checks: running them again beside it would only repeat its verdicts.
+    rules: (given.rules ?? true) && given.offlineJudge?.name !== "rules",
+    concurrency: given.concurrency ?? 8,
+  };
+  options.offlineJudge?.prepare?.(options.records);
   const responses = new Map<string, string>(options.responses ?? []);
   const todo = options.records.filter((r) => !responses.has(r.id));
   if (todo.length > 0 && !options.generator)
     throw new Error(`${todo.length} records have no response (first id ${todo[0].id}) and no model was given`);
   let done = 0;
+  if (todo.length > 0) options.onStart?.("generate", todo.length);
   await mapPool(todo, options.concurrency, async (r) => {
     const res = await options.generator!.chat(
       {
@@ -122,6 +176,7 @@ export async function runTrace(options: TraceRunOptions): Promise<TraceRunResult
   });
 
   done = 0;
+  options.onStart?.("judge", options.records.length);
   const items = await mapPool(options.records, options.concurrency, async (record): Promise<TraceItemResult> => {
     const response = responses.get(record.id)!;
     const judge = await judgeOne(record, response, options);
@@ -142,15 +197,17 @@ export async function runTrace(options: TraceRunOptions): Promise<TraceRunResult
       followed: { all_ten: followedAllTen(base), overall: followedOverall(base), hybrid: followedHybrid(base) },
     };
   });
+  const offline = options.offlineJudge;
   return {
     items,
-    metrics: computeTraceMetrics(items, options.kit.dimension),
+    metrics: computeTraceMetrics(items, options.kit.dimension, offline?.sources),
     provenance: {
-      judge_model: options.judge.model,
-      judge_temperature: options.judgeTemperature,
-      judge_top_p: options.judgeTopP ?? null,
-      judge_kit: options.kit.source,
-      judge_template_hash: { zh: options.kit.templateHash("zh"), en: options.kit.templateHash("en") },
+      judge: offline?.name ?? "llm",
+      judge_model: offline?.name ?? options.judge!.model,
+      judge_temperature: offline ? null : options.judgeTemperature,
+      judge_top_p: offline ? null : (options.judgeTopP ?? null),
+      judge_kit: offline?.name ?? options.kit.source,
+      judge_template_hash: offline ? null : { zh: options.kit.templateHash("zh"), en: options.kit.templateHash("en") },
       generator_model: options.generator?.model ?? null,
       generation: options.generation,
       reask: options.reask,
@@ -179,6 +236,13 @@ export function formatTraceTable(m: TraceMetrics): string {
       .sort((a, b) => b[1].constraints.n - a[1].constraints.n)
       .map(([k, v]) => `  ${`${v.type}/${k}`.padEnd(62)} ${p(v.constraints)}`),
   ];
+  const c = m.judge_coverage;
+  if (c.unjudged_items > 0)
+    lines.push(
+      `judge coverage: ${c.judged_items} of ${c.items} items judged (every constraint has a verdict); ` +
+        `${c.unjudged_items} left out of the rates; constraints with a verdict ${c.judged_constraints}/${c.constraints} ` +
+        `(${c.constraint_coverage_pct}%)`,
+    );
   const unknown = Object.entries(m.unknown_labels);
   if (unknown.length > 0)
     lines.push(`unknown labels: ${unknown.map(([l, c]) => `${JSON.stringify(l)} x${c}`).join(", ")}`);

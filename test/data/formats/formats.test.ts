@@ -52,7 +52,7 @@ describe("official IOPO example (data/trace/iopo_example.json)", () => {
     expect(rows).toEqual(raw);
     expect(Object.keys(rows[0])).toEqual(["conversations", "chosen", "rejected"]);
   });
-  it("groups with TRACE's default system prompt export without a system column", () => {
+  it("groups with TRACE's default system prompt export it in the system column (templates' defaults differ)", () => {
     const g: IopoGroup = {
       x1: {
         messages: [
@@ -77,6 +77,7 @@ describe("official IOPO example (data/trace/iopo_example.json)", () => {
         ],
         chosen: { from: "gpt", value: "A" },
         rejected: { from: "gpt", value: "B" },
+        system: "You are a helpful assistant.",
       },
     ]);
     const custom = { ...g, x1: { messages: [{ role: "system" as const, content: "S" }, g.x1.messages[1]] } };

@@ -32,13 +32,10 @@ function groups(withSystem: ChatMessage | undefined): IopoGroup[] {
     y2: `y2 ${t}`,
   }));
 }
-// The default system prompt is left to the chat template by LLaMA-Factory rows, so it does not survive them.
-const stripDefault = (ds: Dataset): Dataset =>
-  JSON.parse(JSON.stringify(ds).replaceAll(`${JSON.stringify(system)},`, ""));
 
 describe("round trips through every format", () => {
-  for (const sys of [undefined, customSystem]) {
-    const label = sys ? "custom system" : "no system";
+  for (const sys of [undefined, system, customSystem]) {
+    const label = sys ? `system "${sys.content}"` : "no system";
     it(`groups -> iopo / sharegpt -> groups (${label})`, () => {
       const ds: Dataset = { kind: "group", rows: groups(sys) };
       expect(reimport(exportRows(ds, "iopo"))).toEqual(ds);
@@ -50,16 +47,21 @@ describe("round trips through every format", () => {
       for (const f of ["dpo", "trl", "alpaca", "sharegpt"] as Format[])
         expect(reimport(exportRows(noIds, f))).toEqual(noIds);
     });
-    it(`sft -> sft / alpaca / sharegpt -> sft (${label})`, () => {
+    it(`sft -> sft / trace / alpaca / sharegpt -> sft (${label})`, () => {
       const sft = toKind({ kind: "group", rows: groups(sys) }, "sft");
       const noIds = { kind: "sft", rows: sft.rows.map(({ id: _id, ...p }) => p) } as Dataset;
-      for (const f of ["sft", "alpaca", "sharegpt"] as Format[]) expect(reimport(exportRows(noIds, f))).toEqual(noIds);
+      for (const f of ["sft", "trace", "alpaca", "sharegpt"] as Format[])
+        expect(reimport(exportRows(noIds, f))).toEqual(noIds);
     });
   }
-  it("the default system prompt is dropped by LLaMA-Factory rows only", () => {
+  it("every system prompt, TRACE's default included, survives LLaMA-Factory rows (the system column)", () => {
     const ds: Dataset = { kind: "group", rows: groups(system) };
-    expect(reimport(exportRows(ds, "iopo"))).toEqual(ds);
-    expect(reimport(exportRows(ds, "sharegpt"))).toEqual(stripDefault(ds));
+    const rows = exportRows(ds, "sharegpt");
+    expect(rows.every((r) => r.system === system.content)).toBe(true);
+    expect(reimport(rows)).toEqual(ds);
+    const sft = toKind(ds, "sft");
+    for (const f of ["alpaca", "sharegpt"] as Format[])
+      expect(exportRows(sft, f).every((r) => r.system === system.content)).toBe(true);
   });
   it("multi-turn prompts survive alpaca history and sharegpt turns", () => {
     const prompt: ChatMessage[] = [

@@ -1,0 +1,104 @@
+import { encodeTrainingExample } from "../model/chat-encoding.js";
+import { loadModelFolder } from "../model/model-folder.js";
+import type { TrainConfig } from "./config.js";
+import type { TrainingData } from "./dataset.js";
+import {
+  rowSequences,
+  type SequenceEncoder,
+  type TrainRow,
+  type TruncationStats,
+  truncationStats,
+} from "./sequences.js";
+
+/**
+ * What `train --dry-run` checks without loading any weights: the model folder (config.json, tokenizer, chat template,
+ * a weights file present; a missing or broken folder is a DataError naming it), and the token lengths of every
+ * example under the model's own chat template, against `max_length` and the model's `max_position_embeddings`.
+ * An example's length is that of its longest sequence (an IOPO group has four, a DPO pair two), before truncation.
+ */
+export interface LengthReport {
+  model: string;
+  max_length: number;
+  max_position_embeddings: number;
+  /** Training + validation examples. */
+  examples: number;
+  sequences: number;
+  /** Distribution of the examples' lengths in tokens (nearest-rank percentiles). */
+  lengths: { min: number; p50: number; p90: number; p99: number; max: number; mean: number };
+  /** Examples longer than max_length: training truncates them (counts by what is cut in `truncation`). */
+  over_max_length: number;
+  /** Examples longer than max_position_embeddings. */
+  over_max_position_embeddings: number;
+  /** What max_length does to the data (the same numbers training reports at its start). */
+  truncation: TruncationStats;
+  /** Problems worth a line before training starts. */
+  warnings: string[];
+}
+
+export function trainLengthReport(cfg: TrainConfig, data: TrainingData): LengthReport {
+  const folder = loadModelFolder(cfg.model_name_or_path, { loadWeights: false });
+  const codec = { tokenizer: folder.tokenizer, chatTemplate: folder.chatTemplate };
+  let raw: number[] = [];
+  const encode: SequenceEncoder = (prompt, response) => {
+    const e = encodeTrainingExample(codec, { conversation: prompt, response }, cfg.dataset);
+    raw.push(e.ids.length);
+    return { ids: e.ids, responseStart: e.responseStart, promptSuffix: e.promptSuffix };
+  };
+  const rows = [...data.train.rows, ...data.eval.rows] as TrainRow[];
+  const lengths: number[] = [];
+  let sequences = 0;
+  const truncated = rows.map((row) => {
+    raw = [];
+    const seqs = rowSequences(row, cfg.method, encode, cfg.max_length, cfg.truncation_mode);
+    lengths.push(Math.max(...raw));
+    sequences += raw.length;
+    return seqs;
+  });
+  const positions = folder.config.max_position_embeddings;
+  const sorted = [...lengths].sort((a, b) => a - b);
+  const rank = (q: number) => (sorted.length ? sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] : 0);
+  const overPositions = lengths.filter((n) => n > positions).length;
+  const warnings: string[] = [];
+  if (cfg.max_length > positions) {
+    const beyond = lengths.filter((n) => Math.min(n, cfg.max_length) > positions).length;
+    warnings.push(
+      `max_length ${cfg.max_length} is larger than the model's max_position_embeddings ${positions}` +
+        (beyond > 0
+          ? `: ${beyond} example(s) would still be longer than ${positions} tokens after truncation; set max_length <= ${positions}`
+          : ""),
+    );
+  }
+  return {
+    model: cfg.model_name_or_path,
+    max_length: cfg.max_length,
+    max_position_embeddings: positions,
+    examples: rows.length,
+    sequences,
+    lengths: {
+      min: sorted[0] ?? 0,
+      p50: rank(0.5),
+      p90: rank(0.9),
+      p99: rank(0.99),
+      max: sorted.at(-1) ?? 0,
+      mean: lengths.length ? Math.round((10 * lengths.reduce((a, b) => a + b, 0)) / lengths.length) / 10 : 0,
+    },
+    over_max_length: lengths.filter((n) => n > cfg.max_length).length,
+    over_max_position_embeddings: overPositions,
+    truncation: truncationStats(truncated),
+    warnings,
+  };
+}
+
+export function formatLengthReport(r: LengthReport): string {
+  const l = r.lengths;
+  const lines = [
+    `model ${r.model}: max_position_embeddings ${r.max_position_embeddings}; max_length ${r.max_length}`,
+    `token lengths of ${r.examples} examples (${r.sequences} sequences, longest per example, chat template applied): ` +
+      `min ${l.min}, median ${l.p50}, p90 ${l.p90}, p99 ${l.p99}, max ${l.max}, mean ${l.mean}`,
+    `${r.over_max_length} example(s) longer than max_length ${r.max_length} (truncated in training: ` +
+      `${r.truncation.prompts} prompts, ${r.truncation.responses} responses cut); ` +
+      `${r.over_max_position_embeddings} longer than max_position_embeddings ${r.max_position_embeddings}`,
+    ...r.warnings.map((w) => `warning: ${w}`),
+  ];
+  return `${lines.join("\n")}\n`;
+}
