@@ -200,6 +200,10 @@ export function verdict(
           : `The paper's claim holds only in part on IF-M in this run: IOPO's mean is above ${names(won)} but not above ${names(claim.filter((c) => c.diff <= 0))}.`,
     );
   }
+  for (const [a, b] of identicalRows(methods, runs))
+    out.push(
+      `${label(a)} and ${label(b)} are equal in every metric at every seed: they trained the same loss on the same examples.`,
+    );
   for (const k of headline.slice(0, 1)) {
     let top: string | undefined;
     for (const m of methods) {
@@ -208,6 +212,24 @@ export function verdict(
     }
     if (top) out.push(`Best mean ${metricLabel(k)}: ${label(top)} (${fmt(summary[top][k])}).`);
   }
+  return out;
+}
+
+/**
+ * Method rows whose finished runs have the same seeds and the same value of every metric at each seed: two names for
+ * one training (e.g. DPO* and the ablation without input preference, whose output pairs train as DPO examples).
+ */
+export function identicalRows(methods: readonly MethodInfo[], runs: readonly RunOutcome[]): [string, string][] {
+  const key = (id: string) => {
+    const rs = runs.filter((r) => r.method === id && r.status === "done").sort((x, y) => x.seed - y.seed);
+    if (rs.length === 0 || rs.some((r) => Object.keys(r.metrics).length === 0)) return undefined;
+    return JSON.stringify(rs.map((r) => [r.seed, Object.entries(r.metrics).sort(([x], [y]) => x.localeCompare(y))]));
+  };
+  const rows = methods.filter((m) => m.kind !== "start").map((m) => ({ id: m.id, key: key(m.id) }));
+  const out: [string, string][] = [];
+  rows.forEach((a, i) => {
+    for (const b of rows.slice(i + 1)) if (a.key !== undefined && a.key === b.key) out.push([a.id, b.id]);
+  });
   return out;
 }
 

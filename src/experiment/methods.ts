@@ -46,7 +46,8 @@ export const KNOWN_METHODS: Record<
     method: "iopo_output_only",
     data: "iopo",
     label: "w/o input pref.",
-    description: "IOPO ablation keeping only the output preference (Table 4: x fixed, y1 vs y2)",
+    description:
+      "IOPO ablation keeping only the output preference (Table 4: x fixed, y1 vs y2); its two pairs train as separate DPO examples, so it is DPO* under another name",
   },
   simpo: {
     method: "simpo",
@@ -64,7 +65,8 @@ export const KNOWN_METHODS: Record<
     method: "dpo",
     data: "iopo",
     label: "DPO*",
-    description: "DPO on the IOPO groups' two output pairs (x1: y1 > y2, x2: y2 > y1): IOPO's tokens (figure 4)",
+    description:
+      "DPO on the IOPO groups' two output pairs (x1: y1 > y2, x2: y2 > y1): IOPO's tokens (figure 4); the same training as the ablation without input preference",
   },
   sft_star: {
     method: "sft",

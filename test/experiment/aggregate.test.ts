@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   aggregate,
+  identicalRows,
   METRICS,
   type RunOutcome,
   resultsMarkdown,
@@ -102,6 +103,24 @@ describe("aggregate", () => {
     });
     expect(lost.verdict.join("\n")).toContain("The paper's claim does not hold on IF-M in this run");
     expect(lost.verdict.join("\n")).toContain("-20.0 points (IOPO higher in 0 of 2 seeds; the gap is larger");
+  });
+
+  it("names rows that are equal in every metric at every seed, and only those", () => {
+    const rows: MethodInfo[] = [
+      ...methods,
+      { id: "dpo_star", label: "DPO*", kind: "method", description: "s" },
+      { id: "iopo_output_only", label: "w/o input pref.", kind: "method", description: "o" },
+    ];
+    const same = [run("dpo_star", 1, 30), run("dpo_star", 2, 40), run("iopo_output_only", 2, 40)];
+    const twins = [...runs, ...same, run("iopo_output_only", 1, 30)];
+    expect(identicalRows(rows, twins)).toEqual([["dpo_star", "iopo_output_only"]]);
+    const r2 = aggregate({ name: "t", plan: {}, seeds: [1, 2], methods: rows, runs: twins, phases: [], data: {} });
+    expect(r2.verdict).toContain(
+      "DPO* and w/o input pref. are equal in every metric at every seed: they trained the same loss on the same examples.",
+    );
+    // one value apart, or a seed missing: not the same
+    expect(identicalRows(rows, [...runs, ...same, run("iopo_output_only", 1, 30.1)])).toEqual([]);
+    expect(identicalRows(rows, [...runs, ...same])).toEqual([]);
   });
 
   it("writes a markdown table with the best mean per column in bold, failures and wall time", () => {
