@@ -31,7 +31,8 @@ import type { ExperimentResults, MethodInfo } from "./results.js";
  *   data/                    see data.ts
  *   models/base, models/sft  the starting model and the SFT checkpoint (an `iopo train` output folder)
  *   train/<method>/seed-<s>  one `iopo train` output folder per method and seed
- *   eval/<row>/seed-<s>      one `eval trace` folder per evaluated checkpoint (results.jsonl, metrics.json)
+ *   eval/<row>/seed-<s>      one `eval trace` folder per evaluated checkpoint (results.jsonl, metrics.json), with
+ *                            ifeval/, cfbench/, complexbench/ inside for the plan's benchmarks (benchmarks.ts)
  *   results.json, results.md the table (see results.ts)
  */
 
