@@ -73,7 +73,31 @@ export const METRICS: MetricInfo[] = [
     higher_is_better: true,
     description: "held-out groups with log p(y2|x2) > log p(y1|x2)",
   },
+  ...[
+    ["prompt_level_strict_acc", "P-S", "prompts whose every instruction holds on the response itself"],
+    ["inst_level_strict_acc", "I-S", "instructions that hold on the response itself"],
+    ["prompt_level_loose_acc", "P-L", "prompts whose every instruction holds on one of the 8 loose variants"],
+    ["inst_level_loose_acc", "I-L", "instructions that hold on one of the 8 loose variants"],
+  ].map(([id, label, description]) => benchmarkMetric("IFEval", `ifeval/${id}`, label, description)),
+  ...[
+    ["CSR", "share of an item's criteria met, averaged over items"],
+    ["ISR", "items whose every criterion is met"],
+    ["PSR", "items whose primary needs are all met and secondary needs mostly met (upstream's priority rule)"],
+  ].map(([id, description]) => benchmarkMetric("CFBench", `cfbench/${id}`, id, description)),
+  benchmarkMetric("ComplexBench", "complexbench/DRFR", "DRFR", "scoring questions met, with dependency masking"),
 ];
+
+function benchmarkMetric(group: string, id: string, label: string, description: string): MetricInfo {
+  const short = group === "ComplexBench" ? "CB" : group === "CFBench" ? "CFB" : "IFEval";
+  return {
+    id,
+    label: `${short} ${label}`,
+    group,
+    unit: "%",
+    higher_is_better: true,
+    description: `${group}: ${description} (\`iopo eval ${group.toLowerCase()}\`)`,
+  };
+}
 
 export function stat(values: readonly number[]): Stat {
   const n = values.length;
@@ -162,7 +186,15 @@ export function verdict(
 ): string[] {
   const has = (id: string) => methods.some((m) => m.id === id);
   if (!has("iopo")) return ["IOPO is not among the methods of this plan; no comparison with the paper's claim."];
-  const headline = ["if_m", "if_ood", "if_s", "pref_acc"].filter((k) => metrics.some((m) => m.id === k));
+  const headline = [
+    "if_m",
+    "if_ood",
+    "if_s",
+    "pref_acc",
+    "ifeval/prompt_level_strict_acc",
+    "cfbench/PSR",
+    "complexbench/DRFR",
+  ].filter((k) => metrics.some((m) => m.id === k));
   const label = (id: string) => methods.find((m) => m.id === id)?.label ?? id;
   const metricLabel = (id: string) => metrics.find((m) => m.id === id)?.label ?? id;
   const out: string[] = [];

@@ -1,12 +1,15 @@
 import { existsSync } from "node:fs";
 import { stringify } from "yaml";
+import { readCfbenchData } from "../eval/cfbench/record.js";
+import { readComplexbenchData } from "../eval/complexbench/record.js";
+import { BUNDLED_INPUT_DATA, readPrompts } from "../eval/ifeval/data.js";
 import { readTraceData } from "../eval/trace/responses.js";
 import { costUsd, resolvePrice } from "../llm/prices.js";
 import { resolveConfig } from "../train/config.js";
 import { loadTrainingData } from "../train/dataset.js";
 import { DataPlan } from "../train/plan.js";
 import { resolveMethods, START_ROWS } from "./methods.js";
-import type { ResolvedPlan } from "./plan.js";
+import { hasTraceRecords, type ResolvedPlan } from "./plan.js";
 
 /**
  * `iopo experiment --dry-run`: what a plan would do before it does it - the resolved plan, every training run with
@@ -68,15 +71,26 @@ export function describePlan(plan: ResolvedPlan, outputDir: string): string {
   );
 
   let evalItems: number | undefined;
+  const trace = hasTraceRecords(plan);
   if (plan.data.source === "world") {
     const w = plan.data.world!;
     evalItems = w.eval_items_per_count * w.eval_max_constraints;
   } else if (files.eval_trace && existsSync(files.eval_trace)) evalItems = readTraceData(files.eval_trace).length;
   if (evalItems !== undefined && plan.eval.trace.limit) evalItems = Math.min(evalItems, plan.eval.trace.limit);
-  lines.push(`evaluation items per checkpoint: ${evalItems ?? "unknown (the evaluation file is built by the plan)"}`);
+  lines.push(
+    trace
+      ? `evaluation items per checkpoint: ${evalItems ?? "unknown (the evaluation file is built by the plan)"}`
+      : "TRACE evaluation: none (no data.files.eval_trace)",
+  );
+  const bench = benchmarkSizes(plan);
+  if (bench.length > 0) {
+    lines.push("benchmarks per checkpoint (in-process greedy generation, eval/<row>/seed-<s>/<benchmark>/):");
+    for (const b of bench) lines.push(`  ${b.name.padEnd(13)} ${b.text}`);
+  }
 
   lines.push("", "LLM calls:");
-  if (plan.data.source === "world" && plan.eval.trace.judge === "world") {
+  const judged = bench.filter((b) => b.judge !== undefined);
+  if (plan.data.source === "world" && plan.eval.trace.judge === "world" && judged.length === 0) {
     lines.push("  none: the constraint world's programs build the data and judge the answers offline");
     return `${lines.join("\n")}\n`;
   }
@@ -107,12 +121,65 @@ export function describePlan(plan: ResolvedPlan, outputDir: string): string {
       CALL_TOKENS.build,
     );
   }
-  if (plan.eval.trace.judge === "llm" && evalItems !== undefined)
+  if (trace && plan.eval.trace.judge === "llm" && evalItems !== undefined)
     add("eval trace judge", plan.eval.trace.judge_model!, evalItems * checkpoints, CALL_TOKENS.judge);
+  for (const b of judged) add(b.judge!.what, b.judge!.model, b.judge!.calls * checkpoints, CALL_TOKENS.judge);
   lines.push(
     priced
       ? `  estimated cost: ~$${usd.toFixed(2)} (assumed ${CALL_TOKENS.judge.prompt}+${CALL_TOKENS.judge.reply} tokens per judge call)`
       : "  estimated cost: unknown for some models (no built-in price)",
   );
   return `${lines.join("\n")}\n`;
+}
+
+interface BenchmarkSize {
+  name: string;
+  text: string;
+  /** Judge calls per checkpoint (the fewest: one per item or question; re-asks come on top). */
+  judge?: { what: string; model: string; calls: number };
+}
+
+/** What each configured benchmark covers per checkpoint (its data files were read when the plan loaded). */
+function benchmarkSizes(plan: ResolvedPlan): BenchmarkSize[] {
+  const out: BenchmarkSize[] = [];
+  const e = plan.eval;
+  if (e.ifeval) {
+    const file = e.ifeval.input_data ?? BUNDLED_INPUT_DATA;
+    const all = readPrompts(file).length;
+    const n = Math.min(all, e.ifeval.limit ?? all);
+    out.push({
+      name: "ifeval",
+      text:
+        `${n} of ${all} prompts (${e.ifeval.input_data ?? "the bundled data"}), up to ${e.ifeval.max_new_tokens} ` +
+        "new tokens each; scored by rules, no LLM calls",
+    });
+  }
+  if (e.cfbench) {
+    const n = readCfbenchData(e.cfbench.data).slice(0, e.cfbench.limit).length;
+    out.push({
+      name: "cfbench",
+      text: `${n} records of ${e.cfbench.data}, up to ${e.cfbench.max_new_tokens} new tokens each; judge ${e.cfbench.judge_model}`,
+      judge: {
+        what: `cfbench judge (+ up to ${e.cfbench.rounds - 1} re-asks)`,
+        model: e.cfbench.judge_model,
+        calls: n,
+      },
+    });
+  }
+  if (e.complexbench) {
+    const records = readComplexbenchData(e.complexbench.data).slice(0, e.complexbench.limit);
+    const questions = records.reduce((a, r) => a + r.scoring_questions.length, 0);
+    out.push({
+      name: "complexbench",
+      text:
+        `${records.length} records (${questions} scoring questions) of ${e.complexbench.data}, up to ` +
+        `${e.complexbench.max_new_tokens} new tokens each; judge ${e.complexbench.judge_model}`,
+      judge: {
+        what: `complexbench judge (+ up to ${e.complexbench.reask} re-asks)`,
+        model: e.complexbench.judge_model,
+        calls: questions,
+      },
+    });
+  }
+  return out;
 }

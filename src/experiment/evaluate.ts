@@ -12,13 +12,16 @@ import { EngineChatModel } from "../model/engine-chat-model.js";
 import { computeSequenceLogprobs } from "../model/logprobs.js";
 import { loadModelFolder } from "../model/model-folder.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { ensureDir } from "../util/path-error.js";
+import { type BenchmarkSettings, benchmarksDone, runBenchmarks } from "./benchmarks.js";
 
 /**
  * The evaluation of one checkpoint: greedy generation on the held-out records (in-process, batched with the KV
  * cache), judged per constraint (the world's rule judge through the paper's B.5 prompt, or an LLM judge), written
  * as an ordinary `eval trace` folder (results.jsonl, metrics.json); plus held-out preference accuracy from
- * log-probs alone. Returns the metric values the results table reads, and keeps them in `experiment_eval.json` so
- * that a rerun does not evaluate the same checkpoint again.
+ * log-probs alone; plus the plan's benchmarks (IFEval, CFBench, ComplexBench; benchmarks.ts) in subfolders. Returns
+ * the metric values the results table reads, and keeps them in `experiment_eval.json` (and each benchmark's marker)
+ * so that a rerun does not evaluate the same checkpoint again.
  */
 
 export interface EvalSettings {
@@ -33,6 +36,8 @@ export interface EvalSettings {
   maxTrainConstraints: number | null;
   /** Held-out IOPO groups for preference accuracy (absolute path), if any. */
   heldoutGroups?: string;
+  /** IFEval / CFBench / ComplexBench, when the plan runs them (benchmarks.ts). */
+  benchmarks?: BenchmarkSettings;
   onProgress?: (what: string, done: number, total: number) => void;
 }
 
@@ -56,10 +61,43 @@ export function readCheckpointEval(evalDir: string): CheckpointEval | undefined 
 
 const pct = (a: number, n: number) => (n === 0 ? null : (100 * a) / n);
 
+/** Whether the checkpoint evaluated into `evalDir` has nothing left to do (its TRACE part and every benchmark). */
+export function checkpointEvaluated(evalDir: string, s: Pick<EvalSettings, "benchmarks">): boolean {
+  return existsSync(join(evalDir, MARKER)) && (!s.benchmarks || benchmarksDone(evalDir, s.benchmarks));
+}
+
+/**
+ * The whole evaluation of one checkpoint: TRACE and preference accuracy (marker `experiment_eval.json`), then each
+ * benchmark (its own folder and marker, see benchmarks.ts); finished parts are read back, not recomputed.
+ */
 export async function evaluateCheckpoint(modelDir: string, evalDir: string, s: EvalSettings): Promise<CheckpointEval> {
-  const done = readCheckpointEval(evalDir);
-  if (done) return done;
+  const own = readCheckpointEval(evalDir) ?? (await evaluateTraceAndPreference(modelDir, evalDir, s));
+  if (!s.benchmarks) return own;
+  const b = await runBenchmarks(modelDir, evalDir, s.benchmarks, s.onProgress);
+  return { ...own, metrics: { ...own.metrics, ...b.metrics }, seconds: own.seconds + b.seconds };
+}
+
+async function evaluateTraceAndPreference(modelDir: string, evalDir: string, s: EvalSettings): Promise<CheckpointEval> {
   const started = Date.now();
+  const metrics: Record<string, number | null> = {};
+  const byConstraintsNum: Record<string, [number, number]> = {};
+  const byDimension: Record<string, [number, number]> = {};
+  // No TRACE records (a plan of benchmarks only): no generation, no IF columns.
+  if (s.records.length > 0) await traceEval(modelDir, evalDir, s, { metrics, byConstraintsNum, byDimension });
+  if (s.heldoutGroups) Object.assign(metrics, await preferenceAccuracy(modelDir, s.heldoutGroups));
+  ensureDir(evalDir);
+  const result: CheckpointEval = { metrics, byConstraintsNum, byDimension, seconds: (Date.now() - started) / 1000 };
+  writeFileAtomic(join(evalDir, MARKER), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** Generation on the TRACE records, the judge, the IF rates and the breakdowns (into `into`). */
+async function traceEval(
+  modelDir: string,
+  evalDir: string,
+  s: EvalSettings,
+  into: Pick<CheckpointEval, "metrics" | "byConstraintsNum" | "byDimension">,
+): Promise<void> {
   const kit = s.kit ?? defaultJudgeKit;
   const generator = new EngineChatModel(modelDir, { batchSize: s.batchSize, maxNewTokens: s.maxNewTokens });
   const run = await runTrace({
@@ -77,7 +115,7 @@ export async function evaluateCheckpoint(modelDir: string, evalDir: string, s: E
   });
   writeTraceOutputs(evalDir, s.records, run, { model_dir: modelDir });
 
-  const metrics: Record<string, number | null> = {};
+  const { metrics, byConstraintsNum, byDimension } = into;
   const followed = (items: readonly TraceItemResult[]) => items.filter((i) => i.followed.all_ten).length;
   const slice = (pred: (n: number) => boolean) => {
     const items = run.items.filter((i) => pred(i.constraints_num));
@@ -89,8 +127,6 @@ export async function evaluateCheckpoint(modelDir: string, evalDir: string, s: E
   metrics.if_m = slice((n) => n >= 2 && n <= maxIn);
   metrics.if_ood = s.maxTrainConstraints === null ? null : slice((n) => n > maxIn);
 
-  const byConstraintsNum: Record<string, [number, number]> = {};
-  const byDimension: Record<string, [number, number]> = {};
   let sat = 0;
   let total = 0;
   for (const item of run.items) {
@@ -110,11 +146,6 @@ export async function evaluateCheckpoint(modelDir: string, evalDir: string, s: E
     });
   }
   metrics.constraint_acc = pct(sat, total);
-
-  if (s.heldoutGroups) Object.assign(metrics, await preferenceAccuracy(modelDir, s.heldoutGroups));
-  const result: CheckpointEval = { metrics, byConstraintsNum, byDimension, seconds: (Date.now() - started) / 1000 };
-  writeFileAtomic(join(evalDir, MARKER), `${JSON.stringify(result, null, 2)}\n`);
-  return result;
 }
 
 /**

@@ -4,6 +4,9 @@ import { type Document, isMap, isScalar, LineCounter, parseDocument } from "yaml
 import { z } from "zod";
 import { DataError } from "../data/errors.js";
 import { readUtf8 } from "../data/jsonl.js";
+import { readCfbenchData } from "../eval/cfbench/record.js";
+import { readComplexbenchData } from "../eval/complexbench/record.js";
+import { readPrompts } from "../eval/ifeval/data.js";
 import { packageRoot } from "../util/paths.js";
 import { DEFAULT_WORLD_MODEL } from "../world/model.js";
 
@@ -21,7 +24,11 @@ import { DEFAULT_WORLD_MODEL } from "../world/model.js";
  *   sft:   { learning_rate: 1.0e-4, num_train_epochs: 1 }
  *   train: { finetuning_type: lora, learning_rate: 5.0e-6, max_steps: 200 }
  *   methods: [sft_continued, dpo, iopo]
- *   eval:  { trace: { judge: llm, judge_base_url: https://api.openai.com/v1, judge_model: gpt-4o } }
+ *   eval:
+ *     trace:   { judge: llm, judge_base_url: https://api.openai.com/v1, judge_model: gpt-4o }
+ *     ifeval:  { limit: 100 }                      # the bundled 541 prompts, or input_data: FILE
+ *     cfbench: { data: cfbench_data.json, judge_model: gpt-4o }
+ *     complexbench: { data: data_final.json, judge_model: gpt-4o }
  */
 
 /** The plan `iopo demo` runs (shipped with the package so that users can copy and edit it). */
@@ -116,6 +123,51 @@ const TraceEvalSchema = z.strictObject({
   limit: z.number().int().positive().optional(),
 });
 
+/**
+ * The benchmarks an experiment runs on every checkpoint, each through its `iopo eval` evaluator with in-process
+ * greedy generation (the checkpoint's chat template, KV-cache decoding, `eval.batch_size` prompts together). Keys
+ * mirror the commands' flags; `limit` keeps the first N items of the data, in data order.
+ */
+const IfevalEvalSchema = z.strictObject({
+  /** IFEval prompts with instruction ids and kwargs (`--data`; default: the bundled 541 prompts). */
+  input_data: z.string().min(1).optional(),
+  limit: z.number().int().positive().optional(),
+  /** `--max-tokens` (IFEval has length instructions of several hundred words). */
+  max_new_tokens: z.number().int().positive().default(1280),
+});
+
+/** What CFBench and ComplexBench share: the upstream data file, the judge endpoint and its sampling, parsing. */
+const judgedBenchmark = {
+  /** The upstream data file (not shipped). */
+  data: z.string().min(1),
+  limit: z.number().int().positive().optional(),
+  /** `--max-tokens` of the generation (in-process default of the commands: 512). */
+  max_new_tokens: z.number().int().positive().default(512),
+  judge_model: z.string().min(1),
+  /** Default: $OPENAI_BASE_URL. The API key comes from $OPENAI_API_KEY. */
+  judge_base_url: z.string().optional(),
+  judge_concurrency: z.number().int().positive().default(8),
+  judge_top_p: z.number().min(0).max(1).optional(),
+  judge_max_tokens: z.number().int().positive().optional(),
+  parse: z.enum(["upstream-exact", "tolerant"]).default("upstream-exact"),
+};
+
+const CfbenchEvalSchema = z.strictObject({
+  ...judgedBenchmark,
+  judge_temperature: z.number().min(0).default(0.01),
+  /** Judge rounds per item while the output does not parse (upstream: 10). */
+  rounds: z.number().int().positive().default(10),
+});
+
+const ComplexbenchEvalSchema = z.strictObject({
+  ...judgedBenchmark,
+  judge_temperature: z.number().min(0).default(0),
+  /** `zh`, or `en` (English instruction and questions; the judge prompt stays Chinese). */
+  language: z.enum(["zh", "en"]).default("zh"),
+  /** Extra judge calls when the judge returns an empty text. */
+  reask: z.number().int().min(0).default(2),
+});
+
 const EvalSchema = z.strictObject({
   /** Greedy decoding of every checkpoint on the evaluation set. */
   max_new_tokens: z.number().int().positive().default(128),
@@ -124,8 +176,12 @@ const EvalSchema = z.strictObject({
   trace: TraceEvalSchema.default({ judge: "world", judge_concurrency: 8 }),
   /** Held-out preference accuracy from log-probs (needs held-out IOPO groups). */
   preference_accuracy: z.boolean().default(true),
-  /** IFEval on the bundled 541 prompts (or the first `limit`); strict and loose, prompt and instruction level. */
-  ifeval: z.strictObject({ limit: z.number().int().positive().optional() }).optional(),
+  /** IFEval (`iopo eval ifeval --model-dir`): rule-scored, no judge; strict and loose, prompt and instruction level. */
+  ifeval: z.preprocess((v) => (v === null ? {} : v), IfevalEvalSchema.optional()),
+  /** CFBench CSR / ISR / PSR (`iopo eval cfbench --model-dir`) with an LLM judge. */
+  cfbench: CfbenchEvalSchema.optional(),
+  /** ComplexBench DRFR (`iopo eval complexbench --model-dir`) with an LLM judge. */
+  complexbench: ComplexbenchEvalSchema.optional(),
 });
 
 export const PlanSchema = z.strictObject({
@@ -247,12 +303,26 @@ export function resolvePlan(
     fail(["data", "endpoint"], "data.source endpoint needs data.endpoint");
   if (!plan.model.sft && !plan.sft)
     fail(["sft"], "give the SFT stage's settings (sft:) or an existing SFT checkpoint (model.sft)");
-  if (plan.eval.trace.judge === "world" && plan.data.source !== "world")
-    fail(["eval", "trace", "judge"], "the world judge checks world instructions only; use judge: llm");
   if (plan.eval.trace.judge === "llm" && !plan.eval.trace.judge_model)
     fail(["eval", "trace", "judge_model"], "judge: llm needs judge_model (and judge_base_url or $OPENAI_BASE_URL)");
+  const benchmarks = BENCHMARKS.filter((b) => plan.eval[b] !== undefined);
+  if (!hasTraceRecords(plan) && benchmarks.length === 0)
+    fail(
+      ["data", "files", "eval_trace"],
+      "nothing to evaluate: give data.files.eval_trace (TRACE-format records) or a benchmark under eval: " +
+        `(${BENCHMARKS.join(", ")})`,
+    );
+  if (hasTraceRecords(plan) && plan.eval.trace.judge === "world" && plan.data.source !== "world")
+    fail(["eval", "trace", "judge"], "the world judge checks world instructions only; use judge: llm");
+  if (world && benchmarks.length > 0)
+    fail(
+      ["eval", benchmarks[0]],
+      "the world model's word-level tokenizer cannot read benchmark prompts; run benchmarks on a Hugging Face model",
+    );
   const w = plan.data.source === "world" ? WorldDataSchema.parse(plan.data.world ?? {}) : undefined;
   if (w && w.min_constraints > w.max_constraints) fail(["data", "world", "min_constraints"], "above max_constraints");
+
+  const evalPlan = resolveBenchmarkFiles(plan.eval, abs, fail);
 
   const files = plan.data.files
     ? Object.fromEntries(Object.entries(plan.data.files).map(([k, v]) => [k, v === undefined ? v : abs(v)]))
@@ -274,7 +344,61 @@ export function resolvePlan(
       ...(files ? { files } : {}),
       ...(plan.data.endpoint ? { endpoint: { ...plan.data.endpoint, seeds: abs(plan.data.endpoint.seeds) } } : {}),
     },
+    eval: evalPlan,
   };
+}
+
+/** The benchmarks a plan can run on every checkpoint (keys of `eval:`). */
+export const BENCHMARKS = ["ifeval", "cfbench", "complexbench"] as const;
+export type BenchmarkName = (typeof BENCHMARKS)[number];
+
+/** Whether the plan has TRACE-format evaluation records (the world's held-out set, or data.files.eval_trace). */
+export function hasTraceRecords(plan: Pick<Plan, "data">): boolean {
+  return plan.data.source === "world" || plan.data.files?.eval_trace !== undefined;
+}
+
+/**
+ * The benchmarks' data paths resolved against the plan's folder and read now, so that a missing or malformed file
+ * stops the plan at load, before any training (the readers' errors name the data file, line and field).
+ */
+function resolveBenchmarkFiles(
+  e: Plan["eval"],
+  abs: (p: string) => string,
+  fail: (path: string[], detail: string) => never,
+): Plan["eval"] {
+  const file = (path: string[], p: string) => {
+    const f = abs(p);
+    if (!existsSync(f)) fail(path, `file not found: ${f}`);
+    if (statSync(f).isDirectory()) fail(path, `${f} is a directory; expected a data file`);
+    return f;
+  };
+  const out = { ...e };
+  if (e.ifeval?.input_data) {
+    const f = file(["eval", "ifeval", "input_data"], e.ifeval.input_data);
+    readPrompts(f);
+    out.ifeval = { ...e.ifeval, input_data: f };
+  }
+  if (e.cfbench) {
+    const f = file(["eval", "cfbench", "data"], e.cfbench.data);
+    readCfbenchData(f);
+    out.cfbench = { ...e.cfbench, data: f };
+  }
+  if (e.complexbench) {
+    const f = file(["eval", "complexbench", "data"], e.complexbench.data);
+    const records = readComplexbenchData(f);
+    if (e.complexbench.language === "en") {
+      const r = records
+        .slice(0, e.complexbench.limit)
+        .find((x) => x.instruction_en === undefined || x.scoring_questions.some((q) => q.question_en === undefined));
+      if (r)
+        fail(
+          ["eval", "complexbench", "language"],
+          `language en needs instruction_en and question_en; ${f} lacks them for main_id ${r.main_id}`,
+        );
+    }
+    out.complexbench = { ...e.complexbench, data: f };
+  }
+  return out;
 }
 
 /** The 1-based line of a key path in the YAML document (the deepest key that exists). */

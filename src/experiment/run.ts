@@ -13,8 +13,9 @@ import { sha256 } from "../util/hash.js";
 import { writeWorldModel } from "../world/model.js";
 import { WorldChatModel } from "../world/world-chat-model.js";
 import { aggregate, type RunOutcome, resultsMarkdown } from "./aggregate.js";
+import { openBenchmarks } from "./benchmarks.js";
 import { buildChain, type ExperimentData, maxConstraintsIn, worldSeedSplits, writeWorldEvalSet } from "./data.js";
-import { type CheckpointEval, type EvalSettings, evaluateCheckpoint } from "./evaluate.js";
+import { type CheckpointEval, checkpointEvaluated, type EvalSettings, evaluateCheckpoint } from "./evaluate.js";
 import { resolveMethods, START_ROWS } from "./methods.js";
 import type { MethodSpec, ResolvedPlan } from "./plan.js";
 import type { ExperimentResults, MethodInfo } from "./results.js";
@@ -30,7 +31,8 @@ import type { ExperimentResults, MethodInfo } from "./results.js";
  *   data/                    see data.ts
  *   models/base, models/sft  the starting model and the SFT checkpoint (an `iopo train` output folder)
  *   train/<method>/seed-<s>  one `iopo train` output folder per method and seed
- *   eval/<row>/seed-<s>      one `eval trace` folder per evaluated checkpoint (results.jsonl, metrics.json)
+ *   eval/<row>/seed-<s>      one `eval trace` folder per evaluated checkpoint (results.jsonl, metrics.json), with
+ *                            ifeval/, cfbench/, complexbench/ inside for the plan's benchmarks (benchmarks.ts)
  *   results.json, results.md the table (see results.ts)
  */
 
@@ -99,7 +101,7 @@ export async function runExperiment(plan: ResolvedPlan, o: ExperimentOptions): P
     let resumed = true;
     const evalOne = async (row: string, seed: number, modelDir: string) => {
       const evalDir = join(out, "eval", row, `seed-${seed}`);
-      const already = existsSync(join(evalDir, "experiment_eval.json"));
+      const already = checkpointEvaluated(evalDir, settings.evalSettings);
       resumed &&= already;
       log(`   evaluate ${row} seed ${seed}${already ? " (done)" : ""}`);
       const e = await evaluateCheckpoint(modelDir, evalDir, {
@@ -471,12 +473,15 @@ function relativeToCwd(p: string): string {
 
 function evalSettings(plan: ResolvedPlan, data: ExperimentData): { evalSettings: EvalSettings; close: () => void } {
   const file = data.files.eval_trace;
-  if (!file) throw new DataError(plan.source, undefined, "data", "no evaluation records (data.files.eval_trace)");
-  const records = readTraceData(file);
+  const benchmarks = openBenchmarks(plan.eval);
+  // A plan of benchmarks only has no TRACE records (plan.ts refuses a plan with nothing to evaluate).
+  if (!file && !benchmarks)
+    throw new DataError(plan.source, undefined, "data", "no evaluation records (data.files.eval_trace)");
+  const records = file ? readTraceData(file) : [];
   const t = plan.eval.trace;
   let judge: ChatModel;
   let managed: ManagedChatModel | undefined;
-  if (t.judge === "world") judge = new WorldChatModel("judge");
+  if (t.judge === "world" || !file) judge = new WorldChatModel("judge");
   else {
     managed = createChatModel({ model: t.judge_model!, baseUrl: t.judge_base_url, concurrency: t.judge_concurrency });
     judge = managed;
@@ -492,8 +497,12 @@ function evalSettings(plan: ResolvedPlan, data: ExperimentData): { evalSettings:
       judgeConcurrency: t.judge_concurrency,
       maxTrainConstraints: data.maxTrainConstraints,
       heldoutGroups: plan.eval.preference_accuracy ? data.files.heldout_iopo : undefined,
+      benchmarks: benchmarks?.settings,
     },
-    close: () => managed?.close(),
+    close: () => {
+      managed?.close();
+      benchmarks?.close();
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { DataError } from "../data/errors.js";
 import type { ExperimentResults } from "../experiment/results.js";
@@ -186,6 +186,9 @@ function addExperiment(c: Collected, dir: string, shown: string): void {
     const parentKind = statSync(p).isFile() ? folderKind(dirname(p)) : undefined;
     if (parentKind && parentKind !== "trace-file" && !EVAL_KINDS.has(parentKind))
       addFolder(c, dirname(p), shownInside(dirname(rel)), parentKind, `data: ${key}`);
+    else if (kind === "trace-file" && !holdsTraceRecords(p))
+      // a plan's own data files may be TRL pairs or Alpaca rows: no Table 1/2 statistics for those
+      c.warnings.push(`${shown}: data "${key}" (${rel}) holds no TRACE records; no statistics shown for it`);
     else if (kind && kind !== "experiment" && !EVAL_KINDS.has(kind))
       addFolder(c, p, shownInside(rel), kind, `data: ${key}`);
   }
@@ -259,4 +262,18 @@ function uniqueLabel(c: Collected, shown: string): string {
   if (c.labels.has(label)) label = shown;
   c.labels.add(label);
   return label;
+}
+
+/** Whether the first row of a JSONL file is a TRACE record (has constraints_num or constraints_splits). */
+function holdsTraceRecords(file: string): boolean {
+  const first = readFileSync(file, "utf8")
+    .split("\n")
+    .find((l) => l.trim() !== "");
+  if (first === undefined) return false;
+  try {
+    const row = JSON.parse(first) as Record<string, unknown>;
+    return typeof row.constraints_num === "number" || Array.isArray(row.constraints_splits);
+  } catch {
+    return false;
+  }
 }

@@ -137,6 +137,29 @@ describe("aggregate", () => {
     expect(resultsTable(r).split("\n")[0]).toMatch(/^method\s+IF-S\s+IF-M$/);
   });
 
+  it("shows the benchmarks' columns after the TRACE ones, and compares IOPO with DPO on their headline metrics", () => {
+    const bench = (method: string, seed: number, ifm: number, ps: number, drfr: number) =>
+      run(method, seed, ifm, {
+        metrics: { if_m: ifm, if_s: 50, "ifeval/prompt_level_strict_acc": ps, "complexbench/DRFR": drfr },
+      });
+    const b = aggregate({
+      name: "t",
+      plan: {},
+      seeds: [1, 2],
+      methods,
+      runs: [bench("dpo", 1, 40, 30, 50), bench("dpo", 2, 42, 32, 52), bench("iopo", 1, 50, 20, 60)],
+      phases: [],
+      data: {},
+    });
+    expect(b.metrics.map((m) => m.id)).toEqual(["if_s", "if_m", "ifeval/prompt_level_strict_acc", "complexbench/DRFR"]);
+    expect(b.metrics.map((m) => m.group)).toEqual(["TRACE-style", "TRACE-style", "IFEval", "ComplexBench"]);
+    expect(resultsTable(b).split("\n")[0]).toMatch(/^method\s+IF-S\s+IF-M\s+IFEval P-S\s+CB DRFR$/);
+    expect(resultsMarkdown(b)).toContain("| IOPO | **50.0** | **50.0** | 20.0 | **60.0** |");
+    const text = b.verdict.join("\n");
+    expect(text).toContain("IFEval P-S: IOPO 20.0 vs DPO 31.0 ± 1.4: -11.0 points");
+    expect(text).toContain("CB DRFR: IOPO 60.0 vs DPO 51.0 ± 1.4: +9.0 points");
+  });
+
   it("has a description for every metric it can report", () => {
     for (const m of METRICS) expect(m.description.length).toBeGreaterThan(10);
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -75,8 +75,19 @@ describe("experiment plan", () => {
   });
 
   it("rejects plans that cannot run, saying why", () => {
-    const base = ["model:", "  base: ./m", "data:", "  source: files", "  files: { sft: a.jsonl }", "methods: [dpo]"];
+    const base = [
+      "model:",
+      "  base: ./m",
+      "data:",
+      "  source: files",
+      "  files: { sft: a.jsonl, eval_trace: e.jsonl }",
+      "methods: [dpo]",
+    ];
     expect(() => loadPlan(planFile(base.join("\n")))).toThrow(/SFT stage's settings/);
+    const noEval = [...base.slice(0, 4), "  files: { sft: a.jsonl }", "methods: [dpo]", "sft: {}"];
+    expect(() => loadPlan(planFile(noEval.join("\n")))).toThrow(
+      /:5: field "data\.files\.eval_trace": nothing to evaluate: give data\.files\.eval_trace .* or a benchmark/,
+    );
     expect(() => loadPlan(planFile([...base, "sft: {}"].join("\n")))).toThrow(
       /world judge checks world instructions only/,
     );
@@ -112,7 +123,7 @@ describe("experiment plan", () => {
     const f = planFile(
       [
         "model: { base: ./models/qwen }",
-        "data: { source: files, files: { sft: data/sft.jsonl } }",
+        "data: { source: files, files: { sft: data/sft.jsonl, eval_trace: data/eval.jsonl } }",
         "sft: {}",
         "methods: [iopo]",
         "eval: { trace: { judge: llm, judge_model: gpt-4o } }",
@@ -121,5 +132,110 @@ describe("experiment plan", () => {
     const p = loadPlan(f);
     expect(p.model.base).toBe(join(dir, "models", "qwen"));
     expect(p.data.files?.sft).toBe(join(dir, "data", "sft.jsonl"));
+  });
+
+  describe("benchmarks under eval:", () => {
+    const head = [
+      "model: { base: ./m }",
+      "data: { source: files, files: { sft: a.jsonl } }",
+      "sft: {}",
+      "methods: [dpo]",
+      "eval:",
+    ];
+    const bench = join(dir, "bench");
+    mkdirSync(join(bench, "data"), { recursive: true });
+    writeFileSync(
+      join(bench, "data", "cf.json"),
+      JSON.stringify([{ idx: 0, prompt: "p", split: "easy", criteria: [["c", "主需", ""]] }]),
+    );
+    const cb = { main_id: 0, instruction: "指令", scoring_questions: [{ question: "q", rule: null }] };
+    writeFileSync(join(bench, "data", "cb.jsonl"), `${JSON.stringify(cb)}\n`);
+    writeFileSync(
+      join(bench, "data", "ife.jsonl"),
+      `${JSON.stringify({ key: 1, prompt: "Hi.", instruction_id_list: ["punctuation:no_comma"], kwargs: [{}] })}\n`,
+    );
+    const load = (...lines: string[]) => {
+      const f = join(bench, `plan-${Math.random().toString(36).slice(2)}.yaml`);
+      writeFileSync(f, [...head, ...lines].join("\n"));
+      return () => loadPlan(f);
+    };
+
+    it("a plan of benchmarks only loads: paths resolved against the plan's folder, defaults filled in", () => {
+      const p = load(
+        "  ifeval:",
+        "  cfbench: { data: data/cf.json, judge_model: gpt-4o, limit: 10 }",
+        "  complexbench: { data: data/cb.jsonl, judge_model: gpt-4o, judge_base_url: http://127.0.0.1:9/v1 }",
+      )();
+      expect(p.eval.ifeval).toEqual({ max_new_tokens: 1280 });
+      expect(p.eval.cfbench).toMatchObject({
+        data: join(bench, "data", "cf.json"),
+        limit: 10,
+        max_new_tokens: 512,
+        judge_temperature: 0.01,
+        rounds: 10,
+        parse: "upstream-exact",
+        judge_concurrency: 8,
+      });
+      expect(p.eval.complexbench).toMatchObject({
+        data: join(bench, "data", "cb.jsonl"),
+        judge_temperature: 0,
+        language: "zh",
+        reask: 2,
+      });
+      expect(load("  ifeval: { input_data: data/ife.jsonl, limit: 2 }")().eval.ifeval).toEqual({
+        input_data: join(bench, "data", "ife.jsonl"),
+        limit: 2,
+        max_new_tokens: 1280,
+      });
+    });
+
+    it("errors name the plan file, the line and the key", () => {
+      const at = (line: number, key: string) =>
+        new RegExp(`plan-\\w+\\.yaml:${line}: field "${key.replace(/\./g, "\\.")}"`);
+      expect(load("  cfbench: { data: data/cf.json }")).toThrow(at(6, "eval.cfbench.judge_model"));
+      expect(load("  ifeval: { limit: 0 }")).toThrow(at(6, "eval.ifeval.limit"));
+      expect(load("  ifeval:", "    limits: 3")).toThrow(at(7, "eval.ifeval"));
+      expect(load("  complexbench:", "    data: data/cb.jsonl", "    judge_model: j", "    language: fr")).toThrow(
+        at(9, "eval.complexbench.language"),
+      );
+      expect(load("  cfbench: { data: data/cf.json, judge_model: j, parse: loose }")).toThrow(
+        at(6, "eval.cfbench.parse"),
+      );
+    });
+
+    it("a missing or malformed data file stops the plan at load, before any training", () => {
+      const missing = load("  ifeval: {}", "  cfbench:", "    judge_model: j", "    data: data/nope.json");
+      expect(missing).toThrow(DataError);
+      expect(missing).toThrow(
+        new RegExp(`:9: field "eval\\.cfbench\\.data": file not found: ${join(bench, "data", "nope.json")}`),
+      );
+      expect(load("  ifeval: { input_data: data }")).toThrow(/:6: field "eval\.ifeval\.input_data": .* is a directory/);
+      writeFileSync(
+        join(bench, "data", "bad.json"),
+        JSON.stringify([{ idx: 0, prompt: "p", split: "easy", criteria: [["c", "必需"]] }]),
+      );
+      expect(load("  cfbench: { data: data/bad.json, judge_model: j }")).toThrow(
+        /bad\.json \(element 1\): field "criteria\.0"/,
+      );
+      expect(load("  complexbench: { data: data/cb.jsonl, judge_model: j, language: en }")).toThrow(
+        /:6: field "eval\.complexbench\.language": language en needs instruction_en and question_en; .* main_id 0/,
+      );
+    });
+
+    it("the world model cannot run benchmarks (its word-level tokenizer cannot read their prompts)", () => {
+      const f = join(bench, "world.yaml");
+      writeFileSync(
+        f,
+        [
+          "model: { base: world }",
+          "data: { source: world }",
+          "sft: {}",
+          "methods: [dpo]",
+          "eval:",
+          "  ifeval: {}",
+        ].join("\n"),
+      );
+      expect(() => loadPlan(f)).toThrow(/world\.yaml:6: field "eval\.ifeval": the world model's word-level tokenizer/);
+    });
   });
 });

@@ -46,6 +46,8 @@ export interface IfevalRunOptions {
   llm?: Omit<CreateChatModelOptions, "model" | "baseUrl" | "env">;
   /** Environment for defaults such as OPENAI_BASE_URL and OPENAI_API_KEY (tests). */
   env?: NodeJS.ProcessEnv;
+  /** In-process generation: called after each response (prompts answered so far, reused ones included). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface Output {
@@ -235,6 +237,7 @@ export async function evalIfeval(options: IfevalRunOptions, io: Output = stdio):
         onOverlong: options.onOverlong,
         onWarning: (line) => io.err(`iopo eval ifeval: ${line}\n`),
         onResponse: (done, total) => {
+          options.onProgress?.(done, total);
           if (done % 25 === 0 || done === total) io.err(`generated ${done}/${total}\n`);
         },
       });
