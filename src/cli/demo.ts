@@ -22,10 +22,11 @@ export function register(program: Command): void {
     .option("--output-dir <dir>", "run folder", join("runs", "demo"))
     .option("--seeds <n>", "seeds per method (the plan's default: 3)", intOption({ min: 1 }))
     .option("--quick", "one seed, fewer steps and items (about two minutes; what the test suite runs)")
+    .option("--with-rl", "add the PPO (with its reward model) and GRPO rows (longer: see the README for the time)")
     .option("--plan <file>", "another plan file (default: the shipped examples/demo-plan.yaml)")
     .option("--dry-run", "describe the plan and render the construction prompts; run nothing");
   addForceUnlockOption(cmd).action(async (opts: DemoFlags) => {
-    const plan = loadPlan(opts.plan ?? DEMO_PLAN, { seeds: opts.seeds, quick: opts.quick });
+    const plan = loadPlan(opts.plan ?? DEMO_PLAN, { seeds: opts.seeds, quick: opts.quick, withRl: opts.withRl });
     if (opts.dryRun) {
       await runPlanCommand(plan, opts.outputDir, { dryRun: true });
       renderConstructionPrompts(resolve(opts.outputDir), (s) => process.stdout.write(s));
@@ -39,6 +40,7 @@ interface DemoFlags extends RunFolderFlags {
   outputDir: string;
   seeds?: number;
   quick?: boolean;
+  withRl?: boolean;
   plan?: string;
   dryRun?: boolean;
 }

@@ -22,9 +22,10 @@ export function register(program: Command): void {
     .option("--output-dir <dir>", "run folder (default: runs/<plan name>)")
     .option("--seeds <n>", "use seeds 1..n instead of the plan's", intOption({ min: 1 }))
     .option("--quick", "apply the plan's quick: block (fewer seeds, steps and items)")
+    .option("--with-rl", "add the rows ppo and grpo when the plan does not list them")
     .option("--dry-run", "print the resolved plan, the runs and their optimiser steps, and the calls it would make");
   addForceUnlockOption(cmd).action(async (opts: ExperimentFlags) => {
-    const plan = loadPlan(opts.config, { seeds: opts.seeds, quick: opts.quick });
+    const plan = loadPlan(opts.config, { seeds: opts.seeds, quick: opts.quick, withRl: opts.withRl });
     await runPlanCommand(plan, opts.outputDir ?? `runs/${plan.name}`, {
       dryRun: opts.dryRun === true,
       forceUnlock: opts.forceUnlock,
@@ -37,6 +38,7 @@ interface ExperimentFlags extends RunFolderFlags {
   outputDir?: string;
   seeds?: number;
   quick?: boolean;
+  withRl?: boolean;
   dryRun?: boolean;
 }
 

@@ -21,7 +21,8 @@ import type { WorldData } from "./plan.js";
  *
  *   data/trace/            trace build of the SFT seeds (trace.jsonl: the SFT records)
  *   data/pref-trace/       trace build of the preference seeds
- *   data/iopo/, data/dpo/  pairs iopo / pairs dpo on the preference records (+ dpo_star.jsonl, sft_star.jsonl)
+ *   data/iopo/, data/dpo/  pairs iopo / pairs dpo on the preference records (+ dpo_star.jsonl, sft_star.jsonl);
+ *                          the preference records are also the rollout prompts of ppo and grpo
  *   data/heldout-trace/, data/heldout-iopo/   the same for held-out groups (preference accuracy)
  *   data/eval/eval.jsonl   held-out evaluation records (TRACE format), 1 to eval_max_constraints constraints
  */
@@ -33,6 +34,8 @@ export interface ExperimentData {
     iopo?: string;
     eval_trace?: string;
     heldout_iopo?: string;
+    /** Prompts of the rollout methods (ppo, grpo); absent: the dpo file, else the iopo file. */
+    prompts?: string;
   };
   /** Largest number of constraints in a training instruction: evaluation items above it are out of distribution. */
   maxTrainConstraints: number | null;
@@ -65,7 +68,7 @@ export async function buildChain(
   o: ChainOptions,
 ): Promise<
   Pick<ExperimentData, "summaries"> & {
-    files: Required<Pick<ExperimentData["files"], "sft" | "dpo" | "iopo">> & { heldout_iopo?: string };
+    files: Required<Pick<ExperimentData["files"], "sft" | "dpo" | "iopo" | "prompts">> & { heldout_iopo?: string };
   }
 > {
   const common = {
@@ -113,6 +116,9 @@ export async function buildChain(
       sft: join(dir("trace"), "trace.jsonl"),
       dpo: join(dir("dpo"), "dpo_pairs.jsonl"),
       iopo: join(dir("iopo"), "iopo_groups.jsonl"),
+      // The rollout methods sample answers to the preference instructions themselves (with their constraint lists,
+      // which rule rewards check).
+      prompts: prefRecords,
       ...(heldout ? { heldout_iopo: heldout } : {}),
     },
     summaries,

@@ -68,6 +68,20 @@ export const KNOWN_METHODS: Record<
     description:
       "DPO on the IOPO groups' two output pairs (x1: y1 > y2, x2: y2 > y1): IOPO's tokens (figure 4); the same training as the ablation without input preference",
   },
+  ppo: {
+    method: "ppo",
+    data: "prompts",
+    label: "PPO",
+    description:
+      "PPO (TRL semantics: rollouts, per-token KL to the SFT reference, value head, GAE, clipped losses) against a reward model trained (method rm) on the DPO pairs from the SFT checkpoint, the paper's PPO baseline",
+  },
+  grpo: {
+    method: "grpo",
+    data: "prompts",
+    label: "GRPO",
+    description:
+      "GRPO with verifiable rewards: num_generations samples per prompt, group-normalised advantages; on the world the reward is the share of constraints the world's rule checks find met",
+  },
   sft_star: {
     method: "sft",
     data: "iopo",

@@ -83,6 +83,8 @@ const FilesSchema = z.strictObject({
   eval_trace: z.string().optional(),
   /** Held-out IOPO groups for preference accuracy. */
   heldout_iopo: z.string().optional(),
+  /** Prompts for the rollout methods (ppo, grpo): any file with prompts (default: the dpo file, else iopo). */
+  prompts: z.string().optional(),
 });
 
 const EndpointSchema = z.strictObject({
@@ -105,8 +107,8 @@ const MethodSpecSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9_]+$/, "lower-case letters, digits and _"),
   /** `iopo train` method. */
   method: z.string(),
-  /** Training file: the preference pairs, the IOPO groups, or the SFT data. */
-  data: z.enum(["dpo", "iopo", "sft"]),
+  /** Training file: the preference pairs, the IOPO groups, the SFT data, or (ppo, grpo) the rollout prompts. */
+  data: z.enum(["dpo", "iopo", "sft", "prompts"]),
   label: z.string().optional(),
   description: z.string().optional(),
   /** Train keys for this method only. Same settings for every method is the point of the comparison: use sparingly. */
@@ -205,6 +207,13 @@ export const PlanSchema = z.strictObject({
   /** Train keys every method shares (same optimiser, steps, batch, beta...). */
   train: TrainKeys.default({}),
   methods: z.array(z.union([z.string(), MethodSpecSchema])).min(1),
+  /**
+   * Train keys of the rollout methods (ppo, grpo) over `train:`: what only they have (completion length,
+   * temperature, num_generations, kl_coef, reward_funcs...). Their optimiser, steps and batch stay `train:`'s.
+   */
+  online: TrainKeys.optional(),
+  /** Train keys of PPO's reward model (`method: rm` on the DPO pairs, from the SFT checkpoint) over `train:`. */
+  reward_model: TrainKeys.optional(),
   eval: EvalSchema.default({
     max_new_tokens: 128,
     temperature: 0,
@@ -233,7 +242,12 @@ export interface PlanOverrides {
   /** `--seeds N`: the first N seeds (1..N), or the given list. */
   seeds?: number | number[];
   quick?: boolean;
+  /** `--with-rl`: add the rollout rows (ppo, grpo) when the plan does not list them. */
+  withRl?: boolean;
 }
+
+/** The rows `--with-rl` adds. */
+export const RL_ROWS = ["ppo", "grpo"] as const;
 
 /** Deep merge of plain objects (arrays and scalars of `over` replace). */
 export function deepMerge(base: unknown, over: unknown): unknown {
@@ -284,6 +298,10 @@ export function resolvePlan(
     throw new DataError(source, line(issue.path as PropertyKey[]), path.join(".") || undefined, issue.message);
   }
   const plan = parsed.data;
+  if (overrides.withRl) {
+    const listed = new Set(plan.methods.map((m) => (typeof m === "string" ? m : m.id)));
+    plan.methods = [...plan.methods, ...RL_ROWS.filter((m) => !listed.has(m))];
+  }
   const fail = (path: string[], detail: string): never => {
     throw new DataError(source, line(path), path.join("."), detail);
   };

@@ -66,6 +66,9 @@ export interface RunResult {
   examples?: number;
   train_seconds?: number;
   eval_seconds?: number;
+  /** ppo: the reward model it trained against (relative to the run folder) and that model's training seconds. */
+  reward_model_dir?: string;
+  reward_model_seconds?: number;
 }
 
 /** IF-style rate of one method on a slice of the evaluation items (per seed, then summarised). */

@@ -2,15 +2,18 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:f
 import { join, relative } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { DataError } from "../data/errors.js";
+import { ifevalRewards } from "../eval/ifeval/rewards.js";
 import { readTraceData } from "../eval/trace/responses.js";
 import { createChatModel, type ManagedChatModel } from "../llm/create-chat-model.js";
 import type { ChatModel } from "../llm/types.js";
 import { dataSummary } from "../pairs/data-summary.js";
 import { resolveConfig, type TrainConfig } from "../train/config.js";
+import { isRolloutMethod } from "../train/online/config.js";
 import { trainFromConfig } from "../train/run.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { sha256 } from "../util/hash.js";
 import { writeWorldModel } from "../world/model.js";
+import { worldRewards } from "../world/rewards.js";
 import { WorldChatModel } from "../world/world-chat-model.js";
 import { aggregate, type RunOutcome, resultsMarkdown } from "./aggregate.js";
 import { openBenchmarks } from "./benchmarks.js";
@@ -30,7 +33,7 @@ import type { ExperimentResults, MethodInfo } from "./results.js";
  *   plan.yaml                the resolved plan (a rerun with a different plan is refused)
  *   data/                    see data.ts
  *   models/base, models/sft  the starting model and the SFT checkpoint (an `iopo train` output folder)
- *   train/<method>/seed-<s>  one `iopo train` output folder per method and seed
+ *   train/<method>/seed-<s>  one `iopo train` output folder per method and seed (train/rm/seed-<s>: PPO's reward model)
  *   eval/<row>/seed-<s>      one `eval trace` folder per evaluated checkpoint (results.jsonl, metrics.json), with
  *                            ifeval/, cfbench/, complexbench/ inside for the plan's benchmarks (benchmarks.ts)
  *   results.json, results.md the table (see results.ts)
@@ -165,22 +168,27 @@ function planRecord(plan: ResolvedPlan): Record<string, unknown> {
 }
 
 /**
- * plan.yaml holds the plan a run folder was made with; a different plan would mix two experiments in one table,
- * so it is refused, naming the top-level sections that differ (`--output-dir` elsewhere, or delete the folder).
+ * A run folder holds one experiment: the settings its finished data, models and runs were made with. `.plan.sha256`
+ * fingerprints the plan without its method list and seeds, and a rerun with other settings is refused, naming the
+ * top-level sections that differ (`--output-dir` elsewhere, or delete the folder). Rows and seeds may be added
+ * (`--with-rl`, `--seeds 5` after 3): each run has its own folder and was trained under the same settings. A row
+ * whose own spec (method, data, overrides) changed under the same id is refused too (`.plan-methods.json`).
+ * plan.yaml holds the plan of the latest invocation.
  */
 function checkPlan(plan: ResolvedPlan, out: string): void {
   const file = join(out, "plan.yaml");
   const record = planRecord(plan);
   delete record.source;
-  const text = stringify(record);
+  const { methods: _m, seeds: _s, ...settings } = record;
+  const text = stringify(settings);
   const hashFile = join(out, ".plan.sha256");
   if (existsSync(hashFile)) {
     const old = readFileSync(hashFile, "utf8").trim();
     if (old !== sha256(text)) {
       const before = existsSync(file) ? (readYamlRecord(file) as Record<string, unknown>) : {};
-      const keys = Object.keys({ ...before, ...record }).filter(
-        (k) => JSON.stringify(before[k]) !== JSON.stringify(record[k]),
-      );
+      const keys = Object.keys({ ...before, ...settings })
+        .filter((k) => k !== "methods" && k !== "seeds")
+        .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(settings[k]));
       throw new DataError(
         file,
         undefined,
@@ -189,10 +197,27 @@ function checkPlan(plan: ResolvedPlan, out: string): void {
           "use another --output-dir, or delete the folder to start over",
       );
     }
-    return;
   }
-  writeFileAtomic(file, `# the resolved plan this run folder was made with\n${text}`);
-  writeFileAtomic(hashFile, `${sha256(text)}\n`);
+  const methodsFile = join(out, ".plan-methods.json");
+  const seen = existsSync(methodsFile)
+    ? (JSON.parse(readFileSync(methodsFile, "utf8")) as Record<string, unknown>)
+    : {};
+  const specs = resolveMethods(plan.methods, plan.source);
+  for (const m of specs) {
+    const spec = { method: m.method, data: m.data, overrides: m.overrides ?? null };
+    if (m.id in seen && JSON.stringify(seen[m.id]) !== JSON.stringify(spec))
+      throw new DataError(
+        file,
+        undefined,
+        `methods.${m.id}`,
+        `row ${m.id} was trained here as ${JSON.stringify(seen[m.id])}; the plan now says ${JSON.stringify(spec)}. ` +
+          "Give the changed row another id, use another --output-dir, or delete the folder",
+      );
+    seen[m.id] = spec;
+  }
+  writeFileAtomic(file, `# the resolved plan of the latest run in this folder\n${stringify(record)}`);
+  if (!existsSync(hashFile)) writeFileAtomic(hashFile, `${sha256(text)}\n`);
+  writeFileAtomic(methodsFile, `${JSON.stringify(seen, null, 2)}\n`);
 }
 
 /** plan.yaml as written by checkPlan (JSON-safe values). */
@@ -362,7 +387,8 @@ async function trainMethod(
   o: ExperimentOptions,
 ): Promise<{ dir: string; resumed: boolean; outcome: RunOutcome }> {
   const dir = join(out, "train", spec.id, `seed-${seed}`);
-  const dataset = data.files[spec.data];
+  const dataset =
+    spec.data === "prompts" ? (data.files.prompts ?? data.files.dpo ?? data.files.iopo) : data.files[spec.data];
   const base: RunOutcome = {
     method: spec.id,
     seed,
@@ -378,18 +404,39 @@ async function trainMethod(
       outcome: { ...base, status: "skipped", error: `no ${spec.data} data in this plan` },
     };
   }
+  const rollout = isRolloutMethod(spec.method);
+  const fixed: Record<string, unknown> = {
+    model_name_or_path: sftDir,
+    method: spec.method,
+    dataset,
+    output_dir: dir,
+    seed,
+  };
+  let rm: (TrainOutcome & { dir: string }) | undefined;
+  if (spec.method === "ppo") {
+    // The paper's PPO baseline learns from a reward model; it is trained here on the same DPO pairs, from the same
+    // SFT checkpoint, once per seed (train/rm/seed-<s>).
+    rm = await trainRewardModel(plan, out, sftDir, data, seed, o);
+    if (rm.status !== "done")
+      return { dir, resumed: rm.resumed, outcome: { ...base, status: rm.status, error: `reward model: ${rm.error}` } };
+    fixed.reward_model_path = finalModel(rm.dir);
+  }
+  const given = { ...(rollout ? plan.online : {}), ...spec.overrides };
+  if (spec.method === "grpo" && given.reward_funcs === undefined && plan.data.source === "world")
+    fixed.reward_funcs = ["world"]; // the world's rule checks: the share of the instruction's constraints met
   const cfg = runConfig(
     plan,
     [
       { name: "train", values: plan.train },
+      ...(rollout && plan.online ? [{ name: "online", values: plan.online }] : []),
       ...(spec.overrides ? [{ name: `methods.${spec.id}.overrides`, values: spec.overrides }] : []),
     ],
-    { model_name_or_path: sftDir, method: spec.method, dataset, output_dir: dir, seed },
+    fixed,
   );
   const r = await trainOnce(cfg, `${spec.id}/seed-${seed}`, o);
   return {
     dir,
-    resumed: r.resumed,
+    resumed: r.resumed && (rm?.resumed ?? true),
     outcome: {
       ...base,
       status: r.status,
@@ -397,8 +444,32 @@ async function trainMethod(
       steps: r.steps,
       examples: r.examples,
       train_seconds: r.seconds,
+      ...(rm ? { reward_model_dir: relative(out, rm.dir), reward_model_seconds: rm.seconds } : {}),
     },
   };
+}
+
+/** PPO's reward model for one seed: `method: rm` on the DPO pairs (else the IOPO groups' pairs) from the SFT model. */
+async function trainRewardModel(
+  plan: ResolvedPlan,
+  out: string,
+  sftDir: string,
+  data: ExperimentData,
+  seed: number,
+  o: ExperimentOptions,
+): Promise<TrainOutcome & { dir: string }> {
+  const dir = join(out, "train", "rm", `seed-${seed}`);
+  const pairs = data.files.dpo ?? data.files.iopo;
+  if (!pairs) return { dir, status: "failed", error: "no preference pairs to train it on", resumed: false };
+  const cfg = runConfig(
+    plan,
+    [
+      { name: "train", values: plan.train },
+      ...(plan.reward_model ? [{ name: "reward_model", values: plan.reward_model }] : []),
+    ],
+    { model_name_or_path: sftDir, method: "rm", dataset: pairs, output_dir: dir, seed },
+  );
+  return { ...(await trainOnce(cfg, `rm/seed-${seed}`, o)), dir };
 }
 
 interface TrainOutcome {
@@ -427,6 +498,8 @@ async function trainOnce(cfg: TrainConfig, name: string, o: ExperimentOptions): 
   try {
     const r = await trainFromConfig(cfg, {
       resume: true,
+      // rule rewards of the layers above training, for grpo's reward_funcs (the world's checks, IFEval's)
+      rewards: { ...worldRewards(), ...ifevalRewards() },
       onLog: (row) => {
         totalSteps = Number(row.total_steps ?? totalSteps);
         o.onTrainLog?.(name, totalSteps, row);
