@@ -176,6 +176,9 @@ function toSequences(batch: SequenceBatch): SequenceInput[] {
 // ---------------------------------------------------------------- forward only
 
 export interface HeadsRunnerOptions extends EngineOptions, HeadsSpec {
+  transformWeight?: TransformWeight;
+  /** activation-path LoRA (decoder-lora.ts `loraBranch` without dropout: the adapters read unmerged) */
+  adaptLinear?: LinearAdapterFactory;
   /** pack sequences that share a prompt into one row (default true) */
   sharePrompts?: boolean;
   /** upper bound on padded tokens per ORT run (default 8192) */
@@ -187,7 +190,8 @@ export interface HeadsRunner {
 }
 
 export async function createHeadsRunner(config: ModelConfig, options: HeadsRunnerOptions): Promise<HeadsRunner> {
-  const hg = buildHeads("heads", config, options);
+  const hg = buildHeads("heads", config, options, options.transformWeight, options.adaptLinear);
+  if (hg.dropoutKeys) throw new Error("a forward-only runner takes no LoRA dropout");
   const outputs: string[] = [];
   for (const k of [...TOKEN_OUTPUTS, "score"] as const) {
     const v = hg.heads[k];

@@ -5,6 +5,14 @@ import { DataError } from "../data/errors.js";
 import { FORMATS } from "../data/formats/types.js";
 import { readUtf8 } from "../data/jsonl.js";
 import { METHODS } from "./losses/index.js";
+import {
+  applyOnlineDefaults,
+  checkOnlineConfig,
+  ONLINE_ALIASES,
+  ONLINE_CONFIG_SHAPE,
+  ONLINE_METHODS,
+} from "./online/config.js";
+import { GRPO_LOSS_TYPES } from "./online/losses.js";
 import { LR_SCHEDULERS } from "./schedule.js";
 import { TRUNCATION_MODES } from "./truncation.js";
 
@@ -19,7 +27,7 @@ export const TrainConfigSchema = z.strictObject({
   // ### model
   model_name_or_path: z.string().min(1),
   // ### method
-  method: z.enum(METHODS),
+  method: z.enum([...METHODS, ...ONLINE_METHODS]),
   finetuning_type: z.enum(["full", "lora"]).default("lora"),
   lora_rank: z.number().int().positive().default(8),
   /** LLaMA-Factory default: 2 * lora_rank. */
@@ -32,8 +40,10 @@ export const TrainConfigSchema = z.strictObject({
   lora_dropout: z.number().min(0).lt(1).default(0),
   /** `all` (every linear layer of the decoder blocks) or a comma-separated list of module names (q_proj,v_proj). */
   lora_target: z.string().default("all"),
-  beta: z.number().positive().default(0.1),
-  loss_type: z.enum(["sigmoid", "hinge", "ipo"]).default("sigmoid"),
+  /** Preference beta; for grpo TRL's KL coefficient (default 0 there). */
+  beta: z.number().min(0).default(0.1),
+  /** sigmoid | hinge | ipo for the preference methods; grpo | bnpo | dr_grpo | dapo for grpo (TRL's names). */
+  loss_type: z.enum(["sigmoid", "hinge", "ipo", ...GRPO_LOSS_TYPES]).default("sigmoid"),
   label_smoothing: z.number().min(0).max(0.5).default(0),
   pref_ftx: z.number().min(0).default(0),
   simpo_gamma: z.number().default(0.5),
@@ -74,6 +84,8 @@ export const TrainConfigSchema = z.strictObject({
   per_device_eval_batch_size: z.number().int().positive().default(1),
   /** Evaluate every N optimizer steps (default: at the end only). */
   eval_steps: z.number().int().positive().optional(),
+  // ### online (rm, ppo, grpo): src/train/online/config.ts
+  ...ONLINE_CONFIG_SHAPE,
 });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
@@ -88,6 +100,7 @@ export const CONFIG_ALIASES: Record<string, keyof TrainConfig> = {
   iopo_label_smoothing: "label_smoothing",
   dpo_label_smoothing: "label_smoothing",
   model: "model_name_or_path",
+  ...(ONLINE_ALIASES as Record<string, keyof TrainConfig>),
 };
 
 /** Levenshtein distance, for "did you mean" suggestions. */
@@ -213,6 +226,7 @@ export function resolveConfig(layers: readonly ConfigLayer[]): TrainConfig {
     merged.method = merged.loss_type;
     merged.loss_type = "sigmoid";
   }
+  applyOnlineDefaults(merged);
   const result = TrainConfigSchema.safeParse(merged);
   const sources = layers.map((l) => l.source).join(" + ");
   if (!result.success) {
@@ -234,6 +248,11 @@ export function resolveConfig(layers: readonly ConfigLayer[]): TrainConfig {
   if (cfg.val_size >= 1 && !Number.isInteger(cfg.val_size))
     bad("val_size", "a fraction in [0, 1) or a whole number of examples");
   if (cfg.max_steps === 0 || cfg.max_steps < -1) bad("max_steps", "a positive number of steps, or -1 for epochs");
+  checkOnlineConfig(
+    cfg,
+    (k) => k in origin,
+    (k, d) => bad(k as keyof TrainConfig, d),
+  );
   return cfg;
 }
 

@@ -3,6 +3,7 @@ import { loadDataset, toKind } from "../data/formats/load.js";
 import type { Dataset } from "../data/formats/types.js";
 import type { TrainConfig } from "./config.js";
 import { methodDataKind } from "./losses/index.js";
+import { isRolloutMethod } from "./online/config.js";
 import { trainValSplit } from "./rng.js";
 
 export interface TrainingData {
@@ -19,12 +20,17 @@ function subset(ds: Dataset, idx: readonly number[]): Dataset {
 }
 
 /**
- * Load the training file for a method: IOPO-family methods need groups; DPO/SimPO/ORPO take pairs (groups become
- * their DPO* pairs); SFT takes SFT rows (groups -> SFT*, pairs -> chosen). Then the seeded `val_size` split.
+ * Load the training file for a method: IOPO-family methods need groups; DPO/SimPO/ORPO and the reward model take
+ * pairs (groups become their DPO* pairs); SFT takes SFT rows (groups -> SFT*, pairs -> chosen). Then the seeded `val_size` split.
  */
 export function loadTrainingData(cfg: TrainConfig): TrainingData {
   const { format, dataset } = loadDataset(cfg.dataset, cfg.dataset_format);
-  const kind = methodDataKind(cfg.method);
+  if (isRolloutMethod(cfg.method))
+    throw new Error(
+      `method ${cfg.method} trains on prompts: read them with loadPromptData (src/train/online/prompts.ts)`,
+    );
+  // the reward model trains on preference pairs (IOPO groups give their two pairs, DPO*)
+  const kind = cfg.method === "rm" ? "pair" : methodDataKind(cfg.method);
   let ds: Dataset;
   try {
     ds = toKind(dataset, kind);

@@ -9,6 +9,9 @@ import { EngineModel, ReferenceTable } from "./engine-model.js";
 import { trainingLoss } from "./graph-losses.js";
 import { initLora, LORA_ALL_MODULES, type LoraSpec, loraTargets, mergeLora, saveLoraAdapter } from "./lora.js";
 import { type LossOptions, type Method, usesReference } from "./losses/index.js";
+import { isOnlineMethod } from "./online/config.js";
+import type { Timing } from "./online/loop.js";
+import type { RewardRegistry } from "./online/rewards.js";
 import { type SequenceEncoder, type TrainRow, type TruncationStats, truncationStats } from "./sequences.js";
 import { readF32Tensors } from "./tensor-file.js";
 import { runTraining, type TrainRunResult } from "./trainer.js";
@@ -44,11 +47,15 @@ export interface TrainFromConfigOptions {
   onStatus?: (message: string) => void;
   /** Stop after this many optimizer steps of this invocation, as if killed (tests of resume). */
   stopAfter?: number;
+  /** rm, ppo, grpo: reward functions by name beside the built-in ones (src/train/online/rewards.ts) */
+  rewards?: RewardRegistry;
 }
 
 export interface TrainFromConfigResult extends TrainRunResult {
   /** Examples (training + validation) that max_length cut. */
   truncation: TruncationStats;
+  /** ppo, grpo: where the time went (generation, scoring, update, eval, saving) */
+  timing?: Timing;
 }
 
 /** `iopo train`: data, model folder, reference log-probs (cached), engine step, training loop, saving. */
@@ -56,6 +63,10 @@ export async function trainFromConfig(
   cfg: TrainConfig,
   o: TrainFromConfigOptions = {},
 ): Promise<TrainFromConfigResult> {
+  if (isOnlineMethod(cfg.method)) {
+    const online = await import("./online/run.js");
+    return online.trainOnline(cfg, o);
+  }
   const status = o.onStatus ?? (() => {});
   const data = loadTrainingData(cfg);
   const { model: M, engine: E } = await importModel();

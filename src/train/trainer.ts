@@ -23,7 +23,8 @@ export function lossOptionsFromConfig(cfg: TrainConfig): LossOptions {
   return {
     beta: cfg.beta,
     labelSmoothing: cfg.label_smoothing,
-    lossType: cfg.loss_type,
+    // the GRPO loss types never reach here (the config refuses them for the preference methods)
+    lossType: cfg.loss_type as LossOptions["lossType"],
     prefFtx: cfg.pref_ftx,
     simpoGamma: cfg.simpo_gamma,
   };
@@ -73,7 +74,7 @@ export interface TrainRunResult {
 }
 
 /** Weighted running means of named values. */
-class WeightedMeans {
+export class WeightedMeans {
   sums = new Map<string, number>();
   weights = new Map<string, number>();
   add(values: Record<string, number>, w: number): void {
@@ -222,7 +223,7 @@ function restoreOrStart<Row>(run: Run<Row>): TrainerLog {
 }
 
 /** trainer_log.jsonl, appended row by row, and its rows so far (a checkpoint's log_history). */
-class TrainerLog {
+export class TrainerLog {
   private readonly journal: JsonlJournal;
   constructor(
     file: string,
@@ -242,7 +243,7 @@ class TrainerLog {
 }
 
 /** The training rows' metrics between two log rows, and the time and tokens for tokens/s and the ETA. */
-class LogWindow {
+export class LogWindow {
   /** Optimizer steps of this invocation. */
   stepsThisRun = 0;
   means = new WeightedMeans();

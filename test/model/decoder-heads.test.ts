@@ -201,7 +201,7 @@ describe("decoder heads with LoRA (activation-path branch)", () => {
     expect(step.trainableNames.filter((n) => n.startsWith("v_head.")).length).toBe(2);
     const res = await step.run(weights, { ...batch, tokenInputs: { a } });
     const refLoss = (w: Weights) => {
-      const merged = mergeLora(w, lora);
+      const merged = mergeLora(w, lora) as unknown as Weights;
       return batch.ids.reduce((acc, ids, i) => {
         const h = referenceHeads(cfg, merged, ids, batch.responseStart[i]!);
         return acc + h.logp.reduce((s, l, k) => s + (l + h.values![k]! ** 2) * a[i]![k]!, 0);
