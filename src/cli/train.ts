@@ -1,18 +1,52 @@
 import type { Command } from "commander";
 import { stringify } from "yaml";
-import { loadTrainConfig } from "../train/config.js";
+import { ifevalRewards } from "../eval/ifeval/rewards.js";
+import { loadTrainConfig, type TrainConfig } from "../train/config.js";
 import { loadTrainingData } from "../train/dataset.js";
+import { isRolloutMethod } from "../train/online/config.js";
+import { formatTiming } from "../train/online/loop.js";
+import { rolloutPlan } from "../train/online/plan.js";
+import { loadPromptData } from "../train/online/prompts.js";
+import { builtinRewards, checkRewardNames, type RewardRegistry } from "../train/online/rewards.js";
 import { DataPlan } from "../train/plan.js";
 import { TrainingProgress } from "../train/progress.js";
 import { trainFromConfig } from "../train/run.js";
 import { warmupSteps } from "../train/schedule.js";
+import { worldRewards } from "../world/rewards.js";
+
+/** Reward functions `reward_funcs` can name: the training layer's, the constraint world's and IFEval's. */
+export function rewardRegistry(): RewardRegistry {
+  return { ...builtinRewards(), ...worldRewards(), ...ifevalRewards() };
+}
+
+/** The plan line of a rollout method (ppo, grpo): prompts, rollouts and steps. */
+function rolloutHeader(cfg: TrainConfig): { line: string; totalSteps: number } {
+  const data = loadPromptData(cfg);
+  const p = rolloutPlan(cfg, data.train.length);
+  const warm = warmupSteps(p.totalSteps, cfg.warmup_ratio, cfg.warmup_steps);
+  const sample =
+    cfg.method === "grpo"
+      ? `${p.promptsPerRollout} prompts x ${p.completionsPerPrompt} completions per rollout, ${p.stepsPerRollout} optimizer step(s) each`
+      : `${p.promptsPerRollout} prompts per step, ${cfg.num_ppo_epochs} PPO epochs x ${cfg.num_mini_batches} mini-batches`;
+  return {
+    line:
+      `${cfg.method}: ${data.train.length} training + ${data.eval.length} validation prompts (${cfg.dataset}, ${data.format}); ` +
+      `${p.totalSteps} steps (${sample}), ${warm} warmup; up to ${cfg.max_completion_length} new tokens at temperature ${cfg.temperature}\n`,
+    totalSteps: p.totalSteps,
+  };
+}
 
 export function register(program: Command): void {
   program
     .command("train")
-    .description("train with SFT, DPO, IOPO (eq. 9), IOPO*, the IOPO ablations, SimPO or ORPO from a YAML config")
+    .description(
+      "train with SFT, DPO, IOPO (eq. 9), IOPO*, the IOPO ablations, SimPO, ORPO, a reward model, PPO or GRPO from a YAML config",
+    )
     .option("-c, --config <file>", "YAML config (LLaMA-Factory-style sections; see examples/)")
-    .option("--method <method>", "sft | dpo | iopo | iopo_star | iopo_input_only | iopo_output_only | simpo | orpo")
+    .option(
+      "--method <method>",
+      "sft | dpo | iopo | iopo_star | iopo_input_only | iopo_output_only | simpo | orpo | rm | ppo | grpo",
+    )
     .option("--resume", "continue from the latest checkpoint in output_dir")
     .option("--dry-run", "validate the config and the dataset, print the plan, do not train")
     .allowUnknownOption()
@@ -26,44 +60,63 @@ export function register(program: Command): void {
         "Hugging Face Trainer's: each is a model folder (config.json + model.safetensors, or with LoRA PEFT's\n" +
         "adapter_model.safetensors + adapter_config.json) with tokenizer and chat template, so\n" +
         "`iopo generate --model OUT/checkpoint-N` loads it, plus trainer_state.json and optimizer.safetensors for\n" +
-        "--resume. LoRA runs also write the merged model to OUT/merged/.",
+        "--resume. LoRA runs also write the merged model to OUT/merged/.\n\n" +
+        "Online methods (TRL's semantics and key names): rm trains a reward model on pairs (a Qwen2/Llama\n" +
+        "ForSequenceClassification folder, score with `iopo score`); ppo samples from the policy and trains against\n" +
+        "reward_model_path (kl_coef, gamma, lam, cliprange, cliprange_value, vf_coef, num_ppo_epochs, ...); grpo samples\n" +
+        "num_generations completions per prompt and trains on reward_funcs (rules, rules_all, world, world_all, ifeval,\n" +
+        "ifeval_all, or a reward model folder; reward_weights), with beta, epsilon, epsilon_high, loss_type\n" +
+        "(grpo|bnpo|dr_grpo|dapo), scale_rewards, num_iterations. Their completions go to OUT/completions.jsonl.",
     )
     .action(async (opts: { config?: string; method?: string; resume?: boolean; dryRun?: boolean }, cmd: Command) => {
       const overrides = [...cmd.args];
       if (opts.method) overrides.push("--method", opts.method);
       const cfg = loadTrainConfig(opts.config, overrides);
-      const data = loadTrainingData(cfg);
-      const plan = new DataPlan(
-        data.train.rows.length,
-        cfg.per_device_train_batch_size,
-        cfg.gradient_accumulation_steps,
-        cfg.num_train_epochs,
-        cfg.max_steps,
-        cfg.seed,
-      );
-      const warm = warmupSteps(plan.totalSteps, cfg.warmup_ratio, cfg.warmup_steps);
-      process.stdout.write(
-        `${cfg.method}: ${data.train.rows.length} training + ${data.eval.rows.length} validation ${data.train.kind} examples ` +
-          `(${cfg.dataset}, ${data.format}${data.sourceKind !== data.train.kind ? `, from ${data.sourceKind} rows` : ""}); ` +
-          `${plan.totalSteps} optimizer steps (${plan.updatesPerEpoch}/epoch, effective batch ` +
-          `${cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps}), ${warm} warmup\n`,
-      );
+      const registry = rewardRegistry();
+      let totalSteps: number;
+      if (isRolloutMethod(cfg.method)) {
+        if (cfg.method === "grpo") checkRewardNames(cfg.reward_funcs ?? [], registry);
+        const h = rolloutHeader(cfg);
+        process.stdout.write(h.line);
+        totalSteps = h.totalSteps;
+      } else {
+        const data = loadTrainingData(cfg);
+        const plan = new DataPlan(
+          data.train.rows.length,
+          cfg.per_device_train_batch_size,
+          cfg.gradient_accumulation_steps,
+          cfg.num_train_epochs,
+          cfg.max_steps,
+          cfg.seed,
+        );
+        const warm = warmupSteps(plan.totalSteps, cfg.warmup_ratio, cfg.warmup_steps);
+        process.stdout.write(
+          `${cfg.method}: ${data.train.rows.length} training + ${data.eval.rows.length} validation ${data.train.kind} examples ` +
+            `(${cfg.dataset}, ${data.format}${data.sourceKind !== data.train.kind ? `, from ${data.sourceKind} rows` : ""}); ` +
+            `${plan.totalSteps} optimizer steps (${plan.updatesPerEpoch}/epoch, effective batch ` +
+            `${cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps}), ${warm} warmup\n`,
+        );
+        totalSteps = plan.totalSteps;
+      }
       if (opts.dryRun) {
         process.stdout.write(stringify(cfg));
         return;
       }
-      const progress = new TrainingProgress(plan.totalSteps);
+      const progress = new TrainingProgress(totalSteps);
       try {
         const result = await trainFromConfig(cfg, {
           resume: opts.resume,
           onLog: (row) => progress.update(row),
           onStatus: (msg) => process.stderr.write(`${msg}\n`),
+          rewards: registry,
         });
         progress.stop();
+        const what = isRolloutMethod(cfg.method) ? "prompts" : "examples";
         process.stdout.write(
           `finished ${result.globalStep}/${result.totalSteps} steps; model, checkpoints and trainer_log.jsonl in ${cfg.output_dir}` +
-            `; ${result.truncation.truncated} of ${result.truncation.examples} examples truncated to max_length ${cfg.max_length}\n`,
+            `; ${result.truncation.truncated} of ${result.truncation.examples} ${what} truncated to max_length ${cfg.max_length}\n`,
         );
+        if (result.timing) process.stdout.write(`time split: ${formatTiming(result.timing)}\n`);
       } catch (err) {
         progress.stop();
         throw err;

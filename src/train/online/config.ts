@@ -91,6 +91,9 @@ export function applyOnlineDefaults(merged: Record<string, unknown>): void {
 /** The keys only the online methods read (a preference method given one is told so). */
 export const ONLINE_ONLY_KEYS = Object.keys(ONLINE_CONFIG_SHAPE);
 
+/** The online keys' defaults (a resolved config fed back keeps them: only other values are refused). */
+const ONLINE_KEY_DEFAULTS = z.object(ONLINE_CONFIG_SHAPE).parse({}) as Record<string, unknown>;
+
 type Bad = (key: string, detail: string) => never;
 
 /** Checks across keys, after validation. */
@@ -138,6 +141,9 @@ export function checkOnlineConfig(
       bad("num_mini_batches", "a mini-batch must hold at least per_device_train_batch_size prompts");
   }
   if (!isOnlineMethod(cfg.method)) {
-    for (const k of ONLINE_ONLY_KEYS) if (given(k)) bad(k, `only read by the online methods (rm, ppo, grpo)`);
+    const values = cfg as unknown as Record<string, unknown>;
+    for (const k of ONLINE_ONLY_KEYS)
+      if (given(k) && values[k] !== undefined && values[k] !== ONLINE_KEY_DEFAULTS[k])
+        bad(k, `only read by the online methods (rm, ppo, grpo)`);
   }
 }

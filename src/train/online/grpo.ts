@@ -5,11 +5,12 @@ import type { Weights } from "../../model/weights.js";
 import { writeFileAtomic } from "../../util/atomic.js";
 import { mixSeeds } from "../../util/random.js";
 import type { TrainConfig } from "../config.js";
-import { DataPlan } from "../plan.js";
+import type { DataPlan } from "../plan.js";
 import { groupAdvantages, nanMean, nanStd } from "./advantages.js";
 import type { OnlineAlgorithm, OnlineStepResult, StepContext, Timing } from "./loop.js";
 import { timed } from "./loop.js";
 import { type GrpoLossType, grpoTokenTerms, grpoTokenWeights } from "./losses.js";
+import { rolloutPlan } from "./plan.js";
 import type { NamedReward, RewardInput } from "./rewards.js";
 import { rewardMetrics, scoreRewards } from "./rewards.js";
 import { type Completion, completionSequence, type EncodedPrompt, type Sampler, sampleCompletions } from "./rollout.js";
@@ -72,19 +73,11 @@ export class GrpoAlgorithm implements OnlineAlgorithm {
   private buffer: Buffer | undefined;
 
   constructor(private readonly d: GrpoDeps) {
-    const c = d.cfg;
-    this.G = c.num_generations;
-    this.mu = c.num_iterations;
-    const perGeneration = (c.per_device_train_batch_size * c.gradient_accumulation_steps) / this.G;
-    this.plan = new DataPlan(
-      d.train.length,
-      perGeneration,
-      1,
-      c.num_train_epochs,
-      c.max_steps > 0 ? Math.ceil(c.max_steps / this.mu) : -1,
-      c.seed,
-    );
-    this.totalSteps = c.max_steps > 0 ? c.max_steps : this.plan.totalSteps * this.mu;
+    const p = rolloutPlan(d.cfg, d.train.length);
+    this.G = p.completionsPerPrompt;
+    this.mu = p.stepsPerRollout;
+    this.plan = p.plan;
+    this.totalSteps = p.totalSteps;
   }
 
   epochAfter(done: number): number {

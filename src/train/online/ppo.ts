@@ -2,13 +2,14 @@ import type { HeadsRunner, HeadsTrainingStep } from "../../model/decoder-heads.j
 import type { Weights } from "../../model/weights.js";
 import { mixSeeds, permutation } from "../../util/random.js";
 import type { TrainConfig } from "../config.js";
-import { DataPlan } from "../plan.js";
+import type { DataPlan } from "../plan.js";
 import { rng } from "../rng.js";
 import { gae, type KlEstimator, klPerToken, ppoTokenRewards, whiten } from "./advantages.js";
 import { rewardInput } from "./grpo.js";
 import type { OnlineAlgorithm, OnlineStepResult, StepContext } from "./loop.js";
 import { timed } from "./loop.js";
 import { meanTokenWeights, ppoLoss } from "./losses.js";
+import { rolloutPlan } from "./plan.js";
 import type { NamedReward } from "./rewards.js";
 import { type Completion, completionSequence, type EncodedPrompt, type Sampler, sampleCompletions } from "./rollout.js";
 
@@ -62,16 +63,9 @@ export class PpoAlgorithm implements OnlineAlgorithm {
   private readonly t0 = performance.now();
 
   constructor(private readonly d: PpoDeps) {
-    const c = d.cfg;
-    this.plan = new DataPlan(
-      d.train.length,
-      c.per_device_train_batch_size * c.gradient_accumulation_steps,
-      1,
-      c.num_train_epochs,
-      c.max_steps,
-      c.seed,
-    );
-    this.totalSteps = this.plan.totalSteps;
+    const p = rolloutPlan(d.cfg, d.train.length);
+    this.plan = p.plan;
+    this.totalSteps = p.totalSteps;
   }
 
   epochAfter(done: number): number {

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from "node:fs";
+import { DataError } from "../../data/errors.js";
 import type { ChatMessage } from "../../data/schemas.js";
 import { checkConstraint, detectRules } from "../../judge/rules/index.js";
 import type { EngineOptions } from "../../model/decoder.js";
 import { nanMean, nanStd } from "./advantages.js";
-import { loadRewardModel } from "./reward-model.js";
 
 /**
  * Reward functions of the rollout methods, TRL GRPOTrainer's contract: a function gets a batch of completions with
@@ -88,6 +88,8 @@ export async function rewardModelReward(
   dir: string,
   o: { engine?: EngineOptions; maxLength?: number } = {},
 ): Promise<NamedReward> {
+  // imported on use: the rule rewards (and the CLI that registers rewards) must not start ONNX Runtime
+  const { loadRewardModel } = await import("./reward-model.js");
   const rm = await loadRewardModel(dir, { ...o.engine, maxLength: o.maxLength });
   return {
     name:
@@ -104,6 +106,18 @@ export function builtinRewards(): RewardRegistry {
   return { rules: () => ruleReward("partial"), rules_all: () => ruleReward("all") };
 }
 
+/** Every name is a registered reward function or a folder (a reward model), without building anything. */
+export function checkRewardNames(names: readonly string[], registry: RewardRegistry): void {
+  for (const name of names)
+    if (!registry[name] && !(existsSync(name) && statSync(name).isDirectory()))
+      throw new DataError(
+        "config",
+        undefined,
+        "reward_funcs",
+        `"${name}" is neither a known reward function (${Object.keys(registry).sort().join(", ")}) nor a reward model folder`,
+      );
+}
+
 /** Resolve `reward_funcs` names: registry names first, then reward model folders. */
 export async function resolveRewards(
   names: readonly string[],
@@ -114,11 +128,10 @@ export async function resolveRewards(
   for (const name of names) {
     const factory = registry[name];
     if (factory) out.push(await factory(o));
-    else if (existsSync(name) && statSync(name).isDirectory()) out.push(await rewardModelReward(name, o));
-    else
-      throw new Error(
-        `reward function "${name}" is neither a known name (${Object.keys(registry).sort().join(", ")}) nor a reward model folder`,
-      );
+    else {
+      checkRewardNames([name], registry);
+      out.push(await rewardModelReward(name, o));
+    }
   }
   const seen = new Set<string>();
   for (const r of out) {
