@@ -245,9 +245,9 @@ describe("GRPO (--method grpo)", () => {
   });
 
   it("a reward function that can score none of the prompts is refused before training", async () => {
-    await expect(trainFromConfig(cfg("grpo", "grpo-bad", [...grpo, "--reward_funcs", "world", "--reward_weights", "[1]"]))).rejects.toThrow(
-      /neither a known reward function/,
-    );
+    await expect(
+      trainFromConfig(cfg("grpo", "grpo-bad", [...grpo, "--reward_funcs", "world", "--reward_weights", "[1]"])),
+    ).rejects.toThrow(/neither a known reward function/);
     const noConstraints = join(root, "plain.jsonl");
     writeFileSync(noConstraints, `${JSON.stringify({ prompt: "hi" })}\n${JSON.stringify({ prompt: "there" })}\n`);
     const c = cfg("grpo", "grpo-bad2", [...grpo, "--reward_funcs", "rules", "--reward_weights", "[1]"]);
