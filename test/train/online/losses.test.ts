@@ -104,7 +104,11 @@ describe("GRPO per-token loss and loss_type weights (TRL GRPOTrainer)", () => {
     ];
     for (const [type, want] of cases) {
       const got = grpoTokenWeights(lengths, type, 10);
-      want.forEach((w, k) => w.forEach((x, j) => expect(got[k]![j], `${type} ${k}/${j}`).toBeCloseTo(x, 14)));
+      want.forEach((w, k) => {
+        w.forEach((x, j) => {
+          expect(got[k]![j], `${type} ${k}/${j}`).toBeCloseTo(x, 14);
+        });
+      });
     }
     expect(meanTokenWeights(lengths)).toEqual([[1 / 12, 1 / 12], [1 / 6]]);
   });

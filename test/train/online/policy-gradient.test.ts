@@ -72,12 +72,12 @@ function prompts(n: number, seed: number): EncodedPrompt[] {
 /** Sequences of the rollout: prompt ids, then sampled ids and the EOS when there is one. */
 function sequences(ps: EncodedPrompt[], comps: Int32Array[][], stops: (number | undefined)[][]) {
   const out: { ids: Int32Array; rs: number; prompt: number }[] = [];
-  ps.forEach((p, i) =>
+  ps.forEach((p, i) => {
     comps[i]!.forEach((c, k) => {
       const resp = stops[i]![k] === undefined ? [...c] : [...c, stops[i]![k]!];
       out.push({ ids: Int32Array.from([...p.ids, ...resp]), rs: p.ids.length, prompt: i });
-    }),
-  );
+    });
+  });
   return out;
 }
 
