@@ -2,15 +2,17 @@
  * Does GRPO with the world's rule reward raise the held-out reward of an SFT model? A measurement on the offline
  * constraint world (src/world), every part through the library the CLI uses:
  *
- *   npx tsx bench/world-grpo.ts [--seeds 1,2,3] [--sft-steps 300] [--grpo-steps 60] [--out runs/world-grpo]
+ *   npx tsx bench/world-grpo.ts [--seeds 1,2,3] [--sft-steps 800] [--grpo-steps 100] [--grpo-lr 2e-4]
+ *                               [--hidden 64] [--layers 2] [--out runs/world-grpo]
  *
  * 1. data: world instructions with 1-2 constraints as TRACE records - SFT rows (the world's compliant answers) and
  *    GRPO prompts from one seed stream, a held-out set from another;
- * 2. a tiny random Qwen2 model (hidden 64, 2 layers, the tiny byte-level BPE tokenizer), SFT'd on the answers
+ * 2. a tiny random Qwen2 model (--hidden, --layers, the tiny byte-level BPE tokenizer), SFT'd on the answers
  *    (`iopo train --method sft`, full fine-tuning);
  * 3. per seed, GRPO from the SFT model with `reward_funcs: world` (partial credit: share of constraints satisfied),
  *    num_generations 8, two prompts per step, beta 0, loss_type dapo;
- * 4. the held-out reward (greedy completions, world and world_all) of the SFT model and of each GRPO run.
+ * 4. the held-out reward (world and world_all) of the SFT model and of each GRPO run, for greedy completions and
+ *    for 4 completions per prompt sampled at temperature 1 (the distribution GRPO trains; fixed seed).
  * Prints one row per model and the mean over seeds; everything it writes goes to --out.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -28,8 +30,11 @@ import { worldReward, worldRewards } from "../src/world/rewards.js";
 import { arg } from "./workload.js";
 
 const seeds = arg("seeds", "1,2,3").split(",").map(Number);
-const sftSteps = arg("sft-steps", "300");
-const grpoSteps = arg("grpo-steps", "60");
+const sftSteps = arg("sft-steps", "800");
+const grpoSteps = arg("grpo-steps", "100");
+const grpoLr = arg("grpo-lr", "2e-4");
+const hidden = Number(arg("hidden", "64"));
+const layers = Number(arg("layers", "2"));
 const out = resolve(arg("out", join("runs", "world-grpo")));
 const threads = Number(arg("threads", "2"));
 mkdirSync(out, { recursive: true });
@@ -63,8 +68,14 @@ const common = (model: string, dataset: string, dir: string) => [
   "320",
 ];
 
-/** Mean held-out reward of a model: greedy completions, scored by the world's checkers. */
-async function heldOutReward(dir: string): Promise<{ world: number; world_all: number; length: number }> {
+interface HeldOut {
+  world: number;
+  world_all: number;
+  length: number;
+}
+
+/** Mean held-out reward of a model: completions (greedy, or sampled) scored by the world's checkers. */
+async function heldOutReward(dir: string, sampled: boolean): Promise<HeldOut> {
   const folder = loadModelFolder(dir);
   const prompts = encodePrompts(
     folder,
@@ -79,11 +90,11 @@ async function heldOutReward(dir: string): Promise<{ world: number; world_all: n
   );
   const gen = await createGenerator(folder.config, folder.checkpoint!.weights, { threads });
   const completions = await sampleCompletions(gen, prompts, {
-    perPrompt: 1,
+    perPrompt: sampled ? 4 : 1,
     maxNewTokens: 96,
-    temperature: 0,
+    temperature: sampled ? 1 : 0,
     topP: 1,
-    seed: 0,
+    seed: 12345,
     eosTokenIds: folder.eosTokenIds,
     decode: (ids) => folder.tokenizer.decode(ids, true),
   });
@@ -101,10 +112,13 @@ async function heldOutReward(dir: string): Promise<{ world: number; world_all: n
   };
 }
 
+const show = (h: HeldOut) =>
+  `world ${h.world.toFixed(4)}  world_all ${h.world_all.toFixed(4)}  length ${h.length.toFixed(1)}`;
+
 async function main() {
   const t0 = performance.now();
   const base = join(out, "base");
-  writeTinyModel(base, { hiddenSize: 64, numLayers: 2, numHeads: 4, seed: 7 });
+  writeTinyModel(base, { hiddenSize: hidden, numLayers: layers, numHeads: 4, seed: 7 });
   const sft = loadTrainConfig(undefined, [
     ...common(base, join(out, "sft.jsonl"), "sft"),
     "--method",
@@ -125,12 +139,14 @@ async function main() {
     "1",
   ]);
   await trainFromConfig(sft);
-  const sftReward = await heldOutReward(join(out, "sft"));
-  console.log(`world GRPO check: ${train.length} training instructions, ${heldOut.length} held-out (1-2 constraints)`);
+  const sftGreedy = await heldOutReward(join(out, "sft"), false);
+  const sftSampled = await heldOutReward(join(out, "sft"), true);
   console.log(
-    `sft (${sftSteps} steps)            held-out world ${sftReward.world.toFixed(4)}  world_all ${sftReward.world_all.toFixed(4)}  mean length ${sftReward.length.toFixed(1)}`,
+    `world GRPO check: ${train.length} training instructions, ${heldOut.length} held-out (1-2 constraints); ` +
+      `model hidden ${hidden}, ${layers} layers; SFT ${sftSteps} steps, GRPO ${grpoSteps} steps at lr ${grpoLr}`,
   );
-  const after: { world: number; world_all: number }[] = [];
+  console.log(`sft               greedy: ${show(sftGreedy)} | sampled T=1: ${show(sftSampled)}`);
+  const after: { greedy: HeldOut; sampled: HeldOut }[] = [];
   for (const seed of seeds) {
     const grpo = loadTrainConfig(undefined, [
       ...common(join(out, "sft"), join(out, "prompts.jsonl"), `grpo-seed${seed}`),
@@ -147,7 +163,7 @@ async function main() {
       "--max_completion_length",
       "96",
       "--learning_rate",
-      "2e-4",
+      grpoLr,
       "--lr_scheduler_type",
       "constant",
       "--warmup_ratio",
@@ -158,17 +174,21 @@ async function main() {
       String(seed),
     ]);
     const r = await trainFromConfig(grpo, { rewards: worldRewards() });
-    const h = await heldOutReward(join(out, `grpo-seed${seed}`));
-    after.push(h);
+    const greedy = await heldOutReward(join(out, `grpo-seed${seed}`), false);
+    const sampled = await heldOutReward(join(out, `grpo-seed${seed}`), true);
+    after.push({ greedy, sampled });
     console.log(
-      `grpo seed ${seed} (${grpoSteps} steps)     held-out world ${h.world.toFixed(4)}  world_all ${h.world_all.toFixed(4)}  mean length ${h.length.toFixed(1)}` +
-        `  [generation ${r.timing!.generation_s.toFixed(0)} s, update ${r.timing!.update_s.toFixed(0)} s]`,
+      `grpo seed ${seed}       greedy: ${show(greedy)} | sampled T=1: ${show(sampled)}` +
+        `  [generation ${r.timing!.generation_s.toFixed(0)} s, scoring ${r.timing!.scoring_s.toFixed(0)} s, update ${r.timing!.update_s.toFixed(0)} s]`,
     );
   }
-  const m = (k: "world" | "world_all") => after.reduce((a, b) => a + b[k], 0) / after.length;
+  const m = (mode: "greedy" | "sampled", k: "world" | "world_all") =>
+    after.reduce((a, b) => a + b[mode][k], 0) / after.length;
   console.log(
-    `grpo mean over seeds ${seeds.join(",")}: world ${m("world").toFixed(4)} (sft ${sftReward.world.toFixed(4)}), ` +
-      `world_all ${m("world_all").toFixed(4)} (sft ${sftReward.world_all.toFixed(4)}); ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    `grpo mean over seeds ${seeds.join(",")}: greedy world ${m("greedy", "world").toFixed(4)} (sft ${sftGreedy.world.toFixed(4)}), ` +
+      `world_all ${m("greedy", "world_all").toFixed(4)} (sft ${sftGreedy.world_all.toFixed(4)}); sampled world ` +
+      `${m("sampled", "world").toFixed(4)} (sft ${sftSampled.world.toFixed(4)}), world_all ${m("sampled", "world_all").toFixed(4)} ` +
+      `(sft ${sftSampled.world_all.toFixed(4)}); ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
 }
 

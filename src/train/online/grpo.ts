@@ -173,10 +173,15 @@ export class GrpoAlgorithm implements OnlineAlgorithm {
     const gen = Math.floor(step / this.mu);
     let rolloutMetrics: Record<string, number> = {};
     let logged: Record<string, unknown>[] = [];
+    let rolloutTokens = 0;
     if (!this.buffer || this.buffer.generation !== gen) {
       const g = await this.generate(gen, ctx.timing);
       this.buffer = g.buffer;
       rolloutMetrics = g.metrics;
+      rolloutTokens = this.buffer.completions.reduce(
+        (a, x) => a + x.ids.length + this.d.train[x.prompt]!.ids.length,
+        0,
+      );
       logged = this.buffer.completions.map((x, i) => ({
         prompt: this.d.train[x.prompt]!.row.prompt,
         completion: x.text,
@@ -274,7 +279,7 @@ export class GrpoAlgorithm implements OnlineAlgorithm {
       metrics["clip_ratio/low_min"] = lowMin;
       metrics["clip_ratio/high_max"] = highMax;
     }
-    return { loss, gradNorm, metrics, tokens, completions: logged };
+    return { loss, gradNorm, metrics, tokens, rolloutTokens, completions: logged };
   }
 
   async evaluate(): Promise<Record<string, number> | undefined> {

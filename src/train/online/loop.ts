@@ -32,8 +32,10 @@ export interface OnlineStepResult {
   gradNorm: number;
   /** TRL-named metrics of the step */
   metrics: Record<string, number>;
-  /** tokens processed (prompt + completion of every trained sequence), for tokens/s */
+  /** tokens processed (prompt + completion of every sequence of every forward/backward pass), for tokens/s */
   tokens: number;
+  /** prompt + completion tokens of the completions sampled in this step (TRL's `num_tokens` counts them) */
+  rolloutTokens: number;
   /** completion rows for completions.jsonl (written on logging steps) */
   completions: Record<string, unknown>[];
 }
@@ -221,7 +223,7 @@ export async function runOnlineLoop(o: OnlineLoopOptions): Promise<OnlineLoopRes
       };
       const r = await algorithm.step(step, ctx);
       if (!Number.isFinite(r.loss)) throw new TrainingDivergedError(step + 1, "loss", lastCheckpoint);
-      tokensSeen += r.tokens;
+      tokensSeen += r.rolloutTokens;
       window.addStep({ loss: r.loss, grad_norm: r.gradNorm, ...r.metrics }, r.tokens);
       const done = step + 1;
       if (done % cfg.logging_steps === 0 || done === total) {
@@ -238,6 +240,7 @@ export async function runOnlineLoop(o: OnlineLoopOptions): Promise<OnlineLoopRes
           ...Object.fromEntries(Object.entries(m).filter(([k]) => k !== "loss" && k !== "grad_norm")),
           lr,
           episode: algorithm.episodesAfter(done),
+          num_tokens: tokensSeen,
         };
         const tokensPerSecond = window.close(now);
         log.write({

@@ -206,6 +206,7 @@ export class PpoAlgorithm implements OnlineAlgorithm {
       gradNorm: norms.length ? mean(norms) : Number.NaN,
       metrics,
       tokens,
+      rolloutTokens: batch.ids.reduce((a, ids) => a + ids.length, 0),
       completions: logged,
     };
   }

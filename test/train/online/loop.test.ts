@@ -25,6 +25,7 @@ function fake(nanAt = Number.POSITIVE_INFINITY): OnlineAlgorithm & { p: Float32A
         gradNorm: norm,
         metrics: { reward: step / 10 },
         tokens: 3,
+        rolloutTokens: 5,
         completions: [{ prompt: "p", completion: `c${step}` }],
       };
     },
@@ -83,11 +84,12 @@ describe("the online loop", () => {
       "reward",
       "lr",
       "episode",
+      "num_tokens",
       "tokens_per_second",
       "elapsed_time",
       "remaining_time",
     ]);
-    expect(log[0]).toMatchObject({ loss: 0.5, reward: 0.05, episode: 4, learning_rate: 0.1 });
+    expect(log[0]).toMatchObject({ loss: 0.5, reward: 0.05, episode: 4, learning_rate: 0.1, num_tokens: 10 });
     const comps = readJournal<Record<string, unknown>>(join(root, "a", "completions.jsonl"));
     expect(comps.map((c) => c.step)).toEqual([2, 4, 6]);
     expect(existsSync(join(root, "a", "checkpoint-4", "trainer_state.json"))).toBe(true);
