@@ -36,8 +36,16 @@ export const ONLINE_CONFIG_SHAPE = {
   top_p: z.number().gt(0).max(1).default(1),
   /** Write the sampled completions (prompt, completion, rewards, advantage) of every logging step to completions.jsonl. */
   log_completions: z.boolean().default(true),
-  /** Subtracted from the score of a completion that ran out of tokens before an EOS (TRL PPO/GRPO-style). */
+  /**
+   * Subtracted from the score of a completion that ran out of tokens before an EOS (TRL PPOConfig; for grpo an
+   * extension: subtracted from the weighted reward).
+   */
   missing_eos_penalty: z.number().min(0).optional(),
+  /**
+   * TRL's `disable_dropout`: no LoRA dropout in the training steps (defaults: rm true as TRL RewardConfig, ppo true as
+   * TRL's PPOTrainer always does, grpo false as GRPOConfig).
+   */
+  disable_dropout: z.boolean().optional(),
   // ### ppo
   /** The reward model folder (a `*ForSequenceClassification` folder written by `--method rm`). */
   reward_model_path: z.string().min(1).optional(),
@@ -73,9 +81,16 @@ export const ONLINE_CONFIG_SHAPE = {
 
 /** TRL's per-trainer defaults that differ from the offline methods', applied when the key is not set. */
 export const ONLINE_DEFAULTS: Record<OnlineMethod, Record<string, unknown>> = {
-  rm: { learning_rate: 1e-4 },
-  ppo: { learning_rate: 3e-6, max_completion_length: 53, temperature: 0.7 },
-  grpo: { learning_rate: 1e-6, max_completion_length: 512, temperature: 1, beta: 0, loss_type: "dapo" },
+  rm: { learning_rate: 1e-4, disable_dropout: true },
+  ppo: { learning_rate: 3e-6, max_completion_length: 53, temperature: 0.7, disable_dropout: true },
+  grpo: {
+    learning_rate: 1e-6,
+    max_completion_length: 512,
+    temperature: 1,
+    beta: 0,
+    loss_type: "dapo",
+    disable_dropout: false,
+  },
 };
 
 /** Aliases of the online keys (TRL PPO's name for the completion length). */

@@ -91,6 +91,7 @@ export function setupOnlineModel(cfg: TrainConfig, o: OnlineModelOptions): Onlin
   let trainable: string[];
   let lora: OnlineModel["lora"];
   let adaptLinear: LinearAdapterFactory | undefined;
+  const dropout = cfg.disable_dropout ? 0 : cfg.lora_dropout;
   if (cfg.finetuning_type === "lora") {
     const spec: LoraSpec = {
       rank: cfg.lora_rank,
@@ -102,7 +103,7 @@ export function setupOnlineModel(cfg: TrainConfig, o: OnlineModelOptions): Onlin
     weights = new Map([...base, ...adapters, ...heads]);
     trainable = [...adapters.keys(), ...heads.keys()];
     lora = { spec, leafs };
-    adaptLinear = loraBranch({ targets: leafs, rank: spec.rank, alpha: spec.alpha, dropout: cfg.lora_dropout });
+    adaptLinear = loraBranch({ targets: leafs, rank: spec.rank, alpha: spec.alpha, dropout });
   } else {
     // PPO/GRPO train a copy, so that `base` stays the frozen reference; the reward model trains in place
     weights = o.frozenReference
@@ -162,7 +163,7 @@ export function setupOnlineModel(cfg: TrainConfig, o: OnlineModelOptions): Onlin
     params,
     lora,
     adaptLinear,
-    dropoutSeed: lora && cfg.lora_dropout > 0 ? cfg.seed : undefined,
+    dropoutSeed: lora && dropout > 0 ? cfg.seed : undefined,
     merged,
     encode: (prompt, response) => {
       const e = encodeTrainingExample(codec, { conversation: prompt, response });

@@ -60,7 +60,8 @@ const SHUFFLE_STREAM = 14;
 export class PpoAlgorithm implements OnlineAlgorithm {
   readonly totalSteps: number;
   private readonly plan: DataPlan;
-  private readonly t0 = performance.now();
+  /** this invocation's first step and its start (TRL's `eps`: episodes per second of the run) */
+  private first: { step: number; t0: number } | undefined;
 
   constructor(private readonly d: PpoDeps) {
     const p = rolloutPlan(d.cfg, d.train.length);
@@ -84,6 +85,7 @@ export class PpoAlgorithm implements OnlineAlgorithm {
 
   async step(step: number, ctx: StepContext): Promise<OnlineStepResult> {
     const c = this.d.cfg;
+    this.first ??= { step, t0: performance.now() };
     const prompts = this.plan.microBatches(step)[0]!;
     const sampler = await this.d.sampler();
     const completions = await timed(ctx.timing, "generation_s", () =>
@@ -180,7 +182,8 @@ export class PpoAlgorithm implements OnlineAlgorithm {
         }
       }
     });
-    const elapsed = (performance.now() - this.t0) / 1000;
+    const elapsed = (performance.now() - this.first.t0) / 1000;
+    const episodes = this.episodesAfter(step + 1) - this.episodesAfter(this.first.step);
     const metrics: Record<string, number> = {
       ...r.metrics,
       "policy/approxkl_avg": mean(more.kl),
@@ -190,7 +193,7 @@ export class PpoAlgorithm implements OnlineAlgorithm {
       "val/clipfrac_avg": mean(acc.vfClip),
       "policy/entropy_avg": mean(more.entropy),
       "val/ratio": mean(more.ratio),
-      eps: Math.floor(this.episodesAfter(step + 1) / Math.max(elapsed, 1e-9)),
+      eps: Math.floor(episodes / Math.max(elapsed, 1e-9)),
     };
     if (more.ratio.length > 1) metrics["val/ratio_var"] = variance(more.ratio);
     const logged = completions.map((x, i) => ({
