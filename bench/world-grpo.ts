@@ -3,19 +3,21 @@
  * constraint world (src/world), every part through the library the CLI uses:
  *
  *   npx tsx bench/world-grpo.ts [--seeds 1,2,3] [--sft-steps 800] [--grpo-steps 100] [--grpo-lr 2e-4]
- *                               [--hidden 64] [--layers 2] [--out runs/world-grpo]
+ *                               [--prompts-per-step 2] [--held-out 200] [--hidden 64] [--layers 2]
+ *                               [--out runs/world-grpo]
  *
  * 1. data: world instructions with 1-2 constraints as TRACE records - SFT rows (the world's compliant answers) and
  *    GRPO prompts from one seed stream, a held-out set from another;
  * 2. a tiny random Qwen2 model (--hidden, --layers, the tiny byte-level BPE tokenizer), SFT'd on the answers
  *    (`iopo train --method sft`, full fine-tuning);
  * 3. per seed, GRPO from the SFT model with `reward_funcs: world` (partial credit: share of constraints satisfied),
- *    num_generations 8, two prompts per step, beta 0, loss_type dapo;
+ *    num_generations 8, --prompts-per-step prompts per step, beta 0, loss_type dapo (an SFT model already in --out
+ *    is reused);
  * 4. the held-out reward (world and world_all) of the SFT model and of each GRPO run, for greedy completions and
  *    for 4 completions per prompt sampled at temperature 1 (the distribution GRPO trains; fixed seed).
  * Prints one row per model and the mean over seeds; everything it writes goes to --out.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createGenerator } from "../src/model/generate.js";
 import { loadModelFolder } from "../src/model/model-folder.js";
@@ -33,6 +35,7 @@ const seeds = arg("seeds", "1,2,3").split(",").map(Number);
 const sftSteps = arg("sft-steps", "800");
 const grpoSteps = arg("grpo-steps", "100");
 const grpoLr = arg("grpo-lr", "2e-4");
+const promptsPerStep = arg("prompts-per-step", "2");
 const hidden = Number(arg("hidden", "64"));
 const layers = Number(arg("layers", "2"));
 const out = resolve(arg("out", join("runs", "world-grpo")));
@@ -40,7 +43,7 @@ const threads = Number(arg("threads", "2"));
 mkdirSync(out, { recursive: true });
 
 const train = generateEvalSet(600, 11, 1, 2, "world-train");
-const heldOut = generateEvalSet(60, 12, 1, 2, "world-heldout");
+const heldOut = generateEvalSet(Number(arg("held-out", "200")), 12, 1, 2, "world-heldout");
 const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
 const sftRows = train.map((r, i) => ({
   messages: [
@@ -138,12 +141,14 @@ async function main() {
     "--seed",
     "1",
   ]);
-  await trainFromConfig(sft);
+  // an SFT model already in --out is reused (the GRPO settings can then be varied on the same starting point)
+  if (!existsSync(join(out, "sft", "model.safetensors"))) await trainFromConfig(sft);
   const sftGreedy = await heldOutReward(join(out, "sft"), false);
   const sftSampled = await heldOutReward(join(out, "sft"), true);
   console.log(
     `world GRPO check: ${train.length} training instructions, ${heldOut.length} held-out (1-2 constraints); ` +
-      `model hidden ${hidden}, ${layers} layers; SFT ${sftSteps} steps, GRPO ${grpoSteps} steps at lr ${grpoLr}`,
+      `model hidden ${hidden}, ${layers} layers; SFT ${sftSteps} steps, GRPO ${grpoSteps} steps at lr ${grpoLr}, ` +
+      `${promptsPerStep} prompts x 8 completions per step`,
   );
   console.log(`sft               greedy: ${show(sftGreedy)} | sampled T=1: ${show(sftSampled)}`);
   const after: { greedy: HeldOut; sampled: HeldOut }[] = [];
@@ -159,7 +164,7 @@ async function main() {
       "--per_device_train_batch_size",
       "8",
       "--gradient_accumulation_steps",
-      "2",
+      promptsPerStep,
       "--max_completion_length",
       "96",
       "--learning_rate",

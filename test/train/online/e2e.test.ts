@@ -108,6 +108,16 @@ describe("reward model (--method rm)", () => {
     expect(again[0]).toBeCloseTo(scored.rows[0]!.reward_x1_y1 as number, 5);
   });
 
+  it("resume == uninterrupted (the score head restored from the checkpoint)", async () => {
+    const over = [...rm, "--learning_rate", "1e-3", "--save_steps", "2"];
+    await trainFromConfig(cfg("rm", "rm-resume-a", over));
+    const b = cfg("rm", "rm-resume-b", over);
+    await trainFromConfig(b, { stopAfter: 3 });
+    await trainFromConfig(b, { resume: true });
+    tensorsEqual(readCheckpoint(join(root, "rm-resume-a")).weights, readCheckpoint(join(root, "rm-resume-b")).weights);
+    expect(rows("rm-resume-b").map(stripTime)).toEqual(rows("rm-resume-a").map(stripTime));
+  });
+
   it("LoRA: a PEFT SEQ_CLS adapter with the score head in modules_to_save, and the merged classifier", async () => {
     await trainFromConfig(cfg("rm", "rm-lora", [...rm, "--finetuning_type", "lora", "--lora_rank", "4"]));
     const adapter = JSON.parse(readFileSync(join(root, "rm-lora", "adapter_config.json"), "utf8"));
