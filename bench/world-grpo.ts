@@ -2,8 +2,8 @@
  * Does GRPO with the world's rule reward raise the held-out reward of an SFT model? A measurement on the offline
  * constraint world (src/world), every part through the library the CLI uses:
  *
- *   npx tsx bench/world-grpo.ts [--seeds 1,2,3] [--sft-steps 800] [--grpo-steps 100] [--grpo-lr 2e-4]
- *                               [--prompts-per-step 2] [--held-out 200] [--hidden 64] [--layers 2]
+ *   npx tsx bench/world-grpo.ts [--seeds 1,2,3] [--sft-steps 800] [--grpo-steps 200] [--grpo-lr 1e-4]
+ *                               [--prompts-per-step 4] [--held-out 200] [--hidden 64] [--layers 2]
  *                               [--out runs/world-grpo]
  *
  * 1. data: world instructions with 1-2 constraints as TRACE records - SFT rows (the world's compliant answers) and
@@ -33,9 +33,9 @@ import { arg } from "./workload.js";
 
 const seeds = arg("seeds", "1,2,3").split(",").map(Number);
 const sftSteps = arg("sft-steps", "800");
-const grpoSteps = arg("grpo-steps", "100");
-const grpoLr = arg("grpo-lr", "2e-4");
-const promptsPerStep = arg("prompts-per-step", "2");
+const grpoSteps = arg("grpo-steps", "200");
+const grpoLr = arg("grpo-lr", "1e-4");
+const promptsPerStep = arg("prompts-per-step", "4");
 const hidden = Number(arg("hidden", "64"));
 const layers = Number(arg("layers", "2"));
 const out = resolve(arg("out", join("runs", "world-grpo")));
