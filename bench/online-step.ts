@@ -5,14 +5,15 @@
  *   npx tsx bench/online-step.ts [--shapes tiny,small] [--prompt 64] [--new 64] [--threads 2] [--ppo-epochs 1]
  *
  * Workload (random weights, random prompt tokens, no EOS so every completion has `--new` tokens):
- *   generate  16 prompts, greedy, `--new` tokens each: tokens/s of `iopo generate`'s path
+ *   generate  16 prompts (`iopo generate`'s default batch), greedy, `--new` tokens each: tokens/s of its path; and
+ *             the same at 8 rows, the rollouts' batch (generation tokens/s grows with the batch)
  *   ppo       8 prompts (per_device 4 x accumulation 2), 1 completion each at temperature 0.7; policy + value forward,
  *             reference forward, a reward-model forward (score head on the same shape), GAE; `--ppo-epochs` epochs of
  *             one mini-batch (TRL's default is 4 epochs; the update time scales with it)
  *   grpo      1 prompt x 8 completions (num_generations 8, per_device 4 x accumulation 2), temperature 1, beta 0,
  *             one optimizer step (old log-probs are the current ones detached: no extra forward)
  * Each step runs once to warm up (ORT sessions are created on first use) and is timed the second time. Printed per
- * step: generation (rollout tokens/s and its ratio to generate's), scoring, update, total.
+ * step: generation (rollout tokens/s and its ratio to generate's at batch 16), scoring, update, total.
  */
 import { createHeadsRunner, createHeadsTrainingStep } from "../src/model/decoder-heads.js";
 import { createGenerator } from "../src/model/generate.js";
@@ -100,16 +101,22 @@ async function main() {
     );
     const gen = await createGenerator(cfg, weights, engine);
 
-    // `iopo generate`'s batched path: 16 prompts, greedy, no EOS (warm-up run first)
-    const gp = prompts(16, cfg.vocab_size, 1).map((p) => p.ids);
-    await gen.generate(gp.slice(0, 2), { max_new_tokens: 4 });
-    const g0 = performance.now();
-    const out = await gen.generate(gp, { max_new_tokens: NEW, eos_token_ids: [] });
-    const genSeconds = (performance.now() - g0) / 1000;
-    const genRate = out.reduce((a, t) => a + t.length, 0) / genSeconds;
-    console.log(
-      `${shape} | generate (batch 16) | ${fmt(genSeconds)} (${Math.round(genRate)} tok/s) | - | - | ${fmt(genSeconds)}`,
-    );
+    // `iopo generate`'s batched path (batch 16, its default) and the same at the rollouts' 8 rows; greedy, no EOS,
+    // each timed after one warm-up call of the same shape
+    const timeGenerate = async (rows: number) => {
+      const gp = prompts(rows, cfg.vocab_size, 1).map((p) => p.ids);
+      await gen.generate(gp, { max_new_tokens: NEW, eos_token_ids: [] });
+      const g0 = performance.now();
+      const out = await gen.generate(gp, { max_new_tokens: NEW, eos_token_ids: [] });
+      const seconds = (performance.now() - g0) / 1000;
+      const rate = out.reduce((a, t) => a + t.length, 0) / seconds;
+      console.log(
+        `${shape} | generate (batch ${rows}) | ${fmt(seconds)} (${Math.round(rate)} tok/s) | - | - | ${fmt(seconds)}`,
+      );
+      return rate;
+    };
+    const genRate = await timeGenerate(16);
+    await timeGenerate(8);
 
     // a reward model on the same shape: the score head on prompt + completion (the bench's texts are token lists)
     const rmWeights: Weights = new Map(ref);

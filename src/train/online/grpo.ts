@@ -28,8 +28,9 @@ import { type Completion, completionSequence, type EncodedPrompt, type Sampler, 
  * Metrics under TRL's names: reward, reward_std, frac_reward_zero_std, rewards/<name>/mean|std,
  * completions/{mean,min,max}_length, completions/clipped_ratio, completions/{mean,min,max}_terminated_length,
  * entropy, kl (beta > 0), clip_ratio/{low_mean,low_min,high_mean,high_max,region_mean}.
- * Differences: the completions of one prompt stay together in a micro-batch (TRL shuffles the generation batch
- * first), so that their shared prompt is computed once; only `bnpo`'s per-micro-batch normalisation can tell.
+ * Differences: a generation is split into micro-batches without shuffling (TRL shuffles it first), so the
+ * completions of one prompt stay together and share one prompt pass; only `bnpo`'s per-micro-batch normalisation
+ * can tell.
  * Evaluation (eval_steps, end) samples greedily, one completion per validation prompt, and logs eval_reward and
  * eval_rewards/<name>/mean (TRL samples num_generations and logs the loss).
  */
