@@ -13,6 +13,7 @@ import { registerInspect } from "./inspect.js";
 import { registerLogprobs } from "./logprobs.js";
 import { register as registerPairs } from "./pairs.js";
 import { register as registerReport } from "./report.js";
+import { registerScore } from "./score.js";
 import { register as registerStats } from "./stats.js";
 import { registerTinyModel } from "./tiny-model.js";
 import { register as registerTrace } from "./trace.js";
@@ -30,6 +31,7 @@ export function registerCommands(program: Command): void {
   registerPairs(program);
   registerTrain(program);
   registerLogprobs(program);
+  registerScore(program);
   registerGenerate(program);
   registerInspect(program);
   registerTinyModel(program);

@@ -50,3 +50,18 @@ export function tokenLogprob(g: Graph, logits: Value, targets: Value): Value {
     g2.scatterElementsAdd(g2.mul(g2.exp(lsm), g2.neg(gy)), targets, gy, 1),
   ]);
 }
+
+/**
+ * `tokenLogprob` plus the entropy of each row's distribution, -sum softmax * log softmax ([R, 1]), from the one
+ * log-softmax. The entropy is a diagnostic output (the online methods log it): it carries no hand-written VJP and
+ * no loss reads it, so it adds nothing to the backward graph.
+ */
+export function tokenLogprobEntropy(g: Graph, logits: Value, targets: Value): { logp: Value; entropy: Value } {
+  const lsm = g.logSoftmax(logits, -1);
+  const y = g.gatherElements(lsm, targets, 1);
+  const logp = g.withGradient(y, [logits], (g2, gy) => [
+    g2.scatterElementsAdd(g2.mul(g2.exp(lsm), g2.neg(gy)), targets, gy, 1),
+  ]);
+  const entropy = g.neg(g.reduceSum(g.mul(g.exp(lsm), lsm), [-1], true));
+  return { logp, entropy };
+}

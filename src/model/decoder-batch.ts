@@ -30,6 +30,13 @@ export interface PackedBatch {
   targets: BigInt64Array; // [R, 1]
   segments: Float32Array; // [N, R]
   counts: Int32Array; // [N]
+  /**
+   * The sequence each predicting position belongs to ([R]). A sequence's predictions are consecutive and in token
+   * order, so per-token values of sequence n are the entries of its run (the online methods' per-token inputs).
+   */
+  predOwner: Int32Array;
+  /** flat index into rows*width of each sequence's last token ([N]: where a score head reads it) */
+  lastIndex: BigInt64Array;
   /** tokens actually computed (without padding) */
   tokens: number;
   /** per-slot dropout keys [rows, width] (only when `tokenKeys` was given; padding 0) */
@@ -122,6 +129,7 @@ export function packBatch(
   const targets: number[] = [];
   const owner: number[] = [];
   const counts = new Int32Array(seqs.length);
+  const lastIndex = new BigInt64Array(seqs.length);
   const keys = tokenKeys ? new BigInt64Array(rows * width) : undefined;
   let tokens = 0;
   plans.forEach((plan, r) => {
@@ -149,6 +157,8 @@ export function packBatch(
         writeRotary(inv, t, cos, sin, (base + slot) * hd);
         segment[slot] = k + 1;
       }
+      // the last token: the response's last, or the (shared) prompt's last when the response is empty
+      lastIndex[seqIdx] = BigInt(base + (s.ids.length > rs ? off + (s.ids.length - rs - 1) : Math.max(P - 1, 0)));
       for (let t = Math.max(rs, 1); t < s.ids.length; t++) {
         const prev = t - 1;
         const slot = prev < rs ? prev : off + (prev - rs);
@@ -189,6 +199,8 @@ export function packBatch(
     targets: BigInt64Array.from(targets, (v) => BigInt(v)),
     segments,
     counts,
+    predOwner: Int32Array.from(owner),
+    lastIndex,
     tokens,
     keys,
   };

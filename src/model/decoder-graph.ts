@@ -9,7 +9,7 @@
  * responses that do not see each other. Rotary embeddings come in as per-token cos and signed sin tables, so that
  * rotate_half(x) * sin == swap_halves(x) * [-sin, sin] needs only Slice + Concat.
  */
-import { rmsNorm, swiglu, tokenLogprob } from "../engine/blocks.js";
+import { rmsNorm, swiglu, tokenLogprob, tokenLogprobEntropy } from "../engine/blocks.js";
 import type { Graph, Value } from "../engine/graph.js";
 import type { ModelConfig } from "./config.js";
 
@@ -170,4 +170,78 @@ export function sequenceLogprobGraph(
     logpSum: g.reshape(g.matmul(segments, tok), [n]),
     logitsSum: g.reshape(g.matmul(segments, rowLogits), [n]),
   };
+}
+
+// ---------------------------------------------------------------- heads of the online methods (reward model, PPO, GRPO)
+
+/** transformers' `*ForSequenceClassification` head, `score = Linear(hidden, num_labels = 1, bias=False)`: a reward. */
+export const SCORE_WEIGHT = "score.weight";
+/** TRL's `AutoModelForCausalLMWithValueHead` head, `v_head.summary = Linear(hidden, 1)`: PPO's value per token. */
+export const VALUE_HEAD_WEIGHT = "v_head.summary.weight";
+export const VALUE_HEAD_BIAS = "v_head.summary.bias";
+
+/** Shapes of the head parameters (HF / TRL names). */
+export function headShapes(cfg: ModelConfig): Map<string, number[]> {
+  const D = cfg.hidden_size;
+  return new Map([
+    [SCORE_WEIGHT, [1, D]],
+    [VALUE_HEAD_WEIGHT, [1, D]],
+    [VALUE_HEAD_BIAS, [1]],
+  ]);
+}
+
+export interface TokenHeadOptions {
+  logp: boolean;
+  entropy: boolean;
+  values: boolean;
+  /** logits are divided by it before the log-softmax (TRL's PPO and GRPO trainers score at the sampling temperature) */
+  temperature: number;
+}
+
+export interface TokenHeads {
+  /** [R] log p(target | prefix) under softmax(logits / temperature) */
+  logp?: Value;
+  /** [R] entropy of that distribution (an output only: nothing differentiates it) */
+  entropy?: Value;
+  /** [R] the value head on the same final hidden state */
+  values?: Value;
+}
+
+/**
+ * Per-token heads at the R predicting rows (`predIndex` [R] into the [B*S, D] hidden states, `targets` [R, 1]):
+ * the rows are gathered once for the LM head and the value head, and the LM head runs only there (as in
+ * `sequenceLogprobGraph`). The temperature is Gemm's alpha, so it costs no extra node.
+ */
+export function tokenHeadsGraph(
+  g: Graph,
+  cfg: ModelConfig,
+  w: WeightSource,
+  hidden: Value,
+  predIndex: Value,
+  targets: Value | undefined,
+  o: TokenHeadOptions,
+): TokenHeads {
+  const R = predIndex.shape[0]!;
+  const sel = g.gather(hidden, predIndex, 0); // [R, D]
+  const out: TokenHeads = {};
+  if (o.logp || o.entropy) {
+    if (!targets) throw new Error("tokenHeadsGraph: log-probs need targets");
+    const logits = g.gemm(sel, lmHeadWeight(cfg, w), undefined, { transB: true, alpha: 1 / o.temperature }); // [R, V]
+    if (o.entropy) {
+      const { logp, entropy } = tokenLogprobEntropy(g, logits, targets);
+      out.logp = g.reshape(logp, [R]);
+      out.entropy = g.reshape(entropy, [R]);
+    } else out.logp = g.reshape(tokenLogprob(g, logits, targets), [R]);
+  }
+  if (o.values) {
+    const v = g.gemm(sel, w(VALUE_HEAD_WEIGHT), w(VALUE_HEAD_BIAS), { transB: true }); // [R, 1]
+    out.values = g.reshape(v, [R]);
+  }
+  return out;
+}
+
+/** The score head at each sequence's last token (`lastIndex` [N] into the hidden rows): [N] rewards. */
+export function scoreHeadGraph(g: Graph, w: WeightSource, hidden: Value, lastIndex: Value): Value {
+  const sel = g.gather(hidden, lastIndex, 0); // [N, D]
+  return g.reshape(g.gemm(sel, w(SCORE_WEIGHT), undefined, { transB: true }), [lastIndex.shape[0]!]);
 }

@@ -72,7 +72,7 @@ export function parameterShapes(cfg: ModelConfig): Map<string, number[]> {
 }
 
 /** Declares weight inputs lazily (only those the graph uses) and records which graph inputs are parameters. */
-class WeightInputs {
+export class WeightInputs {
   readonly params = new Map<string, Value>();
   private cache = new Map<string, Value>();
   constructor(
@@ -100,7 +100,7 @@ class WeightInputs {
   };
 }
 
-function weightFeed(weights: Weights, name: string, shape: readonly number[]): FeedValue {
+export function weightFeed(weights: Weights, name: string, shape: readonly number[]): FeedValue {
   const t = weights.get(name);
   if (!t) throw new Error(`missing weight ${name}`);
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {

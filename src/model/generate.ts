@@ -28,6 +28,15 @@ export interface GenerateOptions {
 
 export interface Generator {
   generate(prompts: Int32Array[], options: GenerateOptions): Promise<Int32Array[]>;
+  /** `generate`, plus per prompt the EOS id that ended it (undefined: stopped by max_new_tokens). */
+  generateDetailed(prompts: Int32Array[], options: GenerateOptions): Promise<GenerateResult>;
+}
+
+export interface GenerateResult {
+  /** generated ids, EOS excluded (what `generate` returns) */
+  tokens: Int32Array[];
+  /** the EOS id sampled last, or undefined when the row ran out of max_new_tokens */
+  stops: (number | undefined)[];
 }
 
 /** Pick the next token from one row of logits: argmax when temperature is 0, else nucleus sampling. */
@@ -74,19 +83,24 @@ export async function createGenerator(
   options: EngineOptions = {},
 ): Promise<Generator> {
   const model = await compileDecodeGraph(config, weights, options);
+  const generateDetailed = async (prompts: Int32Array[], opts: GenerateOptions): Promise<GenerateResult> => {
+    if (prompts.length === 0) return { tokens: [], stops: [] };
+    if (prompts.some((p) => p.length < 1)) throw new Error("generate: empty prompt");
+    if (opts.max_new_tokens <= 0)
+      return { tokens: prompts.map(() => new Int32Array(0)), stops: prompts.map(() => undefined) };
+    const batch = new DecodeBatch(model, prompts, opts);
+    let next = batch.choose(await batch.run(prefillStep(batch, prompts)));
+    while (batch.rows.length > 0) {
+      const logits = await batch.run(decodeStep(batch, next));
+      batch.advance();
+      next = batch.choose(logits);
+    }
+    return { tokens: batch.outputs.map((o) => Int32Array.from(o)), stops: batch.stops };
+  };
   return {
+    generateDetailed,
     async generate(prompts, opts) {
-      if (prompts.length === 0) return [];
-      if (prompts.some((p) => p.length < 1)) throw new Error("generate: empty prompt");
-      if (opts.max_new_tokens <= 0) return prompts.map(() => new Int32Array(0));
-      const batch = new DecodeBatch(model, prompts, opts);
-      let next = batch.choose(await batch.run(prefillStep(batch, prompts)));
-      while (batch.rows.length > 0) {
-        const logits = await batch.run(decodeStep(batch, next));
-        batch.advance();
-        next = batch.choose(logits);
-      }
-      return batch.outputs.map((o) => Int32Array.from(o));
+      return (await generateDetailed(prompts, opts)).tokens;
     },
   };
 }
@@ -155,6 +169,8 @@ interface GraphStep {
 /** One generate() call: the active rows, their positions, outputs and samplers, and the KV cache. */
 class DecodeBatch {
   readonly outputs: number[][];
+  /** Per prompt: the EOS id that ended it (undefined while running, or when max_new_tokens ended it). */
+  readonly stops: (number | undefined)[];
   /** Batch slot -> prompt index; finished rows are dropped from the batch (and their cache rows compacted away). */
   rows: number[];
   /** Per prompt: the position (cache slot) of its next token. */
@@ -180,6 +196,7 @@ class DecodeBatch {
     this.topP = opts.top_p ?? 1;
     this.eos = new Set(opts.eos_token_ids ?? []);
     this.outputs = prompts.map(() => []);
+    this.stops = prompts.map(() => undefined);
     this.pos = prompts.map((p) => p.length);
     this.C = Math.max(...this.pos) + opts.max_new_tokens;
     this.rands = prompts.map((_, i) => mulberry32(((opts.seed ?? 0) * 1000003 + i * 7919 + 1) >>> 0));
@@ -258,8 +275,10 @@ class DecodeBatch {
     const keep: number[] = [];
     this.rows.forEach((i, b) => {
       const tok = pickToken(logits.subarray(b * V, (b + 1) * V), this.temperature, this.topP, this.rands[i]!);
-      if (this.eos.has(tok)) this.done[i] = true;
-      else {
+      if (this.eos.has(tok)) {
+        this.done[i] = true;
+        this.stops[i] = tok;
+      } else {
         this.outputs[i]!.push(tok);
         if (this.outputs[i]!.length >= this.opts.max_new_tokens) this.done[i] = true;
       }

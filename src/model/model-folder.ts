@@ -167,11 +167,27 @@ export function expectedShapes(config: ModelConfig): Map<string, number[]> {
     "lm_head.weight": [config.vocab_size, h],
   };
   const out = new Map<string, number[]>();
+  const classifier = sequenceClassifierLabels(config);
   for (const name of parameterNames(config)) {
+    if (classifier !== undefined && name === "lm_head.weight") continue; // a classifier has a score head instead
     const kind = name.split(".").slice(-2).join(".");
     out.set(name, name.includes("norm") ? [h] : byKind[kind]);
   }
+  if (classifier !== undefined) out.set("score.weight", [classifier, h]);
   return out;
+}
+
+/**
+ * transformers' `*ForSequenceClassification` folders (a reward model: `score.weight` [num_labels, hidden] on the
+ * last token, no LM head): their number of labels, or undefined for a causal LM.
+ */
+export function sequenceClassifierLabels(config: Pick<ModelConfig, "raw">): number | undefined {
+  const archs = config.raw.architectures;
+  if (!Array.isArray(archs) || !archs.some((a) => typeof a === "string" && a.endsWith("ForSequenceClassification")))
+    return undefined;
+  const id2label = config.raw.id2label;
+  const n = config.raw.num_labels ?? (id2label && typeof id2label === "object" ? Object.keys(id2label).length : 2);
+  return typeof n === "number" ? n : 2;
 }
 
 /**

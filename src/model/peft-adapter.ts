@@ -82,7 +82,8 @@ export function readPeftAdapter(dir: string): PeftAdapter {
 
 /**
  * Base weights with the adapter merged in. `module.lora_A.weight` / `module.lora_B.weight` update
- * `module.weight`; any other adapter tensor (PEFT `modules_to_save`) replaces the base tensor of the same name.
+ * `module.weight`; any other adapter tensor (PEFT `modules_to_save`) replaces the base tensor of the same name, or,
+ * for `score.weight` (a LoRA reward model's head), is added.
  */
 export function mergePeftAdapter(base: Weights, adapter: PeftAdapter): Weights {
   const file = join(adapter.dir, ADAPTER_WEIGHTS_FILE);
@@ -92,6 +93,11 @@ export function mergePeftAdapter(base: Weights, adapter: PeftAdapter): Weights {
     if (name.endsWith(".lora_B.weight")) continue;
     if (!name.endsWith(".lora_A.weight")) {
       const target = base.get(name);
+      // A classification head trained through `modules_to_save` (a LoRA reward model) is new to its causal-LM base.
+      if (!target && name === "score.weight") {
+        out.set(name, t);
+        continue;
+      }
       if (!target || target.shape.join() !== t.shape.join())
         throw new DataError(file, undefined, name, "not a LoRA factor and not a base tensor of the same shape");
       out.set(name, t);

@@ -66,8 +66,8 @@ export function applyRope(vec: Float64Array, offset: number, d: number, pos: num
 
 const silu = (v: number) => v / (1 + Math.exp(-v));
 
-/** Logits [T][vocab] for one sequence of token ids (positions 0..T-1). */
-export function referenceLogits(config: ModelConfig, weights: Weights, ids: ArrayLike<number>): Matrix {
+/** Final-norm hidden states [T][hidden] for one sequence of token ids (positions 0..T-1). */
+export function referenceHidden(config: ModelConfig, weights: Weights, ids: ArrayLike<number>): Matrix {
   const T = ids.length;
   const H = config.hidden_size;
   const d = config.head_dim;
@@ -123,9 +123,15 @@ export function referenceLogits(config: ModelConfig, weights: Weights, ids: Arra
     const down = linear(act, param(weights, `${p}.mlp.down_proj.weight`), mlpBias("down_proj"));
     x = x.map((row, t) => row.map((val, i) => val + down[t][i]));
   }
-  const final = rmsNorm(x, param(weights, "model.norm.weight"), config.rms_norm_eps);
-  const head = config.tie_word_embeddings ? embed : param(weights, "lm_head.weight");
-  return linear(final, head);
+  return rmsNorm(x, param(weights, "model.norm.weight"), config.rms_norm_eps);
+}
+
+/** Logits [T][vocab] for one sequence of token ids (positions 0..T-1). */
+export function referenceLogits(config: ModelConfig, weights: Weights, ids: ArrayLike<number>): Matrix {
+  const head = config.tie_word_embeddings
+    ? param(weights, "model.embed_tokens.weight")
+    : param(weights, "lm_head.weight");
+  return linear(referenceHidden(config, weights, ids), head);
 }
 
 /** log softmax of one logits row. */
@@ -175,4 +181,42 @@ export function referenceGreedy(
     ids.push(best);
   }
   return out;
+}
+
+/**
+ * Per-token statistics of a response (the online methods' heads), for t = max(responseStart, 1) .. T-1:
+ *   logp[k]    = log softmax(logits[t-1] / temperature)[ids[t]]
+ *   entropy[k] = -sum_v p_v log p_v of that distribution
+ *   values[k]  = h[t-1] . v_head.summary.weight + v_head.summary.bias   (only when the weights hold the value head)
+ * and score = h[T-1] . score.weight (only when the weights hold the score head): transformers'
+ * *ForSequenceClassification reads the last token's hidden state.
+ */
+export function referenceHeads(
+  config: ModelConfig,
+  weights: Weights,
+  ids: ArrayLike<number>,
+  responseStart: number,
+  temperature = 1,
+): { logp: number[]; entropy: number[]; values?: number[]; score?: number } {
+  const hidden = referenceHidden(config, weights, ids);
+  const head = config.tie_word_embeddings ? weights.get("model.embed_tokens.weight") : weights.get("lm_head.weight");
+  const vw = weights.get("v_head.summary.weight");
+  const vb = weights.get("v_head.summary.bias");
+  const sw = weights.get("score.weight");
+  const dot = (row: Float64Array, w: ArrayLike<number>) => row.reduce((a, v, i) => a + v * w[i], 0);
+  const logp: number[] = [];
+  const entropy: number[] = [];
+  const values: number[] | undefined = vw ? [] : undefined;
+  for (let t = Math.max(responseStart, 1); t < ids.length; t++) {
+    const h = hidden[t - 1];
+    if (head) {
+      const logits = linear([h], head)[0].map((v) => v / temperature);
+      const lsm = logSoftmax(logits);
+      logp.push(lsm[ids[t]]);
+      entropy.push(-lsm.reduce((a, l) => a + Math.exp(l) * l, 0));
+    }
+    if (values && vw) values.push(dot(h, vw.data) + (vb ? vb.data[0] : 0));
+  }
+  const score = sw && ids.length > 0 ? dot(hidden[ids.length - 1], sw.data) : undefined;
+  return { logp, entropy, values, score };
 }

@@ -58,8 +58,13 @@ export interface TrainerState {
   // --- iopo resume state ---
   /** Next optimizer step's data position (the plan is a pure function of the step; kept for humans and checks). */
   data_cursor: { epoch: number; step_in_epoch: number };
-  /** All randomness is derived from (seed, purpose, step), so the seed is the whole RNG state. */
-  rng: { seed: number };
+  /**
+   * All randomness is derived from (seed, purpose, step), so the seed is the whole RNG state. The online methods
+   * also record the sampling seed their next rollout derives from it (a check, and for humans).
+   */
+  rng: { seed: number; next_rollout_seed?: number };
+  /** Online methods (TRL's OnlineTrainerState): prompts consumed so far. */
+  episode?: number;
   optimizer: { step: number; options: AdamWOptions };
   elapsed_time: number;
   /** Rows of trainer_log.jsonl written up to this checkpoint (the log is cut back to them on resume). */

@@ -4,6 +4,14 @@ import { DataError } from "../data/errors.js";
 import { FORMATS } from "../data/formats/types.js";
 import { readUtf8 } from "../data/jsonl.js";
 import { METHODS } from "./losses/index.js";
+import {
+  applyOnlineDefaults,
+  checkOnlineConfig,
+  ONLINE_ALIASES,
+  ONLINE_CONFIG_SHAPE,
+  ONLINE_METHODS,
+} from "./online/config.js";
+import { GRPO_LOSS_TYPES } from "./online/losses.js";
 import { LR_SCHEDULERS } from "./schedule.js";
 import { TRUNCATION_MODES } from "./truncation.js";
 
@@ -44,7 +52,7 @@ export const TrainConfigSchema = z.strictObject({
   // ### model
   model_name_or_path: z.string().min(1),
   // ### method
-  method: z.enum(METHODS),
+  method: z.enum([...METHODS, ...ONLINE_METHODS]),
   finetuning_type: z.enum(["full", "lora"]).default("lora"),
   lora_rank: z.number().int().positive().default(8),
   /** LLaMA-Factory default: 2 * lora_rank. */
@@ -57,8 +65,10 @@ export const TrainConfigSchema = z.strictObject({
   lora_dropout: z.number().min(0).lt(1).default(0),
   /** `all` (every linear layer of the decoder blocks) or a comma-separated list of module names (q_proj,v_proj). */
   lora_target: z.string().default("all"),
-  beta: z.number().positive().default(0.1),
-  loss_type: z.enum(["sigmoid", "hinge", "ipo"]).default("sigmoid"),
+  /** Preference beta; for grpo TRL's KL coefficient (default 0 there). */
+  beta: z.number().min(0).default(0.1),
+  /** sigmoid | hinge | ipo for the preference methods; grpo | bnpo | dr_grpo | dapo for grpo (TRL's names). */
+  loss_type: z.enum(["sigmoid", "hinge", "ipo", ...GRPO_LOSS_TYPES]).default("sigmoid"),
   label_smoothing: z.number().min(0).max(0.5).default(0),
   pref_ftx: z.number().min(0).default(0),
   simpo_gamma: z.number().default(0.5),
@@ -119,8 +129,18 @@ export const TrainConfigSchema = z.strictObject({
   per_device_eval_batch_size: z.number().int().positive().default(1),
   /** Evaluate every N optimizer steps (default: at the end only). */
   eval_steps: z.number().int().positive().optional(),
+  // ### online (rm, ppo, grpo): src/train/online/config.ts
+  ...ONLINE_CONFIG_SHAPE,
 });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+/** The divergence watch's keys (src/train/divergence.ts). */
+const DIVERGENCE_KEYS = [
+  "divergence_factor",
+  "divergence_window",
+  "divergence_patience",
+  "stop_on_divergence",
+] as const;
 
 export const CONFIG_KEYS = Object.keys(TrainConfigSchema.shape) as (keyof TrainConfig)[];
 
@@ -133,6 +153,7 @@ export const CONFIG_ALIASES: Record<string, keyof TrainConfig> = {
   iopo_label_smoothing: "label_smoothing",
   dpo_label_smoothing: "label_smoothing",
   model: "model_name_or_path",
+  ...(ONLINE_ALIASES as Record<string, keyof TrainConfig>),
 };
 
 /** Levenshtein distance, for "did you mean" suggestions. */
@@ -257,7 +278,9 @@ export function resolveConfig(layers: readonly ConfigLayer[]): TrainConfig {
     merged.method = merged.loss_type;
     merged.loss_type = "sigmoid";
   }
-  // The paper's learning rate depends on the method (SFT 1e-4, preference methods 5e-6).
+  // The online methods take TRL's per-trainer defaults (learning rate, completion length, ...);
+  // the others the paper's learning rate, which depends on the method (SFT 1e-4, preference methods 5e-6).
+  applyOnlineDefaults(merged);
   if (merged.learning_rate === undefined && (METHODS as readonly unknown[]).includes(merged.method)) {
     merged.learning_rate = defaultLearningRate(merged.method as (typeof METHODS)[number]);
   }
@@ -282,6 +305,20 @@ export function resolveConfig(layers: readonly ConfigLayer[]): TrainConfig {
   if (cfg.val_size >= 1 && !Number.isInteger(cfg.val_size))
     bad("val_size", "a fraction in [0, 1) or a whole number of examples");
   if (cfg.max_steps === 0 || cfg.max_steps < -1) bad("max_steps", "a positive number of steps, or -1 for epochs");
+  checkOnlineConfig(
+    cfg,
+    (k) => k in origin,
+    (k, d) => bad(k as keyof TrainConfig, d),
+  );
+  // PPO's and GRPO's surrogate losses are not meant to fall: the divergence watch does not run for them (a non-finite
+  // loss or gradient norm still stops the run), so its keys are refused rather than silently ignored.
+  if (cfg.method === "ppo" || cfg.method === "grpo")
+    for (const k of DIVERGENCE_KEYS)
+      if (k in origin && cfg[k] !== TrainConfigSchema.shape[k].parse(undefined))
+        bad(
+          k,
+          `the divergence watch does not run for ${cfg.method} (it stops on a non-finite loss or gradient norm only)`,
+        );
   return cfg;
 }
 

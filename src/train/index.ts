@@ -3,7 +3,9 @@
  * (SFT, DPO, IOPO eq. 9, IOPO* eq. 11, the two Table 4 ablations, SimPO, ORPO) as scalar functions with their
  * gradients and as the one per-sequence weight table the training graph is built from (`METHOD_WEIGHTS`), AdamW with
  * torch's update, learning-rate schedules, gradient clipping, LoRA, Trainer-style checkpoints, and `trainFromConfig`,
- * which runs `iopo train` (ONNX Runtime is loaded only when it starts the model).
+ * which runs `iopo train` (ONNX Runtime is loaded only when it starts the model). The online methods (`method: rm |
+ * ppo | grpo`, src/train/online/) run through `trainFromConfig` too; their reward functions, prompt datasets and
+ * rollout plan are exported here, and `scoreRows` is `iopo score`.
  *
  * @example
  * import { defaultLossOptions, iopoLoss, loadTrainConfig, trainFromConfig } from "iopo/train";
@@ -100,6 +102,30 @@ export {
   usesReference,
 } from "./losses/index.js";
 export type { MicroBatchResult, TrainableModel } from "./model-api.js";
+export {
+  isOnlineMethod,
+  isRolloutMethod,
+  ONLINE_DEFAULTS,
+  ONLINE_METHODS,
+  type OnlineMethod,
+  type TrainMethod,
+} from "./online/config.js";
+export { type RolloutPlan, rolloutPlan } from "./online/plan.js";
+export { loadPromptData, type PromptData, type PromptRow, promptRowsOf } from "./online/prompts.js";
+export {
+  builtinRewards,
+  checkRewardNames,
+  constraintReward,
+  type NamedReward,
+  type RewardFactory,
+  type RewardFunction,
+  type RewardInput,
+  type RewardRegistry,
+  resolveRewards,
+  rewardModelReward,
+  ruleReward,
+} from "./online/rewards.js";
+export { type ScoreArgs, type ScoreSummary, scoreRows } from "./online/score.js";
 export { type TrainFromConfigOptions, type TrainFromConfigResult, trainFromConfig } from "./run.js";
 export { LR_SCHEDULERS, LrSchedule, type LrSchedulerType, lrLambda, warmupSteps } from "./schedule.js";
 export { rowSequences, rowTexts, type SequenceEncoder, type TokenSequence, type TrainRow } from "./sequences.js";

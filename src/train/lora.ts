@@ -78,14 +78,21 @@ export function saveLoraAdapter(
   dir: string,
   lora: Weights,
   spec: LoraSpec,
-  options: { baseModel: string; dropout: number },
+  options: {
+    baseModel: string;
+    dropout: number;
+    /** PEFT task type (default CAUSAL_LM; a reward model is SEQ_CLS) */
+    taskType?: string;
+    /** modules trained in full beside the adapters (PEFT `modules_to_save`, e.g. a reward model's ["score"]) */
+    modulesToSave?: string[];
+  },
 ): void {
   const tensors = new Map([...lora].map(([k, v]) => [`base_model.model.${k}`, v]));
   writeF32Tensors(join(dir, "adapter_model.safetensors"), tensors);
   const modules = [...new Set(spec.targets.map((t) => moduleOf(t).split(".").pop()!))].sort();
   const config = {
     peft_type: "LORA",
-    task_type: "CAUSAL_LM",
+    task_type: options.taskType ?? "CAUSAL_LM",
     base_model_name_or_path: options.baseModel,
     r: spec.rank,
     lora_alpha: spec.alpha,
@@ -95,7 +102,7 @@ export function saveLoraAdapter(
     fan_in_fan_out: false,
     inference_mode: true,
     init_lora_weights: true,
-    modules_to_save: null,
+    modules_to_save: options.modulesToSave ?? null,
   };
   writeFileAtomic(join(dir, "adapter_config.json"), `${JSON.stringify(config, null, 2)}\n`);
 }

@@ -1,4 +1,5 @@
-import type { LossOptions, Method } from "./losses/index.js";
+import type { LossOptions } from "./losses/index.js";
+import type { TrainMethod } from "./online/config.js";
 
 /** Result of scoring one micro-batch. */
 export interface MicroBatchResult {
@@ -25,14 +26,14 @@ export interface TrainableModel<Row> {
    */
   trainStep(
     rows: readonly Row[],
-    method: Method,
+    method: TrainMethod,
     loss: LossOptions,
     grads: Map<string, Float32Array>,
     weight: number,
     at?: { step: number },
   ): MicroBatchResult | Promise<MicroBatchResult>;
   /** Forward only (evaluation). */
-  evalStep(rows: readonly Row[], method: Method, loss: LossOptions): MicroBatchResult | Promise<MicroBatchResult>;
+  evalStep(rows: readonly Row[], method: TrainMethod, loss: LossOptions): MicroBatchResult | Promise<MicroBatchResult>;
   /** Write the model (a Hugging Face model folder, or PEFT adapters) into `dir`. */
   save(dir: string): void;
   /** Restore parameters written by `save`. */

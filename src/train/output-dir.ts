@@ -24,6 +24,8 @@ import { findResumePoint, type ResumePoint } from "./checkpoint.js";
 export function isTrainingOutput(name: string): boolean {
   return (
     name === "trainer_log.jsonl" ||
+    // the sampled completions of the rollout methods (ppo, grpo)
+    name === "completions.jsonl" ||
     /^checkpoint-\d+$/.test(name) ||
     /^\.checkpoint-\d+\.tmp-\d+$/.test(name) ||
     name === "merged" ||

@@ -18,6 +18,14 @@ export function formatLogRow(row: Record<string, unknown>): string {
   };
   both("rewards/accuracies", "acc", 3);
   both("rewards/margins", "margin", 4);
+  // the online methods: GRPO's reward, PPO's reward-model score, the reward model's pair accuracy
+  for (const [key, label] of [
+    ["reward", "reward"],
+    ["objective/scores", "score"],
+    ["accuracy", "acc"],
+    ["eval_reward", "eval_reward"],
+  ] as const)
+    if (typeof row[key] === "number") parts.push(`${label} ${(row[key] as number).toFixed(4)}`);
   if (typeof row.learning_rate === "number") parts.push(`lr ${(row.learning_rate as number).toExponential(2)}`);
   if (typeof row.tokens_per_second === "number") parts.push(`${Math.round(row.tokens_per_second as number)} tok/s`);
   if (typeof row.remaining_time === "number") parts.push(`eta ${Math.round(row.remaining_time as number)}s`);

@@ -9,6 +9,9 @@ import { EngineModel, ReferenceTable } from "./engine-model.js";
 import { trainingLoss } from "./graph-losses.js";
 import { initLora, LORA_ALL_MODULES, type LoraSpec, loraTargets, mergeLora, saveLoraAdapter } from "./lora.js";
 import { type LossOptions, type Method, usesReference } from "./losses/index.js";
+import { isOnlineMethod } from "./online/config.js";
+import type { Timing } from "./online/loop.js";
+import type { RewardRegistry } from "./online/rewards.js";
 import { prepareOutputDir } from "./output-dir.js";
 import {
   type IdenticalPromptStats,
@@ -53,13 +56,20 @@ export interface TrainFromConfigOptions {
   onStatus?: (message: string) => void;
   /** Stop after this many optimizer steps of this invocation, as if killed (tests of resume). */
   stopAfter?: number;
+  /** rm, ppo, grpo: reward functions by name beside the built-in ones (src/train/online/rewards.ts) */
+  rewards?: RewardRegistry;
 }
 
 export interface TrainFromConfigResult extends TrainRunResult {
   /** Examples (training + validation) that max_length cut. */
   truncation: TruncationStats;
-  /** IOPO groups (training + validation) whose x1 and x2 are the same tokens after truncation (they train nothing). */
-  identicalPrompts: IdenticalPromptStats;
+  /**
+   * IOPO groups (training + validation) whose x1 and x2 are the same tokens after truncation (they train nothing);
+   * absent for the online methods.
+   */
+  identicalPrompts?: IdenticalPromptStats;
+  /** ppo, grpo: where the time went (generation, scoring, update, eval, saving) */
+  timing?: Timing;
 }
 
 /** `iopo train`: data, model folder, reference log-probs (cached), engine step, training loop, saving. */
@@ -67,6 +77,10 @@ export async function trainFromConfig(
   cfg: TrainConfig,
   o: TrainFromConfigOptions = {},
 ): Promise<TrainFromConfigResult> {
+  if (isOnlineMethod(cfg.method)) {
+    const online = await import("./online/run.js");
+    return online.trainOnline(cfg, o);
+  }
   const status = o.onStatus ?? (() => {});
   const data = loadTrainingData(cfg);
   // output_dir first (refused, resumed from which checkpoint, or cleared), before minutes of reference log-probs
@@ -82,7 +96,7 @@ export async function trainFromConfig(
     return { ids: e.ids, responseStart: e.responseStart, promptSuffix: e.promptSuffix };
   };
   // The loss the trainer runs (the ablations on separate pairs train in DPO's form on their pairs).
-  const method = trainingMethod(cfg);
+  const method = trainingMethod({ method: cfg.method, ablation_pairs: cfg.ablation_pairs });
   const shapes = new Map([...base].map(([k, t]) => [k, t.shape]));
 
   // Trainable parameters: all weights (full) or fresh LoRA adapters on top of the frozen base.

@@ -15,9 +15,11 @@ import {
 } from "./checkpoint.js";
 import { clipGradNorm } from "./clip.js";
 import type { TrainConfig } from "./config.js";
+import { trainingMethod } from "./dataset.js";
 import { DivergenceMonitor } from "./divergence.js";
-import { type LossOptions, trainingLossMethod } from "./losses/index.js";
+import type { LossOptions } from "./losses/index.js";
 import type { TrainableModel } from "./model-api.js";
+import { isOnlineMethod, ONLINE_ONLY_KEYS } from "./online/config.js";
 import { type OutputDirDecision, prepareOutputDir } from "./output-dir.js";
 import { DataPlan } from "./plan.js";
 import { LrSchedule } from "./schedule.js";
@@ -26,7 +28,8 @@ export function lossOptionsFromConfig(cfg: TrainConfig): LossOptions {
   return {
     beta: cfg.beta,
     labelSmoothing: cfg.label_smoothing,
-    lossType: cfg.loss_type,
+    // the GRPO loss types never reach here (the config refuses them for the preference methods)
+    lossType: cfg.loss_type as LossOptions["lossType"],
     prefFtx: cfg.pref_ftx,
     simpoGamma: cfg.simpo_gamma,
   };
@@ -73,6 +76,8 @@ const NOT_COMPARED_ON_RESUME = [
   "save_steps",
   "eval_steps",
   "per_device_eval_batch_size",
+  // ppo, grpo: whether the sampled completions are written to completions.jsonl
+  "log_completions",
   ...KEYS_AFTER_CONFIG_HASH,
 ] as const;
 /** Keys that only set the step budget: a resumed run may extend (or shorten) it, as Hugging Face's Trainer allows. */
@@ -116,7 +121,7 @@ export interface TrainRunResult {
 }
 
 /** Weighted running means of named values. */
-class WeightedMeans {
+export class WeightedMeans {
   sums = new Map<string, number>();
   weights = new Map<string, number>();
   add(values: Record<string, number>, w: number): void {
@@ -271,20 +276,71 @@ function prepareRun<Row>(o: TrainRunOptions<Row>): Run<Row> {
  * introduced (so that checkpoints written before them still match their own config). Resume compares the recorded
  * train_config key by key; the hash is only the fallback for checkpoints that carry no train_config.
  */
-function legacyConfigHash(cfg: TrainConfig): string {
+export function legacyConfigHash(cfg: TrainConfig): string {
   const without: Record<string, unknown> = { ...cfg, output_dir: undefined };
   for (const k of KEYS_AFTER_CONFIG_HASH) without[k] = undefined;
+  // the online keys came later too; the other methods only ever hold their defaults (checkOnlineConfig)
+  if (!isOnlineMethod(cfg.method)) for (const k of ONLINE_ONLY_KEYS) without[k] = undefined;
   return shortHash(canonicalJson(without));
 }
 
 /** "learning_rate: 0.05 in the checkpoint, 1 now" for every compared key whose value differs. */
 function configDifferences(old: Record<string, unknown>, now: TrainConfig): string[] {
   const skip = new Set<string>([...NOT_COMPARED_ON_RESUME, ...BUDGET_KEYS]);
+  // The online methods' keys (rm, ppo, grpo) hold their defaults in every other method's config (checkOnlineConfig
+  // refuses other values), and checkpoints written before those keys existed do not record them.
+  if (!isOnlineMethod(now.method)) for (const k of ONLINE_ONLY_KEYS) skip.add(k);
   const keys = [...new Set([...Object.keys(old), ...Object.keys(now)])].filter((k) => !skip.has(k)).sort();
   const show = (v: unknown) => (v === undefined ? "(unset)" : JSON.stringify(v));
   return keys
     .filter((k) => canonicalJson(old[k]) !== canonicalJson((now as Record<string, unknown>)[k]))
     .map((k) => `${k}: ${show(old[k])} in the checkpoint, ${show((now as Record<string, unknown>)[k])} now`);
+}
+
+/**
+ * Whether `point` may be resumed with `cfg` (a DataError naming trainer_state.json and the differing keys if not):
+ * the recorded train_config must equal `cfg` except the step budget and NOT_COMPARED_ON_RESUME (checkpoints without a
+ * record compare `configHash`), and the checkpoint's step must be within the `total` steps of `cfg`. Shared by the
+ * offline trainer and the online loop (src/train/online/loop.ts).
+ */
+export function checkResumePoint(point: ResumePoint, cfg: TrainConfig, total: number, configHash: string): void {
+  const stateFile = join(point.dir, "trainer_state.json");
+  const recorded = point.state.train_config;
+  if (recorded) {
+    const diff = configDifferences(recorded, cfg);
+    if (diff.length)
+      throw new DataError(
+        stateFile,
+        undefined,
+        undefined,
+        `was written with a different configuration (${diff.join("; ")}); --resume continues a run with the same ` +
+          "config, except the step budget (max_steps, num_train_epochs) and the logging, evaluation and save cadence",
+      );
+  } else if (point.state.config_hash !== configHash)
+    throw new DataError(
+      stateFile,
+      undefined,
+      undefined,
+      "was written with a different configuration (this checkpoint predates the per-key record, so the differing " +
+        "keys cannot be named); resume needs the same config",
+    );
+  if (point.state.global_step > total)
+    throw new DataError(
+      stateFile,
+      undefined,
+      "global_step",
+      `the checkpoint is at step ${point.state.global_step}, past this config's ${total} steps ` +
+        "(max_steps / num_train_epochs): give a budget of at least that many steps",
+    );
+}
+
+/** The status line of a resume whose step budget changed (undefined when it did not). */
+export function budgetChangeNote(state: TrainerState, cfg: TrainConfig, total: number): string | undefined {
+  if (state.max_steps === total) return undefined;
+  return (
+    `the step budget changed from ${state.max_steps} to ${total}: continuing from step ${state.global_step} ` +
+    `with the ${cfg.lr_scheduler_type} schedule computed for ${total} steps (as Hugging Face's Trainer does)`
+  );
 }
 
 /**
@@ -305,40 +361,10 @@ function restoreOrStart<Row>(run: Run<Row>, point: ResumePoint | undefined): Tra
     return new TrainerLog(run.logFile, [], run.o.onLog);
   }
   const from = point.dir;
-  const stateFile = join(from, "trainer_state.json");
-  const recorded = point.state.train_config;
-  if (recorded) {
-    const diff = configDifferences(recorded, run.cfg);
-    if (diff.length)
-      throw new DataError(
-        stateFile,
-        undefined,
-        undefined,
-        `was written with a different configuration (${diff.join("; ")}); --resume continues a run with the same ` +
-          "config, except the step budget (max_steps, num_train_epochs) and the logging, evaluation and save cadence",
-      );
-  } else if (point.state.config_hash !== run.configHash)
-    throw new DataError(
-      stateFile,
-      undefined,
-      undefined,
-      "was written with a different configuration (this checkpoint predates the per-key record, so the differing " +
-        "keys cannot be named); resume needs the same config",
-    );
-  if (point.state.global_step > run.total)
-    throw new DataError(
-      stateFile,
-      undefined,
-      "global_step",
-      `the checkpoint is at step ${point.state.global_step}, past this config's ${run.total} steps ` +
-        "(max_steps / num_train_epochs): give a budget of at least that many steps",
-    );
+  checkResumePoint(point, run.cfg, run.total, run.configHash);
   const state = loadCheckpoint(from, run.optimizer);
-  if (state.max_steps !== run.total)
-    run.status(
-      `the step budget changed from ${state.max_steps} to ${run.total}: continuing from step ${state.global_step} ` +
-        `with the ${run.cfg.lr_scheduler_type} schedule computed for ${run.total} steps (as Hugging Face's Trainer does)`,
-    );
+  const budget = budgetChangeNote(state, run.cfg, run.total);
+  if (budget) run.status(budget);
   run.o.model.load(checkpointModelDir(from));
   if (state.divergence) run.monitor = new DivergenceMonitor(run.monitor.options, { recent: state.divergence.recent });
   run.start = state.global_step;
@@ -353,7 +379,7 @@ function restoreOrStart<Row>(run: Run<Row>, point: ResumePoint | undefined): Tra
 }
 
 /** trainer_log.jsonl, appended row by row, and its rows so far (a checkpoint's log_history). */
-class TrainerLog {
+export class TrainerLog {
   private readonly journal: JsonlJournal;
   constructor(
     file: string,
@@ -373,7 +399,7 @@ class TrainerLog {
 }
 
 /** The training rows' metrics between two log rows, and the time and tokens for tokens/s and the ETA. */
-class LogWindow {
+export class LogWindow {
   /** Optimizer steps of this invocation. */
   stepsThisRun = 0;
   means = new WeightedMeans();
@@ -400,7 +426,7 @@ class LogWindow {
 /** One optimizer step's micro-batches: forward + backward each, gradients accumulated with their weights. */
 async function forwardBackward<Row>(run: Run<Row>, step: number) {
   const { o, lossOpts } = run;
-  const method = trainingLossMethod(run.cfg.method, run.cfg.ablation_pairs);
+  const method = trainingMethod(run.cfg);
   const micro = run.plan.microBatches(step);
   const nRows = micro.reduce((a, m) => a + m.length, 0);
   const stepTokens = method === "sft" ? micro.flat().reduce((a, i) => a + o.model.responseTokens(o.train[i]), 0) : 0;
@@ -504,7 +530,7 @@ function isSaveStep<Row>(run: Run<Row>, done: number): boolean {
 /** The validation split's loss and metrics (eval_ prefix), as one row of trainer_log.jsonl. */
 async function evaluate<Row>(run: Run<Row>, log: TrainerLog, done: number): Promise<void> {
   const { o, lossOpts } = run;
-  const method = trainingLossMethod(run.cfg.method, run.cfg.ablation_pairs);
+  const method = trainingMethod(run.cfg);
   if (!o.eval || o.eval.length === 0) return;
   const means = new WeightedMeans();
   const bs = run.cfg.per_device_eval_batch_size;

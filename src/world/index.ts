@@ -10,6 +10,7 @@
  *   responder               answer plans: the compliant answer, or one that breaks a chosen constraint
  *   lexicon                 the closed token list (for the word-level tokenizer of the model trained later)
  *   programs/*              one program per pipeline stage; world-chat-model.ts serves them as one ChatModel
+ *   rewards                 the checkers as reward functions of GRPO/PPO (`reward_funcs: world | world_all`)
  *
  * Imported as `iopo/world` (or as the `world` namespace of `iopo`).
  *
@@ -33,6 +34,7 @@ export * from "./lexicon.js";
 export { DEFAULT_WORLD_OPTIONS, type WorldOptions } from "./programs/program.js";
 export * from "./responder.js";
 export * from "./response-analysis.js";
+export * from "./rewards.js";
 export * from "./task.js";
 export * from "./trace-judge.js";
 export * from "./world-chat-model.js";

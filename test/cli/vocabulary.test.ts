@@ -14,14 +14,14 @@ const PAIRS = ["pairs dpo", "pairs iopo"];
 const EVAL = ["eval trace", "eval ifeval", "eval cfbench", "eval complexbench"];
 const JUDGED = ["eval trace", "eval cfbench", "eval complexbench"];
 /** The commands that check rows against a local model's context (src/model/context-fit.ts). */
-const CONTEXT = ["generate", "logprobs", "eval trace", "eval ifeval"];
+const CONTEXT = ["generate", "logprobs", "score", "eval trace", "eval ifeval"];
 
 /** concept -> the chosen flag -> the commands that have the concept. */
 const VOCABULARY: { concept: string; flag: string; commands: string[] }[] = [
   {
     concept: "output file",
     flag: "--output",
-    commands: [...TRACE_STAGES, "generate", "logprobs", "export trl", "convert"],
+    commands: [...TRACE_STAGES, "generate", "logprobs", "score", "export trl", "convert"],
   },
   {
     concept: "output folder",
@@ -31,11 +31,25 @@ const VOCABULARY: { concept: string; flag: string; commands: string[] }[] = [
   {
     concept: "input file",
     flag: "--input",
-    commands: [...TRACE, ...PAIRS, "generate", "logprobs", "inspect", "export llamafactory", "export trl", "convert"],
+    commands: [
+      ...TRACE,
+      ...PAIRS,
+      "generate",
+      "logprobs",
+      "score",
+      "inspect",
+      "export llamafactory",
+      "export trl",
+      "convert",
+    ],
   },
   { concept: "benchmark data", flag: "--data", commands: EVAL },
   { concept: "endpoint model name", flag: "--model", commands: [...TRACE, ...PAIRS, ...EVAL, "cache clear"] },
-  { concept: "local model folder", flag: "--model-dir", commands: ["generate", "logprobs", "inspect", ...EVAL] },
+  {
+    concept: "local model folder",
+    flag: "--model-dir",
+    commands: ["generate", "logprobs", "score", "inspect", ...EVAL],
+  },
   { concept: "base URL", flag: "--base-url", commands: [...TRACE, ...PAIRS, ...EVAL] },
   { concept: "API key variable", flag: "--api-key-env", commands: [...TRACE, ...PAIRS, ...EVAL] },
   { concept: "judge model", flag: "--judge-model", commands: [...TRACE, ...PAIRS, ...JUDGED] },
@@ -46,7 +60,7 @@ const VOCABULARY: { concept: string; flag: string; commands: string[] }[] = [
   { concept: "top_p", flag: "--top-p", commands: ["generate", ...JUDGED] },
   { concept: "seed", flag: "--seed", commands: ["demo", ...TRACE, ...PAIRS, "generate", "tiny-model", "eval trace"] },
   { concept: "concurrency", flag: "--concurrency", commands: ["demo", ...TRACE, ...PAIRS, ...EVAL] },
-  { concept: "batch size", flag: "--batch-size", commands: ["generate", "logprobs", "eval ifeval"] },
+  { concept: "batch size", flag: "--batch-size", commands: ["generate", "logprobs", "score", "eval ifeval"] },
   { concept: "progress display", flag: "--progress", commands: [...TRACE, ...PAIRS, ...JUDGED] },
   { concept: "record selection", flag: "--limit", commands: ["eval trace", "eval ifeval"] },
   { concept: "record selection", flag: "--ids", commands: ["eval trace", "eval ifeval"] },
@@ -84,6 +98,13 @@ const ALIASES: Record<string, [string, string, string, unknown][]> = {
     ["--cache_dir", "C", "cacheDir", "C"],
     ["--max_length", "64", "maxLength", 64],
     ["--on_overlong", "error", "onOverlong", "error"],
+  ],
+  score: [
+    ["--model", "M", "modelDir", "M"],
+    ["--data", "D", "input", "D"],
+    ["--batch_size", "3", "batchSize", 3],
+    ["--max_length", "64", "maxLength", 64],
+    ["--on_overlong", "truncate", "onOverlong", "truncate"],
   ],
   inspect: [
     ["--model", "M", "modelDir", "M"],

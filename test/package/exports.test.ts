@@ -219,6 +219,8 @@ import {
   METHOD_WEIGHTS,
   type Method,
   type TrainConfig,
+  type TrainMethod,
+  isOnlineMethod,
   trainFromConfig,
 } from "iopo/train";
 import { WorldChatModel } from "iopo/world";
@@ -227,9 +229,12 @@ const records: TraceRecord[] = readJsonl("t.jsonl", TraceRecordSchema).map((r) =
 const ds: Dataset = loadDataset("d.jsonl").dataset;
 const err: DataError = new DataError("f", 1, "x", "bad");
 const cfg: TrainConfig = loadTrainConfig("c.yaml", ["--beta", "0.2"]);
-const method: Method = cfg.method;
-// @ts-expect-error the method is a closed union
+const method: TrainMethod = cfg.method;
+// @ts-expect-error the config's method is a closed union (the offline methods and rm | ppo | grpo)
+const notATrainMethod: TrainMethod = "reinforce";
+// @ts-expect-error the offline methods (the loss table's) are a closed union without the online ones
 const notAMethod: Method = "ppo";
+const offline: Method | undefined = isOnlineMethod(cfg.method) ? undefined : cfg.method;
 // @ts-expect-error the config file is a path
 loadTrainConfig(42);
 const example: Example = { chosen: { policy: -3, reference: -2.5, tokens: 4 }, rejected: { policy: -5, reference: -4, tokens: 4 } };

@@ -41,6 +41,7 @@ export { generateLocally, type LocalGenerationOptions } from "./generate-local.j
 export { type BuildContext, DEFAULT_BUILD_CONTEXT, type Instruction, type InstructionSpec } from "./instruction.js";
 export { KwargsError } from "./kwargs.js";
 export { buildInstruction, INSTRUCTION_REGISTRY, INSTRUCTION_SPECS, UnknownInstructionError } from "./registry.js";
+export { ifevalReward, ifevalRewards } from "./rewards.js";
 export { evalIfeval, type IfevalRunOptions, type Output as IfevalOutput } from "./run.js";
 export {
   buildMetrics,

@@ -189,8 +189,18 @@ describe("iopo eval trace --judge world through the CLI, and --progress with ret
       { ...world[0], id: "q1", constraints_num: 1, constraints_splits: ["1. Rhyme."], levels2: ["主题约束"] },
     ]);
     const badOut = join(dir, "cli-bad");
-    // biome-ignore format: one flag per pair
-    const e = await runCliAsync(["eval", "trace", "--data", bad, "--responses", gen, "--judge", "world", "--out", badOut]);
+    const e = await runCliAsync([
+      "eval",
+      "trace",
+      "--data",
+      bad,
+      "--responses",
+      gen,
+      "--judge",
+      "world",
+      "--out",
+      badOut,
+    ]);
     expect(e.status).toBe(2);
     expect(e.stderr).toMatch(/record q1: constraint 1 "1\. Rhyme\."/);
   });
