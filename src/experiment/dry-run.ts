@@ -7,6 +7,9 @@ import { readTraceData } from "../eval/trace/responses.js";
 import { costUsd, resolvePrice } from "../llm/prices.js";
 import { resolveConfig } from "../train/config.js";
 import { loadTrainingData } from "../train/dataset.js";
+import { isRolloutMethod } from "../train/online/config.js";
+import { rolloutPlan } from "../train/online/plan.js";
+import { loadPromptData } from "../train/online/prompts.js";
 import { DataPlan } from "../train/plan.js";
 import { resolveMethods, START_ROWS } from "./methods.js";
 import { hasTraceRecords, type ResolvedPlan } from "./plan.js";
@@ -45,6 +48,10 @@ export function describePlan(plan: ResolvedPlan, outputDir: string): string {
       { source: plan.source, values, lines: {} },
       { source: "dry run", values: { model_name_or_path: "-", method, dataset, output_dir: "-" }, lines: {} },
     ]);
+    if (isRolloutMethod(method)) {
+      const prompts = loadPromptData(cfg).train.length;
+      return `${rolloutPlan(cfg, prompts).totalSteps} optimiser steps (${prompts} prompts)`;
+    }
     const d = loadTrainingData(cfg);
     const p = new DataPlan(
       d.train.rows.length,
@@ -58,10 +65,19 @@ export function describePlan(plan: ResolvedPlan, outputDir: string): string {
   };
   if (!plan.model.sft) lines.push(`  sft (start)            ${steps(plan.sft ?? {}, files.sft, "sft")}`);
   else lines.push(`  sft (start)            given: ${plan.model.sft}`);
+  const seeds = plan.seeds.join(", ");
   for (const m of methods) {
-    const values = { ...plan.train, ...(m.overrides ?? {}) };
+    const rollout = isRolloutMethod(m.method);
+    const values = { ...plan.train, ...(rollout ? plan.online : {}), ...(m.overrides ?? {}) };
+    const data = m.data === "prompts" ? (files.prompts ?? files.dpo ?? files.iopo) : files[m.data];
+    if (m.method === "ppo") {
+      const rm = { ...plan.train, ...(plan.reward_model ?? {}) };
+      lines.push(
+        `  ${"rm (ppo's reward)".padEnd(22)} rm on the dpo data, seeds ${seeds}: ${steps(rm, files.dpo, "rm")}`,
+      );
+    }
     lines.push(
-      `  ${m.id.padEnd(22)} ${m.method} on the ${m.data} data, seeds ${plan.seeds.join(", ")}: ${steps(values, files[m.data], m.method)}`,
+      `  ${m.id.padEnd(22)} ${m.method} on the ${m.data} data, seeds ${seeds}: ${steps(values, data, m.method)}`,
     );
   }
   const checkpoints = START_ROWS.length + methods.length * plan.seeds.length;

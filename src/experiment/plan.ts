@@ -323,6 +323,16 @@ export function resolvePlan(
     fail(["sft"], "give the SFT stage's settings (sft:) or an existing SFT checkpoint (model.sft)");
   if (plan.eval.trace.judge === "llm" && !plan.eval.trace.judge_model)
     fail(["eval", "trace", "judge_model"], "judge: llm needs judge_model (and judge_base_url or $OPENAI_BASE_URL)");
+  // grpo learns from reward functions: on the world its rule checks by default, elsewhere the plan names them.
+  plan.methods.forEach((m, i) => {
+    const grpo = m === "grpo" || (typeof m === "object" && m.method === "grpo");
+    const overrides = typeof m === "object" ? m.overrides : undefined;
+    if (grpo && plan.data.source !== "world" && (overrides?.reward_funcs ?? plan.online?.reward_funcs) === undefined)
+      fail(
+        typeof m === "object" ? ["methods", String(i), "overrides"] : ["methods", String(i)],
+        "grpo needs reward functions: set online.reward_funcs (rules, rules_all, ifeval, ifeval_all, or a reward model folder)",
+      );
+  });
   const benchmarks = BENCHMARKS.filter((b) => plan.eval[b] !== undefined);
   if (!hasTraceRecords(plan) && benchmarks.length === 0)
     fail(

@@ -47,6 +47,30 @@ describe("experiment plan", () => {
     expect(loadPlan(DEMO_PLAN, { quick: true, seeds: 2 }).seeds).toEqual([1, 2]);
   });
 
+  it("--with-rl adds the ppo and grpo rows once, after the plan's own; the rollout rows read online:", () => {
+    const ids = (p: ReturnType<typeof loadPlan>) => resolveMethods(p.methods, p.source).map((m) => m.id);
+    const plain = ids(loadPlan(DEMO_PLAN));
+    expect(plain).not.toContain("ppo");
+    expect(ids(loadPlan(DEMO_PLAN, { withRl: true }))).toEqual([...plain, "ppo", "grpo"]);
+    const listed = planFile(
+      "model: { base: world }\ndata: { source: world }\nsft: { max_steps: 1 }\nmethods: [grpo, dpo]\n" +
+        "online: { num_generations: 4 }\nreward_model: { max_steps: 3 }\n",
+    );
+    const p = loadPlan(listed, { withRl: true });
+    expect(ids(p)).toEqual(["grpo", "dpo", "ppo"]);
+    expect(p.online).toEqual({ num_generations: 4 });
+    expect(p.reward_model).toEqual({ max_steps: 3 });
+    const specs = resolveMethods(p.methods, p.source);
+    expect(specs.find((m) => m.id === "ppo")).toMatchObject({ method: "ppo", data: "prompts", label: "PPO" });
+    // off the world, grpo's reward functions must be named
+    const files = planFile(
+      "model: { base: ./m }\ndata: { source: files, files: { sft: s.jsonl, eval_trace: e.jsonl } }\n" +
+        "sft: { max_steps: 1 }\nmethods: [dpo, grpo]\n",
+    );
+    expect(() => loadPlan(files)).toThrow(/methods\.1.*grpo needs reward functions: set online\.reward_funcs/);
+    expect(() => loadPlan(files)).toThrow(DataError);
+  });
+
   it("deepMerge replaces scalars and arrays and merges mappings", () => {
     expect(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, e: 2 })).toEqual({
       a: { b: 1, c: [3] },

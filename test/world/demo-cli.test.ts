@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEMO_PLAN } from "../../src/experiment/plan.js";
 import type { ExperimentResults } from "../../src/experiment/results.js";
 import { runCliAsync } from "../helpers/cli.js";
 
@@ -62,6 +63,41 @@ describe("iopo demo --quick (child process)", () => {
     expect(second.stdout).toContain("train iopo/seed-1 (done)");
     const again = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as ExperimentResults;
     expect(again.summary).toEqual(r.summary);
+
+    // --with-rl adds the rollout rows to the same run folder: only the reward model, PPO and GRPO train.
+    const rl = await runCliAsync(["demo", "--quick", "--with-rl", "--output-dir", dir], env);
+    expect(rl.status, rl.stderr).toBe(0);
+    expect(rl.stdout.match(/train \S+: \S+ on/g)).toEqual([
+      "train rm/seed-1: rm on",
+      "train ppo/seed-1: ppo on",
+      "train grpo/seed-1: grpo on",
+    ]);
+    const withRl = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as ExperimentResults;
+    expect(withRl.methods.map((m) => m.id).slice(-2)).toEqual(["ppo", "grpo"]);
+    for (const id of ["ppo", "grpo"]) {
+      const run = withRl.runs.find((x) => x.method === id)!;
+      expect(run.status, run.error).toBe("done");
+      expect(run.steps, id).toBe(10); // the same optimiser steps as every other row
+      expect(typeof run.metrics.if_all, id).toBe("number");
+    }
+    const ppo = withRl.runs.find((x) => x.method === "ppo")!;
+    expect(ppo.reward_model_dir).toBe(join("train", "rm", "seed-1"));
+    expect(existsSync(join(dir, ppo.reward_model_dir!, "config.json"))).toBe(true);
+    expect(existsSync(join(dir, "train", "grpo", "seed-1", "completions.jsonl"))).toBe(true);
+    for (const id of Object.keys(r.summary)) expect(withRl.summary[id], id).toEqual(r.summary[id]);
+
+    // A row whose own settings changed under the same id is refused before anything runs.
+    const plan = join(dir, "changed-plan.yaml");
+    writeFileSync(
+      plan,
+      readFileSync(DEMO_PLAN, "utf8").replace(
+        /^ {2}- dpo\b.*$/m,
+        "  - { id: dpo, method: dpo, data: dpo, overrides: { beta: 0.5 } }",
+      ),
+    );
+    const changed = await runCliAsync(["demo", "--quick", "--plan", plan, "--output-dir", dir], env);
+    expect(changed.status).toBe(2);
+    expect(changed.stderr).toMatch(/methods\.dpo.*row dpo was trained here as/);
   }, 900_000);
 
   it("--dry-run describes the plan and renders the construction prompts without running anything", async () => {
