@@ -43,7 +43,8 @@ export function describePlan(plan: ResolvedPlan, outputDir: string): string {
   const steps = (values: Record<string, unknown>, dataset: string | undefined, method: string) => {
     const maxSteps = typeof values.max_steps === "number" ? values.max_steps : -1;
     if (maxSteps > 0) return `${maxSteps} optimiser steps`;
-    if (!dataset || !existsSync(dataset)) return "steps depend on the data the plan builds (set max_steps to fix them)";
+    if (!dataset) return "steps depend on the data the plan builds (set max_steps to fix them)";
+    if (!existsSync(dataset)) return `steps depend on ${dataset}, not there yet (set max_steps to fix them)`;
     const cfg = resolveConfig([
       { source: plan.source, values, lines: {} },
       { source: "dry run", values: { model_name_or_path: "-", method, dataset, output_dir: "-" }, lines: {} },
@@ -95,7 +96,7 @@ export function describePlan(plan: ResolvedPlan, outputDir: string): string {
   if (evalItems !== undefined && plan.eval.trace.limit) evalItems = Math.min(evalItems, plan.eval.trace.limit);
   lines.push(
     trace
-      ? `evaluation items per checkpoint: ${evalItems ?? "unknown (the evaluation file is built by the plan)"}`
+      ? `evaluation items per checkpoint: ${evalItems ?? (files.eval_trace ? `unknown (${files.eval_trace} is not there yet)` : "unknown (the evaluation file is built by the plan)")}`
       : "TRACE evaluation: none (no data.files.eval_trace)",
   );
   const bench = benchmarkSizes(plan);
@@ -139,6 +140,10 @@ export function describePlan(plan: ResolvedPlan, outputDir: string): string {
   }
   if (trace && plan.eval.trace.judge === "llm" && evalItems !== undefined)
     add("eval trace judge", plan.eval.trace.judge_model!, evalItems * checkpoints, CALL_TOKENS.judge);
+  else if (trace && plan.eval.trace.judge === "llm") {
+    priced = false;
+    lines.push(`  eval trace judge: one call to ${plan.eval.trace.judge_model} per evaluation item and checkpoint`);
+  }
   for (const b of judged) add(b.judge!.what, b.judge!.model, b.judge!.calls * checkpoints, CALL_TOKENS.judge);
   lines.push(
     priced

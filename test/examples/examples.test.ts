@@ -19,7 +19,8 @@ const lines = (p: string) =>
  */
 describe("examples/*.yaml run as shipped on the demo's run folder", async () => {
   const { root, demo } = await buildDemoFolder({ sft: true });
-  const files = readdirSync(EXAMPLES).filter((f) => f.endsWith(".yaml"));
+  // training configs (the experiment plans, *-plan.yaml, are checked below)
+  const files = readdirSync(EXAMPLES).filter((f) => f.endsWith(".yaml") && !f.endsWith("-plan.yaml"));
 
   it("every example names files the demo writes (the paper recipe's model is a marked placeholder)", () => {
     expect(files.sort()).toEqual(["iopo-paper-recipe.yaml", "train-dpo.yaml", "train-iopo.yaml", "train-sft.yaml"]);
@@ -81,5 +82,19 @@ describe("examples/*.yaml run as shipped on the demo's run folder", async () => 
     const warning = new RegExp(`warning: ${groups} of ${groups} IOPO groups have identical x1 and x2 prompt tokens`);
     expect(r.stderr).toMatch(warning); // at the start
     expect(r.stdout).toMatch(warning); // and in the summary
+  });
+});
+
+describe("examples/*-plan.yaml: the experiment plans load and describe themselves", () => {
+  it("the shipped plans are the demo's and the real-model template, and --dry-run lists their runs and calls", async () => {
+    const plans = readdirSync(EXAMPLES).filter((f) => f.endsWith("-plan.yaml"));
+    expect(plans.sort()).toEqual(["demo-plan.yaml", "experiment-plan.yaml"]);
+    const r = await iopoIn(EXAMPLES, ["experiment", "-c", "experiment-plan.yaml", "--dry-run", "--with-rl"]);
+    expect(r.stdout).toMatch(/iopo\s+iopo on the iopo data, seeds 1, 2, 3: 200 optimiser steps/);
+    expect(r.stdout).toMatch(/rm \(ppo's reward\)\s+rm on the dpo data/);
+    expect(r.stdout).toMatch(/grpo\s+grpo on the prompts data/);
+    // the bundled TRACE evaluation set is the plan's eval_trace: its judge calls are counted
+    expect(r.stdout).toMatch(/eval trace judge\s+\d+ calls to gpt-4o/);
+    expect(r.stdout).toContain("ifeval        541 of 541 prompts");
   });
 });
