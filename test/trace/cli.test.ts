@@ -161,7 +161,9 @@ describe("iopo CLI (child process)", () => {
     const dir = tmp();
     const r = runCli(["demo", "--dry-run", "--output-dir", dir]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain("5087");
+    expect(r.stdout).toContain('experiment "demo"'); // the plan it would run
+    expect(r.stdout).toContain("Dry run of the TRACE construction pipeline");
+    expect(r.stdout).toMatch(/^expand\s+8\s+8\s+\d+/m); // the eight example seeds' expand prompts, rendered
     expect(r.stdout).toContain("dry run");
     expect(r.stdout).toMatch(/estimated cost: ~\$\d/);
     expect(existsSync(join(dir, "build-en", "dry_run", "expand_seed-01.txt"))).toBe(true);
