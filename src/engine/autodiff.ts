@@ -188,8 +188,30 @@ const rules: Record<string, Rule> = {
     const [data, indices] = n.inputs as [Value, Value];
     if ((n.attrs.axis?.value ?? 0) !== 0) throw new Error("Gather VJP supports axis 0 only");
     if (!need[0]) return [undefined, undefined];
-    const idx = indices.dtype === "int64" ? indices : g.cast(indices, "int64");
-    return [g.scatterNDAdd(g.zeros([...data.shape]), g.unsqueeze(idx, [-1]), gy), undefined];
+    // A ScatterElements-add of every gradient element, not a ScatterND-add of whole rows: ORT's CPU ScatterND splits
+    // its updates over the intra-op threads with nothing guarding repeated indices, so with reduction add and a
+    // repeated id (every embedding batch) two threads race on one row and updates are lost, at random, when threads
+    // > 1 (microsoft/onnxruntime#18048; an embedding gradient's norm off by 0.1-0.2 %, training not reproducible).
+    // ScatterElements is one serial loop: exact, and summed in index order. The expanded int32 index is the size of
+    // the gradient rows it scatters.
+    const rest = data.shape.slice(1);
+    const rows = prodDims(indices.shape);
+    let idx = indices.dtype === "int32" ? indices : g.cast(indices, "int32");
+    let upd = gy;
+    if (indices.rank !== 1) {
+      idx = g.reshape(idx, [rows]);
+      upd = g.reshape(gy, [rows, ...rest]);
+    }
+    if (rest.length > 0) {
+      idx = g.expand(
+        g.unsqueeze(
+          idx,
+          rest.map((_, i) => i + 1),
+        ),
+        [1, ...rest],
+      );
+    }
+    return [g.scatterElementsAdd(g.zeros([...data.shape]), idx, upd, 0), undefined];
   },
   GatherElements: (g, n, gy, need) => {
     const [data, indices] = n.inputs as [Value, Value];
