@@ -264,7 +264,10 @@ const rules: Record<string, Rule> = {
   },
 };
 
-/** A ScatterND/ScatterElements-add into zeros (the Gather/GatherElements VJPs), as [indices, updates, axis]. */
+/**
+ * A ScatterND/ScatterElements-add into zeros (the Gather and GatherElements VJPs emit ScatterElements), as
+ * [indices, updates, axis].
+ */
 function sparseGrad(v: Value): { op: string; indices: Value; updates: Value; axis?: number } | undefined {
   const n = v.producer;
   if (!n || (n.op !== "ScatterND" && n.op !== "ScatterElements") || n.inputs[0]!.producer?.op !== "ConstantOfShape") {

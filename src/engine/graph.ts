@@ -464,6 +464,10 @@ export class Graph {
       ...indices.shape,
     ]);
   }
+  /**
+   * ScatterND with reduction add. ORT's CPU kernel races on repeated indices at more than one intra-op thread (updates
+   * are lost at random: docs/engine.md, gotcha 10); use `scatterElementsAdd` when indices may repeat.
+   */
   scatterNDAdd(data: Value, indices: Value, updates: Value): Value {
     return this.one("ScatterND", [data, indices, updates], { reduction: "add" }, data.dtype, [...data.shape]);
   }
