@@ -14,7 +14,7 @@ import { formatTiming } from "../train/online/loop.js";
 import { rolloutPlan } from "../train/online/plan.js";
 import { loadPromptData, type PromptData } from "../train/online/prompts.js";
 import { builtinRewards, checkRewardNames, type RewardRegistry } from "../train/online/rewards.js";
-import { DataPlan } from "../train/plan.js";
+import { dataPlanOf } from "../train/plan.js";
 import { TrainingProgress } from "../train/progress.js";
 import { trainFromConfig } from "../train/run.js";
 import { warmupSteps } from "../train/schedule.js";
@@ -114,14 +114,7 @@ export function register(program: Command): void {
         lengthReport = () => formatRolloutLengthReport(rolloutLengthReport(cfg, h.data));
       } else {
         const data = loadTrainingData(cfg);
-        const plan = new DataPlan(
-          data.train.rows.length,
-          cfg.per_device_train_batch_size,
-          cfg.gradient_accumulation_steps,
-          cfg.num_train_epochs,
-          cfg.max_steps,
-          cfg.seed,
-        );
+        const plan = dataPlanOf(cfg, data.train.rows.length);
         const warm = warmupSteps(plan.totalSteps, cfg.warmup_ratio, cfg.warmup_steps);
         process.stdout.write(
           `${cfg.method}: ${data.train.rows.length} training + ${data.eval.rows.length} validation ${data.train.kind} examples ` +

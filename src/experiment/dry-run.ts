@@ -10,7 +10,7 @@ import { loadTrainingData } from "../train/dataset.js";
 import { isRolloutMethod } from "../train/online/config.js";
 import { rolloutPlan } from "../train/online/plan.js";
 import { loadPromptData } from "../train/online/prompts.js";
-import { DataPlan } from "../train/plan.js";
+import { dataPlanOf } from "../train/plan.js";
 import { resolveMethods, START_ROWS } from "./methods.js";
 import { hasTraceRecords, type ResolvedPlan } from "./plan.js";
 
@@ -54,14 +54,7 @@ export function describePlan(plan: ResolvedPlan, outputDir: string): string {
       return `${rolloutPlan(cfg, prompts).totalSteps} optimiser steps (${prompts} prompts)`;
     }
     const d = loadTrainingData(cfg);
-    const p = new DataPlan(
-      d.train.rows.length,
-      cfg.per_device_train_batch_size,
-      cfg.gradient_accumulation_steps,
-      cfg.num_train_epochs,
-      cfg.max_steps,
-      cfg.seed,
-    );
+    const p = dataPlanOf(cfg, d.train.rows.length);
     return `${p.totalSteps} optimiser steps (${d.train.rows.length} examples)`;
   };
   if (!plan.model.sft) lines.push(`  sft (start)            ${steps(plan.sft ?? {}, files.sft, "sft")}`);

@@ -57,3 +57,24 @@ export class DataPlan {
     return out;
   }
 }
+
+/** The plan of a training config over `numExamples` examples (its batch, accumulation, epochs, max_steps, seed). */
+export function dataPlanOf(
+  cfg: {
+    per_device_train_batch_size: number;
+    gradient_accumulation_steps: number;
+    num_train_epochs: number;
+    max_steps: number;
+    seed: number;
+  },
+  numExamples: number,
+): DataPlan {
+  return new DataPlan(
+    numExamples,
+    cfg.per_device_train_batch_size,
+    cfg.gradient_accumulation_steps,
+    cfg.num_train_epochs,
+    cfg.max_steps,
+    cfg.seed,
+  );
+}

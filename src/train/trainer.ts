@@ -21,7 +21,7 @@ import type { LossOptions } from "./losses/index.js";
 import type { TrainableModel } from "./model-api.js";
 import { isOnlineMethod, ONLINE_ONLY_KEYS } from "./online/config.js";
 import { type OutputDirDecision, prepareOutputDir } from "./output-dir.js";
-import { DataPlan } from "./plan.js";
+import { type DataPlan, dataPlanOf } from "./plan.js";
 import { LrSchedule } from "./schedule.js";
 
 export function lossOptionsFromConfig(cfg: TrainConfig): LossOptions {
@@ -219,14 +219,7 @@ interface Run<Row> {
 /** The data plan, LR schedule, AdamW (on a worker pool when asked) and the output folder. */
 function prepareRun<Row>(o: TrainRunOptions<Row>): Run<Row> {
   const cfg = o.config;
-  const plan = new DataPlan(
-    o.train.length,
-    cfg.per_device_train_batch_size,
-    cfg.gradient_accumulation_steps,
-    cfg.num_train_epochs,
-    cfg.max_steps,
-    cfg.seed,
-  );
+  const plan = dataPlanOf(cfg, o.train.length);
   const total = plan.totalSteps;
   const schedule = new LrSchedule(cfg.lr_scheduler_type, cfg.learning_rate, total, cfg.warmup_ratio, cfg.warmup_steps);
   const threads = Math.min(o.optimizerThreads ?? 1, availableParallelism());
