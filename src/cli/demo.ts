@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .option("--output-dir <dir>", "run folder", join("runs", "demo"))
     .option("--seeds <n>", "seeds per method (the plan's default: 3)", intOption({ min: 1 }))
     .option("--quick", "one seed, fewer steps and items (about two minutes; what the test suite runs)")
-    .option("--with-rl", "add the PPO (with its reward model) and GRPO rows (longer: see the README for the time)")
+    .option("--with-rl", "add the PPO and GRPO rows when a --plan does not list them (the shipped plan does)")
     .option("--plan <file>", "another plan file (default: the shipped examples/demo-plan.yaml)")
     .option("--dry-run", "describe the plan and render the construction prompts; run nothing");
   addForceUnlockOption(cmd).action(async (opts: DemoFlags) => {
