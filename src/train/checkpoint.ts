@@ -76,6 +76,44 @@ export interface TrainerState {
   divergence?: { recent: number[] };
 }
 
+/**
+ * The `transformers.TrainerState` half of trainer_state.json, from what every trainer knows (offline and online): the
+ * step, epoch and budget, the config's logging/eval/save cadence and batch, tokens seen and the log rows so far; the
+ * fields iopo never uses (best model, hyper-parameter search, FLOPs) as HF writes them when unused.
+ */
+export function hfTrainerState(
+  cfg: { logging_steps: number; eval_steps?: number | null; save_steps: number; per_device_train_batch_size: number },
+  s: {
+    step: number;
+    epoch: number;
+    maxSteps: number;
+    numEpochs: number;
+    tokensSeen: number;
+    history: Record<string, unknown>[];
+  },
+): Omit<TrainerState, "data_cursor" | "rng" | "optimizer" | "elapsed_time" | "log_rows" | "config_hash"> {
+  return {
+    global_step: s.step,
+    epoch: s.epoch,
+    max_steps: s.maxSteps,
+    num_train_epochs: s.numEpochs,
+    logging_steps: cfg.logging_steps,
+    eval_steps: cfg.eval_steps ?? null,
+    save_steps: cfg.save_steps,
+    train_batch_size: cfg.per_device_train_batch_size,
+    num_input_tokens_seen: s.tokensSeen,
+    log_history: s.history,
+    best_metric: null,
+    best_model_checkpoint: null,
+    is_local_process_zero: true,
+    is_world_process_zero: true,
+    is_hyper_param_search: false,
+    trial_name: null,
+    trial_params: null,
+    total_flos: 0,
+  };
+}
+
 const PREFIX = "checkpoint-";
 /** Where checkpoints before the HF layout kept the model (checkpoint-N/model/); still read on resume. */
 const LEGACY_MODEL_SUBDIR = "model";

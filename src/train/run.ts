@@ -3,11 +3,11 @@ import { join, resolve } from "node:path";
 import type { TrainingStep } from "../model/decoder.js";
 import type { Weights } from "../model/weights.js";
 import type { TrainConfig } from "./config.js";
-import { loraAlpha } from "./config.js";
 import { loadTrainingData, trainingMethod } from "./dataset.js";
 import { EngineModel, ReferenceTable } from "./engine-model.js";
 import { trainingLoss } from "./graph-losses.js";
-import { initLora, LORA_ALL_MODULES, type LoraSpec, loraTargets, mergeLora, saveLoraAdapter } from "./lora.js";
+import { type LoraSpec, mergeLora, saveLoraAdapter } from "./lora.js";
+import { loraFromConfig } from "./lora-setup.js";
 import { type LossOptions, type Method, usesReference } from "./losses/index.js";
 import { isOnlineMethod } from "./online/config.js";
 import type { Timing } from "./online/loop.js";
@@ -104,13 +104,7 @@ export async function trainFromConfig(
   let trainable: string[];
   let lora: { spec: LoraSpec; leafs: string[] } | undefined;
   if (cfg.finetuning_type === "lora") {
-    const spec: LoraSpec = {
-      rank: cfg.lora_rank,
-      alpha: loraAlpha(cfg),
-      targets: loraTargets(shapes, cfg.lora_target),
-    };
-    const leafs = cfg.lora_target.trim() === "all" ? LORA_ALL_MODULES : cfg.lora_target.split(",").map((s) => s.trim());
-    const adapters = initLora(shapes, spec, cfg.seed);
+    const { spec, leafs, adapters } = loraFromConfig(cfg, shapes);
     weights = new Map([...base, ...adapters]);
     trainable = [...adapters.keys()];
     lora = { spec, leafs };

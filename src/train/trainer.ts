@@ -8,6 +8,7 @@ import { AdamW } from "./adamw.js";
 import { AdamWWorkerPool, sharedState } from "./adamw-parallel.js";
 import {
   checkpointModelDir,
+  hfTrainerState,
   loadCheckpoint,
   type ResumePoint,
   saveCheckpoint,
@@ -561,24 +562,14 @@ function saveCheckpointAt<Row>(run: Run<Row>, log: TrainerLog, window: LogWindow
   const { cfg, plan, optimizer } = run;
   const cursor = plan.cursor(done);
   const state: TrainerState = {
-    global_step: done,
-    epoch: plan.epochAfter(done),
-    max_steps: run.total,
-    num_train_epochs: Math.ceil(run.total / plan.updatesPerEpoch),
-    logging_steps: cfg.logging_steps,
-    eval_steps: cfg.eval_steps ?? null,
-    save_steps: cfg.save_steps,
-    train_batch_size: cfg.per_device_train_batch_size,
-    num_input_tokens_seen: run.tokensSeen,
-    log_history: log.history,
-    best_metric: null,
-    best_model_checkpoint: null,
-    is_local_process_zero: true,
-    is_world_process_zero: true,
-    is_hyper_param_search: false,
-    trial_name: null,
-    trial_params: null,
-    total_flos: 0,
+    ...hfTrainerState(cfg, {
+      step: done,
+      epoch: plan.epochAfter(done),
+      maxSteps: run.total,
+      numEpochs: Math.ceil(run.total / plan.updatesPerEpoch),
+      tokensSeen: run.tokensSeen,
+      history: log.history,
+    }),
     data_cursor: { epoch: cursor.epoch, step_in_epoch: cursor.stepInEpoch },
     rng: { seed: cfg.seed },
     optimizer: { step: optimizer.step, options: optimizer.options },

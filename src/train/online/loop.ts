@@ -2,7 +2,13 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { JsonlJournal, readJournal, writeJsonl } from "../../data/jsonl.js";
 import { AdamW } from "../adamw.js";
-import { checkpointModelDir, loadCheckpoint, saveCheckpoint, type TrainerState } from "../checkpoint.js";
+import {
+  checkpointModelDir,
+  hfTrainerState,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainerState,
+} from "../checkpoint.js";
 import { clipGradNorm } from "../clip.js";
 import type { TrainConfig } from "../config.js";
 import { type OutputDirDecision, prepareOutputDir } from "../output-dir.js";
@@ -193,24 +199,14 @@ export async function runOnlineLoop(o: OnlineLoopOptions): Promise<OnlineLoopRes
 
   const saveAt = (done: number) => {
     const state: TrainerState = {
-      global_step: done,
-      epoch: algorithm.epochAfter(done),
-      max_steps: total,
-      num_train_epochs: cfg.num_train_epochs,
-      logging_steps: cfg.logging_steps,
-      eval_steps: cfg.eval_steps ?? null,
-      save_steps: cfg.save_steps,
-      train_batch_size: cfg.per_device_train_batch_size,
-      num_input_tokens_seen: tokensSeen,
-      log_history: log.history,
-      best_metric: null,
-      best_model_checkpoint: null,
-      is_local_process_zero: true,
-      is_world_process_zero: true,
-      is_hyper_param_search: false,
-      trial_name: null,
-      trial_params: null,
-      total_flos: 0,
+      ...hfTrainerState(cfg, {
+        step: done,
+        epoch: algorithm.epochAfter(done),
+        maxSteps: total,
+        numEpochs: cfg.num_train_epochs,
+        tokensSeen,
+        history: log.history,
+      }),
       data_cursor: { epoch: Math.floor(algorithm.epochAfter(done)), step_in_epoch: done },
       rng: { seed: cfg.seed, next_rollout_seed: done < total ? algorithm.rolloutSeed(done) : undefined },
       episode: algorithm.episodesAfter(done),

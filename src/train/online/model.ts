@@ -7,8 +7,8 @@ import { copyTokenizerFiles, loadModelFolder, type ModelFolder, saveModelFolder 
 import type { Weights } from "../../model/weights.js";
 import { mixSeeds, mulberry32, standardNormal } from "../../util/random.js";
 import type { TrainConfig } from "../config.js";
-import { loraAlpha } from "../config.js";
-import { initLora, LORA_ALL_MODULES, type LoraSpec, loraTargets, mergeLora, saveLoraAdapter } from "../lora.js";
+import { type LoraSpec, mergeLora, saveLoraAdapter } from "../lora.js";
+import { loraFromConfig } from "../lora-setup.js";
 import type { SequenceEncoder } from "../sequences.js";
 import { readF32Tensors, writeF32Tensors } from "../tensor-file.js";
 
@@ -93,13 +93,7 @@ export function setupOnlineModel(cfg: TrainConfig, o: OnlineModelOptions): Onlin
   let adaptLinear: LinearAdapterFactory | undefined;
   const dropout = cfg.disable_dropout ? 0 : cfg.lora_dropout;
   if (cfg.finetuning_type === "lora") {
-    const spec: LoraSpec = {
-      rank: cfg.lora_rank,
-      alpha: loraAlpha(cfg),
-      targets: loraTargets(shapes, cfg.lora_target),
-    };
-    const leafs = cfg.lora_target.trim() === "all" ? LORA_ALL_MODULES : cfg.lora_target.split(",").map((s) => s.trim());
-    const adapters = initLora(shapes, spec, cfg.seed);
+    const { spec, leafs, adapters } = loraFromConfig(cfg, shapes);
     weights = new Map([...base, ...adapters, ...heads]);
     trainable = [...adapters.keys(), ...heads.keys()];
     lora = { spec, leafs };
