@@ -18,10 +18,12 @@ import { addForceUnlockOption, type RunFolderFlags } from "./run-folder.js";
 export function register(program: Command): void {
   const cmd = program
     .command("demo")
-    .description("Offline demo: the paper's comparison (SFT, DPO, IOPO, ablations...) on the built-in constraint world")
+    .description(
+      "Offline demo: the paper's comparison (SFT, DPO, IOPO, ablations, SimPO, ORPO, PPO, GRPO) on the built-in constraint world, three seeds",
+    )
     .option("--output-dir <dir>", "run folder", join("runs", "demo"))
     .option("--seeds <n>", "seeds per method (the plan's default: 3)", intOption({ min: 1 }))
-    .option("--quick", "one seed, fewer steps and items (about two minutes; what the test suite runs)")
+    .option("--quick", "one seed, fewer steps and items (under a minute on two idle cores; what the test suite runs)")
     .option("--with-rl", "add the PPO and GRPO rows when a --plan does not list them (the shipped plan does)")
     .option("--plan <file>", "another plan file (default: the shipped examples/demo-plan.yaml)")
     .option("--dry-run", "describe the plan and render the construction prompts; run nothing");

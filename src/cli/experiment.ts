@@ -18,7 +18,10 @@ export function register(program: Command): void {
   const cmd = program
     .command("experiment")
     .description("run a comparison plan: SFT, then every method x seed from it, evaluate every checkpoint, tabulate")
-    .requiredOption("-c, --config <file>", "the plan (YAML; see examples/demo-plan.yaml and the README)")
+    .requiredOption(
+      "-c, --config <file>",
+      "the plan (YAML; see examples/experiment-plan.yaml, examples/demo-plan.yaml and the README)",
+    )
     .option("--output-dir <dir>", "run folder (default: runs/<plan name>)")
     .option("--seeds <n>", "use seeds 1..n instead of the plan's", intOption({ min: 1 }))
     .option("--quick", "apply the plan's quick: block (fewer seeds, steps and items)")
