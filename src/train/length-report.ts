@@ -64,8 +64,6 @@ export function trainLengthReport(cfg: TrainConfig, data: TrainingData): LengthR
     return seqs;
   });
   const positions = folder.config.max_position_embeddings;
-  const sorted = [...lengths].sort((a, b) => a - b);
-  const rank = (q: number) => (sorted.length ? sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] : 0);
   const overPositions = lengths.filter((n) => n > positions).length;
   const warnings: string[] = [];
   if (cfg.max_length > positions) {
@@ -83,14 +81,7 @@ export function trainLengthReport(cfg: TrainConfig, data: TrainingData): LengthR
     max_position_embeddings: positions,
     examples: rows.length,
     sequences,
-    lengths: {
-      min: sorted[0] ?? 0,
-      p50: rank(0.5),
-      p90: rank(0.9),
-      p99: rank(0.99),
-      max: sorted.at(-1) ?? 0,
-      mean: lengths.length ? Math.round((10 * lengths.reduce((a, b) => a + b, 0)) / lengths.length) / 10 : 0,
-    },
+    lengths: lengthStats(lengths),
     over_max_length: lengths.filter((n) => n > cfg.max_length).length,
     over_max_position_embeddings: overPositions,
     truncation: truncationStats(truncated),
@@ -142,8 +133,6 @@ export function rolloutLengthReport(cfg: TrainConfig, data: PromptData): Rollout
   // no cut here (a budget of infinity): the raw lengths
   const encoded = encodePrompts(codec, rows, Number.POSITIVE_INFINITY, cfg.truncation_mode, folder.config.vocab_size);
   const lengths = encoded.map((e) => e.ids.length);
-  const sorted = [...lengths].sort((a, b) => a - b);
-  const rank = (q: number) => (sorted.length ? sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] : 0);
   const warnings: string[] = [];
   if (budget < 1) warnings.push(`max_length ${cfg.max_length} must exceed max_completion_length ${maxNew}`);
   if (cfg.max_length > positions)
@@ -157,14 +146,7 @@ export function rolloutLengthReport(cfg: TrainConfig, data: PromptData): Rollout
     max_completion_length: maxNew,
     max_position_embeddings: positions,
     prompts: rows.length,
-    lengths: {
-      min: sorted[0] ?? 0,
-      p50: rank(0.5),
-      p90: rank(0.9),
-      p99: rank(0.99),
-      max: sorted.at(-1) ?? 0,
-      mean: lengths.length ? Math.round((10 * lengths.reduce((a, b) => a + b, 0)) / lengths.length) / 10 : 0,
-    },
+    lengths: lengthStats(lengths),
     over_prompt_budget: lengths.filter((n) => n > budget).length,
     over_max_position_embeddings: lengths.filter((n) => Math.min(n, budget) + maxNew > positions).length,
     warnings,
@@ -185,4 +167,18 @@ export function formatRolloutLengthReport(r: RolloutLengthReport): string {
     ...r.warnings.map((w) => `warning: ${w}`),
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** Min, nearest-rank percentiles, max and mean (one decimal) of token lengths; zeros when there are none. */
+function lengthStats(lengths: readonly number[]): LengthReport["lengths"] {
+  const sorted = [...lengths].sort((a, b) => a - b);
+  const rank = (q: number) => (sorted.length ? sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]! : 0);
+  return {
+    min: sorted[0] ?? 0,
+    p50: rank(0.5),
+    p90: rank(0.9),
+    p99: rank(0.99),
+    max: sorted.at(-1) ?? 0,
+    mean: lengths.length ? Math.round((10 * lengths.reduce((a, b) => a + b, 0)) / lengths.length) / 10 : 0,
+  };
 }
