@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { stringify } from "yaml";
-import { ifevalRewards } from "../eval/ifeval/rewards.js";
+import { rewardRegistry } from "../experiment/rewards.js";
 import { loadTrainConfig, type TrainConfig } from "../train/config.js";
 import { loadTrainingData } from "../train/dataset.js";
 import {
@@ -13,19 +13,13 @@ import { isRolloutMethod } from "../train/online/config.js";
 import { formatTiming } from "../train/online/loop.js";
 import { rolloutPlan } from "../train/online/plan.js";
 import { loadPromptData, type PromptData } from "../train/online/prompts.js";
-import { builtinRewards, checkRewardNames, type RewardRegistry } from "../train/online/rewards.js";
+import { checkRewardNames } from "../train/online/rewards.js";
 import { dataPlanOf } from "../train/plan.js";
 import { TrainingProgress } from "../train/progress.js";
 import { trainFromConfig } from "../train/run.js";
 import { warmupSteps } from "../train/schedule.js";
 import { identicalPromptWarning } from "../train/sequences.js";
-import { worldRewards } from "../world/rewards.js";
 import { addForceUnlockOption, lockRunFolder, type RunFolderFlags } from "./run-folder.js";
-
-/** Reward functions `reward_funcs` can name: the training layer's, the constraint world's and IFEval's. */
-export function rewardRegistry(): RewardRegistry {
-  return { ...builtinRewards(), ...worldRewards(), ...ifevalRewards() };
-}
 
 /** The plan line of a rollout method (ppo, grpo): prompts, rollouts and steps. */
 function rolloutHeader(cfg: TrainConfig): { line: string; totalSteps: number; data: PromptData } {

@@ -11,7 +11,14 @@ import { isRolloutMethod } from "../train/online/config.js";
 import { rolloutPlan } from "../train/online/plan.js";
 import { loadPromptData } from "../train/online/prompts.js";
 import { dataPlanOf } from "../train/plan.js";
-import { resolveMethods, START_ROWS } from "./methods.js";
+import {
+  type KeySection,
+  methodDataset,
+  methodSections,
+  resolveMethods,
+  rewardModelSections,
+  START_ROWS,
+} from "./methods.js";
 import { hasTraceRecords, type ResolvedPlan } from "./plan.js";
 
 /**
@@ -61,11 +68,10 @@ export function describePlan(plan: ResolvedPlan, outputDir: string): string {
   else lines.push(`  sft (start)            given: ${plan.model.sft}`);
   const seeds = plan.seeds.join(", ");
   for (const m of methods) {
-    const rollout = isRolloutMethod(m.method);
-    const values = { ...plan.train, ...(rollout ? plan.online : {}), ...(m.overrides ?? {}) };
-    const data = m.data === "prompts" ? (files.prompts ?? files.dpo ?? files.iopo) : files[m.data];
+    const values = mergeSections(methodSections(plan, m));
+    const data = methodDataset(files, m.data);
     if (m.method === "ppo") {
-      const rm = { ...plan.train, ...(plan.reward_model ?? {}) };
+      const rm = mergeSections(rewardModelSections(plan));
       lines.push(
         `  ${"rm (ppo's reward)".padEnd(22)} rm on the dpo data, seeds ${seeds}: ${steps(rm, files.dpo, "rm")}`,
       );
@@ -196,4 +202,9 @@ function benchmarkSizes(plan: ResolvedPlan): BenchmarkSize[] {
     });
   }
   return out;
+}
+
+/** Train keys of layered sections as one object (later sections win, as in the config resolution of a run). */
+function mergeSections(sections: readonly KeySection[]): Record<string, unknown> {
+  return Object.assign({}, ...sections.map((s) => s.values));
 }

@@ -1,5 +1,7 @@
 import { DataError } from "../data/errors.js";
-import type { MethodSpec } from "./plan.js";
+import { isRolloutMethod } from "../train/online/config.js";
+import type { ExperimentData } from "./data.js";
+import type { MethodSpec, ResolvedPlan } from "./plan.js";
 import type { MethodInfo } from "./results.js";
 
 /**
@@ -124,4 +126,35 @@ export function resolveMethods(methods: readonly (string | MethodSpec)[], source
       description: spec.description ?? known?.description ?? `${spec.method} on the ${spec.data} data`,
     };
   });
+}
+
+/** A named layer of `iopo train` keys (the plan section it comes from names it in errors). */
+export interface KeySection {
+  name: string;
+  values: Record<string, unknown>;
+}
+
+/**
+ * The train keys of one row, lowest first: `train:` (what every row shares), then `online:` for the rollout rows, then
+ * the row's own `overrides`. The experiment's runs and its dry run read them from here.
+ */
+export function methodSections(plan: ResolvedPlan, spec: MethodSpec): KeySection[] {
+  return [
+    { name: "train", values: plan.train },
+    ...(isRolloutMethod(spec.method) && plan.online ? [{ name: "online", values: plan.online }] : []),
+    ...(spec.overrides ? [{ name: `methods.${spec.id}.overrides`, values: spec.overrides }] : []),
+  ];
+}
+
+/** The train keys of PPO's reward model: `train:`, then `reward_model:`. */
+export function rewardModelSections(plan: ResolvedPlan): KeySection[] {
+  return [
+    { name: "train", values: plan.train },
+    ...(plan.reward_model ? [{ name: "reward_model", values: plan.reward_model }] : []),
+  ];
+}
+
+/** The file a row trains on; the rollout prompts default to the DPO pairs' prompts, else the IOPO groups'. */
+export function methodDataset(files: ExperimentData["files"], data: MethodSpec["data"]): string | undefined {
+  return data === "prompts" ? (files.prompts ?? files.dpo ?? files.iopo) : files[data];
 }

@@ -2,26 +2,31 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:f
 import { join, relative } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { DataError } from "../data/errors.js";
-import { ifevalRewards } from "../eval/ifeval/rewards.js";
 import { readTraceData } from "../eval/trace/responses.js";
 import { createChatModel, type ManagedChatModel } from "../llm/create-chat-model.js";
 import type { ChatModel } from "../llm/types.js";
 import { dataSummary } from "../pairs/data-summary.js";
 import { resolveConfig, type TrainConfig } from "../train/config.js";
-import { isRolloutMethod } from "../train/online/config.js";
 import { trainFromConfig } from "../train/run.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { sha256 } from "../util/hash.js";
 import { writeWorldModel } from "../world/model.js";
-import { worldRewards } from "../world/rewards.js";
 import { WorldChatModel } from "../world/world-chat-model.js";
 import { aggregate, type RunOutcome, resultsMarkdown } from "./aggregate.js";
 import { openBenchmarks } from "./benchmarks.js";
 import { buildChain, type ExperimentData, maxConstraintsIn, worldSeedSplits, writeWorldEvalSet } from "./data.js";
 import { type CheckpointEval, checkpointEvaluated, type EvalSettings, evaluateCheckpoint } from "./evaluate.js";
-import { resolveMethods, START_ROWS } from "./methods.js";
+import {
+  type KeySection,
+  methodDataset,
+  methodSections,
+  resolveMethods,
+  rewardModelSections,
+  START_ROWS,
+} from "./methods.js";
 import type { MethodSpec, ResolvedPlan } from "./plan.js";
 import type { ExperimentResults, MethodInfo } from "./results.js";
+import { rewardRegistry } from "./rewards.js";
 
 /**
  * The orchestrator behind `iopo demo` and `iopo experiment`: phases data -> base model -> SFT -> every method x
@@ -68,8 +73,8 @@ export async function runExperiment(plan: ResolvedPlan, o: ExperimentOptions): P
   const out = o.outputDir;
   const log = o.log ?? (() => {});
   mkdirSync(out, { recursive: true });
-  checkPlan(plan, out);
   const methods = resolveMethods(plan.methods, plan.source);
+  checkPlan(plan, methods, out);
   const phases: Phase[] = [];
   const timed = async <T>(name: string, fn: () => Promise<{ value: T; resumed: boolean }>): Promise<T> => {
     const t0 = Date.now();
@@ -175,7 +180,7 @@ function planRecord(plan: ResolvedPlan): Record<string, unknown> {
  * whose own spec (method, data, overrides) changed under the same id is refused too (`.plan-methods.json`).
  * plan.yaml holds the plan of the latest invocation.
  */
-function checkPlan(plan: ResolvedPlan, out: string): void {
+function checkPlan(plan: ResolvedPlan, specs: readonly MethodSpec[], out: string): void {
   const file = join(out, "plan.yaml");
   const record = planRecord(plan);
   delete record.source;
@@ -202,7 +207,6 @@ function checkPlan(plan: ResolvedPlan, out: string): void {
   const seen = existsSync(methodsFile)
     ? (JSON.parse(readFileSync(methodsFile, "utf8")) as Record<string, unknown>)
     : {};
-  const specs = resolveMethods(plan.methods, plan.source);
   for (const m of specs) {
     const spec = { method: m.method, data: m.data, overrides: m.overrides ?? null };
     if (m.id in seen && JSON.stringify(seen[m.id]) !== JSON.stringify(spec))
@@ -345,11 +349,7 @@ function prepareBase(plan: ResolvedPlan, out: string, log: (s: string) => void):
 }
 
 /** `iopo train` config for one run: the plan's section(s), then what the experiment fixes (model, data, output). */
-function runConfig(
-  plan: ResolvedPlan,
-  sections: { name: string; values: Record<string, unknown> }[],
-  fixed: Record<string, unknown>,
-): TrainConfig {
+function runConfig(plan: ResolvedPlan, sections: readonly KeySection[], fixed: Record<string, unknown>): TrainConfig {
   return resolveConfig([
     ...sections.map((s) => ({ source: `${plan.source} (${s.name})`, values: s.values, lines: {} })),
     { source: "experiment", values: fixed, lines: {} },
@@ -387,8 +387,7 @@ async function trainMethod(
   o: ExperimentOptions,
 ): Promise<{ dir: string; resumed: boolean; outcome: RunOutcome }> {
   const dir = join(out, "train", spec.id, `seed-${seed}`);
-  const dataset =
-    spec.data === "prompts" ? (data.files.prompts ?? data.files.dpo ?? data.files.iopo) : data.files[spec.data];
+  const dataset = methodDataset(data.files, spec.data);
   const base: RunOutcome = {
     method: spec.id,
     seed,
@@ -404,7 +403,6 @@ async function trainMethod(
       outcome: { ...base, status: "skipped", error: `no ${spec.data} data in this plan` },
     };
   }
-  const rollout = isRolloutMethod(spec.method);
   const fixed: Record<string, unknown> = {
     model_name_or_path: sftDir,
     method: spec.method,
@@ -421,18 +419,10 @@ async function trainMethod(
       return { dir, resumed: rm.resumed, outcome: { ...base, status: rm.status, error: `reward model: ${rm.error}` } };
     fixed.reward_model_path = finalModel(rm.dir);
   }
-  const given = { ...(rollout ? plan.online : {}), ...spec.overrides };
-  if (spec.method === "grpo" && given.reward_funcs === undefined && plan.data.source === "world")
-    fixed.reward_funcs = ["world"]; // the world's rule checks: the share of the instruction's constraints met
-  const cfg = runConfig(
-    plan,
-    [
-      { name: "train", values: plan.train },
-      ...(rollout && plan.online ? [{ name: "online", values: plan.online }] : []),
-      ...(spec.overrides ? [{ name: `methods.${spec.id}.overrides`, values: spec.overrides }] : []),
-    ],
-    fixed,
-  );
+  const sections = methodSections(plan, spec);
+  const rewardsGiven = sections.some((s) => s.values.reward_funcs !== undefined);
+  if (spec.method === "grpo" && !rewardsGiven && plan.data.source === "world") fixed.reward_funcs = ["world"]; // the world's rule checks: the share of the instruction's constraints met
+  const cfg = runConfig(plan, sections, fixed);
   const r = await trainOnce(cfg, `${spec.id}/seed-${seed}`, o);
   return {
     dir,
@@ -461,14 +451,13 @@ async function trainRewardModel(
   const dir = join(out, "train", "rm", `seed-${seed}`);
   const pairs = data.files.dpo ?? data.files.iopo;
   if (!pairs) return { dir, status: "failed", error: "no preference pairs to train it on", resumed: false };
-  const cfg = runConfig(
-    plan,
-    [
-      { name: "train", values: plan.train },
-      ...(plan.reward_model ? [{ name: "reward_model", values: plan.reward_model }] : []),
-    ],
-    { model_name_or_path: sftDir, method: "rm", dataset: pairs, output_dir: dir, seed },
-  );
+  const cfg = runConfig(plan, rewardModelSections(plan), {
+    model_name_or_path: sftDir,
+    method: "rm",
+    dataset: pairs,
+    output_dir: dir,
+    seed,
+  });
   return { ...(await trainOnce(cfg, `rm/seed-${seed}`, o)), dir };
 }
 
@@ -498,8 +487,8 @@ async function trainOnce(cfg: TrainConfig, name: string, o: ExperimentOptions): 
   try {
     const r = await trainFromConfig(cfg, {
       resume: true,
-      // rule rewards of the layers above training, for grpo's reward_funcs (the world's checks, IFEval's)
-      rewards: { ...worldRewards(), ...ifevalRewards() },
+      // the same reward functions `iopo train` offers, for grpo's reward_funcs
+      rewards: rewardRegistry(),
       onLog: (row) => {
         totalSteps = Number(row.total_steps ?? totalSteps);
         o.onTrainLog?.(name, totalSteps, row);
